@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import { isMarqueeError } from "../errors.ts";
+import { ARTIFACT_FORMAT_VERSION, parseModelMetadata, parseModelMetadataText } from "./metadata.ts";
+
+/** A metadata object that passes validation; tests break one field at a time. */
+export function validMetadata(): Record<string, unknown> {
+  return {
+    formatVersion: ARTIFACT_FORMAT_VERSION,
+    name: "test-model",
+    version: "2026-11-27T00:00:00Z",
+    createdAt: "2026-11-27T00:00:00Z",
+    pipeline: "image",
+    architecture: "seed-cnn",
+    labels: ["a", "b"],
+    input: { width: 64, height: 64, channels: 3 },
+    preprocessing: { resize: "bilinear", fit: "stretch", normalization: { kind: "scale", scale: 1 / 255 } },
+    output: "logits",
+    weights: { dtype: "float32", bytes: 1000 },
+    dataset: {
+      fingerprint: "a".repeat(64),
+      images: 10,
+      classes: 2,
+      trainImages: 9,
+      validationImages: 1,
+      duplicateGroups: 0,
+      validationSplit: 0.1,
+      seed: 123,
+    },
+    training: {
+      backend: "wasm",
+      epochs: 1,
+      bestEpoch: 1,
+      batchSize: 32,
+      optimizer: "adam",
+      parameters: 100,
+      seconds: 1,
+    },
+    metrics: { valAccuracy: 0.5, valLoss: 0.7, trainAccuracy: 0.6, perClassAccuracy: { a: 1, b: 0 } },
+  };
+}
+
+describe("parseModelMetadata", () => {
+  it("accepts a valid file and fills defaults", () => {
+    const meta = parseModelMetadata(validMetadata());
+    expect(meta.labels).toEqual(["a", "b"]);
+    expect(meta.preprocessing.normalization).toEqual({ kind: "scale", scale: 1 / 255, offset: 0 });
+  });
+
+  it("names every bad field in one invalid_metadata error", () => {
+    const bad = { ...validMetadata(), labels: ["a", "a"], formatVersion: "2.0.0" };
+    try {
+      parseModelMetadata(bad);
+      expect.unreachable();
+    } catch (err) {
+      expect(isMarqueeError(err, "invalid_metadata")).toBe(true);
+      expect((err as Error).message).toMatch(/labels: labels must be unique/);
+      expect((err as Error).message).toMatch(/formatVersion: major version must be 1/);
+    }
+  });
+
+  it("requires face settings for the face pipeline", () => {
+    expect(() => parseModelMetadata({ ...validMetadata(), pipeline: "face" })).toThrow(/face: is required/);
+  });
+
+  it("rejects per-class metrics for unknown labels", () => {
+    const meta = validMetadata();
+    (meta.metrics as { perClassAccuracy: Record<string, number> }).perClassAccuracy = { z: 1 };
+    expect(() => parseModelMetadata(meta)).toThrow(/"z" is not one of the labels/);
+  });
+
+  it("reports broken JSON as invalid_metadata", () => {
+    expect(() => parseModelMetadataText("{nope")).toThrow(/not valid JSON/);
+  });
+});

@@ -1,0 +1,182 @@
+import { z } from "zod";
+import { MarqueeError } from "../errors.ts";
+
+/**
+ * The artefact format's version. Bump the major when a reader of the old format could
+ * misread a new file; readers refuse majors they do not know.
+ */
+export const ARTIFACT_FORMAT_VERSION = "1.0.0";
+
+/** File names inside a model directory. */
+export const ARTIFACT_FILES = Object.freeze({
+  model: "model.json",
+  metadata: "metadata.json",
+});
+
+/** Pixel normalisation, described as data so both sides apply the same arithmetic. */
+export const normalizationSchema = z.discriminatedUnion("kind", [
+  /** `value * scale + offset`, per channel alike; Keras' `Rescaling(1/255)` is `{scale: 1/255, offset: 0}`. */
+  z.object({
+    kind: z.literal("scale"),
+    scale: z.number().finite(),
+    offset: z.number().finite().default(0),
+  }),
+  /** `(value / 255 - mean[c]) / std[c]`, the ImageNet style. */
+  z.object({
+    kind: z.literal("meanStd"),
+    mean: z.tuple([z.number(), z.number(), z.number()]),
+    std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]),
+  }),
+]);
+/** See {@link normalizationSchema}. */
+export type Normalization = z.infer<typeof normalizationSchema>;
+
+/** How a photo becomes the model's input tensor. */
+export const preprocessingSchema = z.object({
+  /** Resize method; only half-pixel-centre bilinear (tf.image.resize) exists today. */
+  resize: z.literal("bilinear"),
+  /** `stretch` resizes the whole image (Keras' default); `centerCrop` crops the largest centred square first. */
+  fit: z.enum(["stretch", "centerCrop"]).default("stretch"),
+  normalization: normalizationSchema,
+});
+/** See {@link preprocessingSchema}. */
+export type Preprocessing = z.infer<typeof preprocessingSchema>;
+
+const pretrainedPartSchema = z.object({
+  /** e.g. `tiny_face_detector`. */
+  name: z.string().min(1),
+  /** npm package the weights come from, e.g. `@vladmandic/face-api`. */
+  package: z.string().min(1),
+  version: z.string().min(1),
+  /** Path of the weights inside that package. */
+  path: z.string().min(1),
+  license: z.string().min(1),
+});
+
+/** Settings only face models have. */
+export const faceSettingsSchema = z.object({
+  detector: pretrainedPartSchema,
+  landmarks: pretrainedPartSchema.optional(),
+  embedder: pretrainedPartSchema,
+  embeddingSize: z.number().int().positive(),
+  /** Minimum detector score for a face to count. */
+  minDetectionScore: z.number().min(0).max(1),
+  /** Open-set rule: below this top-1 probability (or above this distance) a face is `unknown`. */
+  rejection: z.object({
+    kind: z.enum(["probability", "distance"]),
+    threshold: z.number().finite(),
+  }),
+});
+/** See {@link faceSettingsSchema}. */
+export type FaceSettings = z.infer<typeof faceSettingsSchema>;
+
+/** The metadata.json that sits beside a tfjs model.json. */
+export const modelMetadataSchema = z
+  .object({
+    formatVersion: z
+      .string()
+      .regex(/^\d+\.\d+\.\d+$/, "must look like 1.0.0")
+      .refine((v) => v.split(".")[0] === ARTIFACT_FORMAT_VERSION.split(".")[0], {
+        message: `major version must be ${ARTIFACT_FORMAT_VERSION.split(".")[0]}; this reader knows ${ARTIFACT_FORMAT_VERSION}`,
+      }),
+    /** Human name, e.g. `celeb17-face`. */
+    name: z.string().min(1),
+    /** The model's own version; defaults to the creation time stamp. */
+    version: z.string().min(1),
+    createdAt: z.iso.datetime({ offset: true }),
+    /** `image`: the whole photo is the input. `face`: detect, align, embed, then classify. */
+    pipeline: z.enum(["image", "face"]),
+    /** Architecture the trainer built, e.g. `seed-cnn`, `vgg16`, `face-head`. */
+    architecture: z.string().min(1),
+    labels: z
+      .array(z.string().min(1))
+      .min(2)
+      .refine((l) => new Set(l).size === l.length, {
+        message: "labels must be unique",
+      }),
+    input: z.object({
+      width: z.number().int().positive().max(4096),
+      height: z.number().int().positive().max(4096),
+      channels: z.literal(3),
+    }),
+    preprocessing: preprocessingSchema,
+    /** What the model's last layer emits. */
+    output: z.enum(["logits", "probabilities"]),
+    weights: z.object({
+      dtype: z.enum(["float32", "float16", "uint8"]),
+      bytes: z.number().int().nonnegative(),
+    }),
+    face: faceSettingsSchema.optional(),
+    dataset: z.object({
+      /** sha256 over the sorted (class, content hash) pairs of every usable file. */
+      fingerprint: z.string().regex(/^[0-9a-f]{64}$/, "must be a hex sha256"),
+      images: z.number().int().nonnegative(),
+      classes: z.number().int().positive(),
+      trainImages: z.number().int().nonnegative(),
+      validationImages: z.number().int().nonnegative(),
+      duplicateGroups: z.number().int().nonnegative(),
+      validationSplit: z.number().min(0).max(1),
+      seed: z.number().int(),
+    }),
+    training: z.object({
+      backend: z.string().min(1),
+      epochs: z.number().int().nonnegative(),
+      bestEpoch: z.number().int().nonnegative(),
+      batchSize: z.number().int().positive(),
+      optimizer: z.string().min(1),
+      parameters: z.number().int().nonnegative(),
+      seconds: z.number().nonnegative(),
+    }),
+    metrics: z.object({
+      valAccuracy: z.number().min(0).max(1),
+      valLoss: z.number().nonnegative().nullable(),
+      trainAccuracy: z.number().min(0).max(1).nullable(),
+      perClassAccuracy: z.record(z.string(), z.number().min(0).max(1).nullable()),
+      /** Face models: share of known faces accepted and correct / strangers rejected at the threshold. */
+      knownAcceptedCorrect: z.number().min(0).max(1).optional(),
+      strangersRejected: z.number().min(0).max(1).optional(),
+    }),
+  })
+  .superRefine((m, ctx) => {
+    if (m.pipeline === "face" && !m.face) {
+      ctx.addIssue({ code: "custom", path: ["face"], message: 'is required when pipeline is "face"' });
+    }
+    for (const label of Object.keys(m.metrics.perClassAccuracy)) {
+      if (!m.labels.includes(label)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["metrics", "perClassAccuracy", label],
+          message: `"${label}" is not one of the labels`,
+        });
+      }
+    }
+  });
+
+/** A validated metadata.json. */
+export type ModelMetadata = z.infer<typeof modelMetadataSchema>;
+
+/**
+ * Validate parsed JSON as {@link ModelMetadata}; throws `invalid_metadata` naming every bad field.
+ *
+ * @example
+ * const meta = parseModelMetadata(JSON.parse(text));
+ */
+export function parseModelMetadata(json: unknown): ModelMetadata {
+  const result = modelMetadataSchema.safeParse(json);
+  if (result.success) return result.data;
+  const problems = result.error.issues
+    .slice(0, 8)
+    .map((issue) => `${issue.path.length ? issue.path.join(".") : "(root)"}: ${issue.message}`);
+  throw new MarqueeError("invalid_metadata", `metadata.json is invalid: ${problems.join("; ")}`);
+}
+
+/** Parse metadata.json text; a syntax error is also `invalid_metadata`. */
+export function parseModelMetadataText(text: string): ModelMetadata {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new MarqueeError("invalid_metadata", `metadata.json is not valid JSON: ${(err as Error).message}`);
+  }
+  return parseModelMetadata(json);
+}

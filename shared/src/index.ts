@@ -1,0 +1,3 @@
+export * from "./artifact/metadata.ts";
+export * from "./errors.ts";
+export * from "./image/types.ts";
