@@ -1,3 +1,4 @@
 export * from "./artifact/metadata.ts";
 export * from "./errors.ts";
 export * from "./image/types.ts";
+export * from "./preprocess/index.ts";
