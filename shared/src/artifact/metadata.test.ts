@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
+import committedSchema from "../../schema/metadata.schema.json" with { type: "json" };
 import { isMarqueeError } from "../errors.ts";
-import { ARTIFACT_FORMAT_VERSION, parseModelMetadata, parseModelMetadataText } from "./metadata.ts";
+import {
+  ARTIFACT_FORMAT_VERSION,
+  modelMetadataJsonSchema,
+  parseModelMetadata,
+  parseModelMetadataText,
+} from "./metadata.ts";
 
 /** A metadata object that passes validation; tests break one field at a time. */
 export function validMetadata(): Record<string, unknown> {
@@ -70,5 +76,84 @@ describe("parseModelMetadata", () => {
 
   it("reports broken JSON as invalid_metadata", () => {
     expect(() => parseModelMetadataText("{nope")).toThrow(/not valid JSON/);
+  });
+});
+
+describe("format versions", () => {
+  it("accepts a newer minor of the same major and ignores fields it does not know", () => {
+    const [major] = ARTIFACT_FORMAT_VERSION.split(".");
+    const meta = parseModelMetadata({ ...validMetadata(), formatVersion: `${major}.99.0`, futureField: 1 });
+    expect(meta.formatVersion).toBe(`${major}.99.0`);
+    expect("futureField" in meta).toBe(false);
+  });
+
+  it("refuses other majors and malformed versions", () => {
+    expect(() => parseModelMetadata({ ...validMetadata(), formatVersion: "0.9.0" })).toThrow(/major version/);
+    expect(() => parseModelMetadata({ ...validMetadata(), formatVersion: "1.0" })).toThrow(
+      /must look like 1.0.0/,
+    );
+  });
+});
+
+describe("field checks", () => {
+  it.each([
+    ["input.width", { input: { width: 0, height: 64, channels: 3 } }],
+    ["input.channels", { input: { width: 64, height: 64, channels: 4 } }],
+    [
+      "preprocessing.resize",
+      { preprocessing: { resize: "nearest", normalization: { kind: "scale", scale: 1 } } },
+    ],
+    [
+      "preprocessing.normalization.std.1",
+      {
+        preprocessing: {
+          resize: "bilinear",
+          normalization: { kind: "meanStd", mean: [0, 0, 0], std: [1, 0, 1] },
+        },
+      },
+    ],
+    ["createdAt", { createdAt: "yesterday" }],
+    ["labels", { labels: ["only-one"] }],
+    ["dataset.fingerprint", { dataset: { ...(validMetadata().dataset as object), fingerprint: "abc" } }],
+  ])("names %s when it is invalid", (path, patch) => {
+    try {
+      parseModelMetadata({ ...validMetadata(), ...patch });
+      expect.unreachable();
+    } catch (err) {
+      expect(isMarqueeError(err, "invalid_metadata")).toBe(true);
+      expect((err as Error).message).toContain(`${path}:`);
+    }
+  });
+
+  it("fills fit: stretch when preprocessing omits it", () => {
+    const meta = parseModelMetadata({
+      ...validMetadata(),
+      preprocessing: { resize: "bilinear", normalization: { kind: "scale", scale: 1 } },
+    });
+    expect(meta.preprocessing.fit).toBe("stretch");
+  });
+
+  it("refuses JSON that is not an object", () => {
+    expect(() => parseModelMetadataText("[]")).toThrow(/metadata.json is invalid: \(root\)/);
+    expect(() => parseModelMetadataText("null")).toThrow(/metadata.json is invalid/);
+  });
+});
+
+describe("JSON Schema", () => {
+  it("matches the committed shared/schema/metadata.schema.json (regenerate: pnpm tsx shared/scripts/write-metadata-schema.ts)", () => {
+    expect(committedSchema).toEqual(modelMetadataJsonSchema());
+  });
+
+  it("documents the required fields and the normalisation kinds", () => {
+    const schema = modelMetadataJsonSchema() as {
+      required: string[];
+      properties: Record<string, { description?: string }>;
+    };
+    expect(schema.required).toEqual(
+      expect.arrayContaining(["formatVersion", "labels", "input", "preprocessing", "dataset", "createdAt"]),
+    );
+    expect(schema.required).not.toContain("face");
+    expect(schema.properties.labels?.description).toMatch(/order of the model's output/);
+    expect(JSON.stringify(schema.properties.preprocessing)).toContain('"meanStd"');
   });
 });

@@ -14,31 +14,52 @@ export const ARTIFACT_FILES = Object.freeze({
 });
 
 /** Pixel normalisation, described as data so both sides apply the same arithmetic. */
-export const normalizationSchema = z.discriminatedUnion("kind", [
-  /** `value * scale + offset`, per channel alike; Keras' `Rescaling(1/255)` is `{scale: 1/255, offset: 0}`. */
-  z.object({
-    kind: z.literal("scale"),
-    scale: z.number().finite(),
-    offset: z.number().finite().default(0),
-  }),
-  /** `(value / 255 - mean[c]) / std[c]`, the ImageNet style. */
-  z.object({
-    kind: z.literal("meanStd"),
-    mean: z.tuple([z.number(), z.number(), z.number()]),
-    std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]),
-  }),
-]);
+export const normalizationSchema = z
+  .discriminatedUnion("kind", [
+    /** `value * scale + offset`, per channel alike; Keras' `Rescaling(1/255)` is `{scale: 1/255, offset: 0}`. */
+    z
+      .object({
+        kind: z.literal("scale"),
+        scale: z.number().finite(),
+        offset: z.number().finite().default(0),
+      })
+      .describe(
+        "value * scale + offset on every channel; Keras' Rescaling(1/255) is {scale: 1/255, offset: 0}",
+      ),
+    /** `(value / 255 - mean[c]) / std[c]`, the ImageNet style. */
+    z
+      .object({
+        kind: z.literal("meanStd"),
+        mean: z.tuple([z.number(), z.number(), z.number()]).describe("per channel, R G B, on the 0..1 scale"),
+        std: z
+          .tuple([z.number().positive(), z.number().positive(), z.number().positive()])
+          .describe("per channel, R G B, on the 0..1 scale"),
+      })
+      .describe("(value / 255 - mean[c]) / std[c], the ImageNet style"),
+  ])
+  .describe("Pixel normalisation applied after the resize to HWC RGB values in 0..255");
 /** See {@link normalizationSchema}. */
 export type Normalization = z.infer<typeof normalizationSchema>;
 
 /** How a photo becomes the model's input tensor. */
-export const preprocessingSchema = z.object({
-  /** Resize method; only half-pixel-centre bilinear (tf.image.resize) exists today. */
-  resize: z.literal("bilinear"),
-  /** `stretch` resizes the whole image (Keras' default); `centerCrop` crops the largest centred square first. */
-  fit: z.enum(["stretch", "centerCrop"]).default("stretch"),
-  normalization: normalizationSchema,
-});
+export const preprocessingSchema = z
+  .object({
+    /** Resize method; only half-pixel-centre bilinear (tf.image.resize) exists today. */
+    resize: z
+      .literal("bilinear")
+      .describe(
+        "tf.image.resize bilinear: half-pixel centres, no antialiasing (as Keras' image_dataset_from_directory)",
+      ),
+    /** `stretch` resizes the whole image (Keras' default); `centerCrop` first crops the largest centred rectangle of the input's aspect (a square for square inputs), as Keras' `crop_to_aspect_ratio`. */
+    fit: z
+      .enum(["stretch", "centerCrop"])
+      .default("stretch")
+      .describe(
+        "stretch: resize the whole photo; centerCrop: first crop the largest centred rectangle of the input's aspect",
+      ),
+    normalization: normalizationSchema,
+  })
+  .describe("How a decoded, upright RGB photo becomes the model's HWC float32 input");
 /** See {@link preprocessingSchema}. */
 export type Preprocessing = z.infer<typeof preprocessingSchema>;
 
@@ -78,64 +99,88 @@ export const modelMetadataSchema = z
       .regex(/^\d+\.\d+\.\d+$/, "must look like 1.0.0")
       .refine((v) => v.split(".")[0] === ARTIFACT_FORMAT_VERSION.split(".")[0], {
         message: `major version must be ${ARTIFACT_FORMAT_VERSION.split(".")[0]}; this reader knows ${ARTIFACT_FORMAT_VERSION}`,
-      }),
+      })
+      .describe(
+        `Artefact format version (semver). Readers refuse a major they do not know; this one is ${ARTIFACT_FORMAT_VERSION}`,
+      ),
     /** Human name, e.g. `celeb17-face`. */
-    name: z.string().min(1),
+    name: z.string().min(1).describe("Human name, e.g. celeb17-face"),
     /** The model's own version; defaults to the creation time stamp. */
-    version: z.string().min(1),
-    createdAt: z.iso.datetime({ offset: true }),
+    version: z.string().min(1).describe("The model's own version; defaults to the creation time stamp"),
+    createdAt: z.iso.datetime({ offset: true }).describe("When the trainer exported the model (ISO 8601)"),
     /** `image`: the whole photo is the input. `face`: detect, align, embed, then classify. */
-    pipeline: z.enum(["image", "face"]),
+    pipeline: z
+      .enum(["image", "face"])
+      .describe("image: the whole photo is the input; face: detect, align, embed, then classify"),
     /** Architecture the trainer built, e.g. `seed-cnn`, `vgg16`, `face-head`. */
-    architecture: z.string().min(1),
+    architecture: z
+      .string()
+      .min(1)
+      .describe("Architecture the trainer built, e.g. seed-cnn, vgg16, face-head"),
     labels: z
       .array(z.string().min(1))
+      .describe("Class names in the order of the model's output units")
       .min(2)
       .refine((l) => new Set(l).size === l.length, {
         message: "labels must be unique",
       }),
-    input: z.object({
-      width: z.number().int().positive().max(4096),
-      height: z.number().int().positive().max(4096),
-      channels: z.literal(3),
-    }),
+    input: z
+      .object({
+        width: z.number().int().positive().max(4096),
+        height: z.number().int().positive().max(4096),
+        channels: z.literal(3),
+      })
+      .describe("The model's input size; the tensor is [batch, height, width, 3], HWC"),
     preprocessing: preprocessingSchema,
     /** What the model's last layer emits. */
-    output: z.enum(["logits", "probabilities"]),
-    weights: z.object({
-      dtype: z.enum(["float32", "float16", "uint8"]),
-      bytes: z.number().int().nonnegative(),
-    }),
-    face: faceSettingsSchema.optional(),
-    dataset: z.object({
-      /** sha256 over the sorted (class, content hash) pairs of every usable file. */
-      fingerprint: z.string().regex(/^[0-9a-f]{64}$/, "must be a hex sha256"),
-      images: z.number().int().nonnegative(),
-      classes: z.number().int().positive(),
-      trainImages: z.number().int().nonnegative(),
-      validationImages: z.number().int().nonnegative(),
-      duplicateGroups: z.number().int().nonnegative(),
-      validationSplit: z.number().min(0).max(1),
-      seed: z.number().int(),
-    }),
-    training: z.object({
-      backend: z.string().min(1),
-      epochs: z.number().int().nonnegative(),
-      bestEpoch: z.number().int().nonnegative(),
-      batchSize: z.number().int().positive(),
-      optimizer: z.string().min(1),
-      parameters: z.number().int().nonnegative(),
-      seconds: z.number().nonnegative(),
-    }),
-    metrics: z.object({
-      valAccuracy: z.number().min(0).max(1),
-      valLoss: z.number().nonnegative().nullable(),
-      trainAccuracy: z.number().min(0).max(1).nullable(),
-      perClassAccuracy: z.record(z.string(), z.number().min(0).max(1).nullable()),
-      /** Face models: share of known faces accepted and correct / strangers rejected at the threshold. */
-      knownAcceptedCorrect: z.number().min(0).max(1).optional(),
-      strangersRejected: z.number().min(0).max(1).optional(),
-    }),
+    output: z
+      .enum(["logits", "probabilities"])
+      .describe("What the last layer emits; logits get a softmax at prediction time"),
+    weights: z
+      .object({
+        dtype: z.enum(["float32", "float16", "uint8"]),
+        bytes: z.number().int().nonnegative(),
+      })
+      .describe("Weight shards' dtype and total size"),
+    face: faceSettingsSchema.optional().describe('Required when pipeline is "face"'),
+    dataset: z
+      .object({
+        /** sha256 over the sorted (class, content hash) pairs of every usable file. */
+        fingerprint: z
+          .string()
+          .regex(/^[0-9a-f]{64}$/, "must be a hex sha256")
+          .describe("sha256 over the sorted (class, content hash) pairs of every usable file"),
+        images: z.number().int().nonnegative(),
+        classes: z.number().int().positive(),
+        trainImages: z.number().int().nonnegative(),
+        validationImages: z.number().int().nonnegative(),
+        duplicateGroups: z.number().int().nonnegative(),
+        validationSplit: z.number().min(0).max(1),
+        seed: z.number().int(),
+      })
+      .describe("The data the model was trained on; the fingerprint identifies it exactly"),
+    training: z
+      .object({
+        backend: z.string().min(1),
+        epochs: z.number().int().nonnegative(),
+        bestEpoch: z.number().int().nonnegative(),
+        batchSize: z.number().int().positive(),
+        optimizer: z.string().min(1),
+        parameters: z.number().int().nonnegative(),
+        seconds: z.number().nonnegative(),
+      })
+      .describe("Training summary"),
+    metrics: z
+      .object({
+        valAccuracy: z.number().min(0).max(1),
+        valLoss: z.number().nonnegative().nullable(),
+        trainAccuracy: z.number().min(0).max(1).nullable(),
+        perClassAccuracy: z.record(z.string(), z.number().min(0).max(1).nullable()),
+        /** Face models: share of known faces accepted and correct / strangers rejected at the threshold. */
+        knownAcceptedCorrect: z.number().min(0).max(1).optional(),
+        strangersRejected: z.number().min(0).max(1).optional(),
+      })
+      .describe("Validation metrics at the best epoch"),
   })
   .superRefine((m, ctx) => {
     if (m.pipeline === "face" && !m.face) {
@@ -179,4 +224,20 @@ export function parseModelMetadataText(text: string): ModelMetadata {
     throw new MarqueeError("invalid_metadata", `metadata.json is not valid JSON: ${(err as Error).message}`);
   }
   return parseModelMetadata(json);
+}
+
+/**
+ * The artefact format as a JSON Schema (draft 2020-12), for people and tools outside TypeScript.
+ * Describes what a reader accepts (defaults are optional). Cross-field rules (unique labels, the
+ * `face` block for face pipelines, metric labels) live only in {@link parseModelMetadata}.
+ * `pnpm tsx shared/scripts/write-metadata-schema.ts` writes it to shared/schema/metadata.schema.json.
+ */
+export function modelMetadataJsonSchema(): Record<string, unknown> {
+  const { $schema, ...rest } = z.toJSONSchema(modelMetadataSchema, { io: "input" });
+  return {
+    $schema,
+    title: "Marquee model metadata.json",
+    description: `The metadata.json beside a tfjs model.json, format ${ARTIFACT_FORMAT_VERSION}. A minor version adds optional fields, which older readers ignore; a major version means older readers must refuse the file.`,
+    ...rest,
+  };
 }
