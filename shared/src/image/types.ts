@@ -31,3 +31,27 @@ export const DEFAULT_DECODE_LIMITS: Readonly<DecodeLimits> = Object.freeze({
   maxBytes: 10 * 1024 * 1024,
   maxMegapixels: 40,
 });
+
+/** The result of {@link decodeImage}: upright RGB pixels, the header as stored, and the EXIF orientation applied. */
+export interface DecodedImage {
+  /** Upright (orientation applied), 8-bit RGB, alpha composited on white. */
+  image: RgbImage;
+  /** Format and stored dimensions, before rotation (so width/height may be swapped relative to `image`). */
+  header: ImageHeader;
+  /** The EXIF orientation (1–8) that was applied; 1 when the file had none. */
+  orientation: number;
+}
+
+/** Options for {@link decodeImage}. */
+export interface DecodeOptions {
+  /** Overrides for {@link DEFAULT_DECODE_LIMITS}, checked from the header before decoding. */
+  limits?: Partial<DecodeLimits>;
+}
+
+/** Compiled wasm modules for the decoders that need them (see `configureWasmDecoders`). */
+export interface WasmDecoderModules {
+  /** @jsquash/jpeg's `codec/dec/mozjpeg_dec.wasm`. Without it JPEGs decode with jpeg-js (slower). */
+  jpeg?: WebAssembly.Module;
+  /** @jsquash/webp's `codec/dec/webp_dec.wasm`. Without it WebP is refused as unsupported. */
+  webp?: WebAssembly.Module;
+}

@@ -1,0 +1,89 @@
+import { MarqueeError } from "../errors.ts";
+import { readGifInfo } from "./gif-header.ts";
+import { readJpegInfo } from "./jpeg-header.ts";
+import { readPngInfo } from "./png-header.ts";
+import { describeUnsupportedBytes, sniffImageFormat } from "./sniff.ts";
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits, type ImageHeader } from "./types.ts";
+import { readWebpInfo } from "./webp-header.ts";
+
+/**
+ * Format and stored dimensions (before EXIF rotation) read from the header alone; no pixel is decoded.
+ * Throws `empty_body` for zero bytes, `unsupported_media_type` for anything that is not JPEG, PNG,
+ * WebP or GIF, and `corrupt_image` for a header that is broken or cut short.
+ *
+ * @example
+ * const header = readImageHeader(bytes); // { format: "png", width: 640, height: 480 }
+ * checkImageLimits(header, bytes.length);
+ */
+export function readImageHeader(bytes: Uint8Array): ImageHeader {
+  if (bytes.length === 0) throw new MarqueeError("empty_body", "The image is empty (0 bytes).");
+  const format = sniffImageFormat(bytes);
+  switch (format) {
+    case "jpeg": {
+      const { width, height } = readJpegInfo(bytes);
+      return { format, width, height };
+    }
+    case "png": {
+      const { width, height } = readPngInfo(bytes);
+      return { format, width, height };
+    }
+    case "webp": {
+      const { width, height } = readWebpInfo(bytes);
+      return { format, width, height };
+    }
+    case "gif": {
+      const { width, height } = readGifInfo(bytes);
+      return { format, width, height };
+    }
+    default:
+      throw new MarqueeError("unsupported_media_type", capitalise(describeUnsupportedBytes(bytes)));
+  }
+}
+
+/**
+ * Refuses an image whose encoded size or header dimensions exceed the limits (defaults 10 MB, 40 MP),
+ * with `image_too_large`. Call it after {@link readImageHeader} and before decoding.
+ *
+ * @example
+ * checkImageLimits({ format: "png", width: 30000, height: 30000 }, 120); // throws image_too_large
+ */
+export function checkImageLimits(
+  header: ImageHeader,
+  byteLength: number,
+  limits?: Partial<DecodeLimits>,
+): void {
+  const { maxBytes, maxMegapixels } = resolveLimits(limits);
+  if (byteLength > maxBytes) {
+    throw new MarqueeError(
+      "image_too_large",
+      `Image is ${formatMegabytes(byteLength)}; the limit is ${formatMegabytes(maxBytes)}.`,
+    );
+  }
+  const megapixels = (header.width * header.height) / 1e6;
+  if (megapixels > maxMegapixels) {
+    throw new MarqueeError(
+      "image_too_large",
+      `Image is ${header.width}×${header.height} (${round1(megapixels)} MP); the limit is ${maxMegapixels} MP.`,
+    );
+  }
+}
+
+/** Fills unset limits with {@link DEFAULT_DECODE_LIMITS}. */
+export function resolveLimits(limits?: Partial<DecodeLimits>): DecodeLimits {
+  return {
+    maxBytes: limits?.maxBytes ?? DEFAULT_DECODE_LIMITS.maxBytes,
+    maxMegapixels: limits?.maxMegapixels ?? DEFAULT_DECODE_LIMITS.maxMegapixels,
+  };
+}
+
+function formatMegabytes(bytes: number): string {
+  return `${round1(bytes / (1024 * 1024))} MB`;
+}
+
+function round1(n: number): string {
+  return (Math.round(n * 10) / 10).toString();
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

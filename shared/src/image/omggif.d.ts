@@ -1,0 +1,12 @@
+// omggif ships no types; only the reader is used.
+declare module "omggif" {
+  export class GifReader {
+    constructor(buf: Uint8Array);
+    width: number;
+    height: number;
+    numFrames(): number;
+    decodeAndBlitFrameRGBA(frameNum: number, pixels: Uint8Array | Uint8ClampedArray): void;
+  }
+  const omggif: { GifReader: typeof GifReader };
+  export default omggif;
+}

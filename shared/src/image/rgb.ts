@@ -1,0 +1,24 @@
+import type { RgbImage } from "./types.ts";
+
+/**
+ * RGBA (4 bytes/pixel) to RGB composited over white: out = c·a + 255·(1−a), rounded.
+ * White, not black, because a transparent logo on black would read as a different picture.
+ */
+export function rgbaOverWhite(rgba: ArrayLike<number>, width: number, height: number): RgbImage {
+  const n = width * height;
+  const out = new Uint8Array(n * 3);
+  for (let i = 0, j = 0; i < n * 4; i += 4, j += 3) {
+    const a = rgba[i + 3]!;
+    if (a === 255) {
+      out[j] = rgba[i]!;
+      out[j + 1] = rgba[i + 1]!;
+      out[j + 2] = rgba[i + 2]!;
+    } else {
+      const background = 255 * (255 - a);
+      out[j] = ((rgba[i]! * a + background) * 257 + 32896) >>> 16; // ≈ round(x / 255)
+      out[j + 1] = ((rgba[i + 1]! * a + background) * 257 + 32896) >>> 16;
+      out[j + 2] = ((rgba[i + 2]! * a + background) * 257 + 32896) >>> 16;
+    }
+  }
+  return { width, height, data: out };
+}

@@ -1,0 +1,41 @@
+/// <reference types="node" />
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { configureWasmDecoders } from "../image/wasm-decoders.ts";
+
+const require = createRequire(import.meta.url);
+
+/** Paths of the decoders' wasm binaries inside node_modules (non-SIMD, non-threaded builds). */
+export function wasmDecoderPaths(): { jpeg: string; webp: string } {
+  return {
+    jpeg: require.resolve("@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm"),
+    webp: require.resolve("@jsquash/webp/codec/dec/webp_dec.wasm"),
+  };
+}
+
+let configured: Promise<void> | undefined;
+
+/**
+ * Compiles MozJPEG's and libwebp's wasm from node_modules and hands them to `configureWasmDecoders`.
+ * Node-only (reads files); workerd imports the `.wasm` files instead. Safe to call repeatedly.
+ *
+ * @example
+ * import { useNodeWasmDecoders } from "@marquee/shared/node";
+ * await useNodeWasmDecoders();
+ * const { image } = await decodeImage(bytes);
+ */
+export function useNodeWasmDecoders(): Promise<void> {
+  configured ??= (async () => {
+    const paths = wasmDecoderPaths();
+    const [jpeg, webp] = await Promise.all([compile(paths.jpeg), compile(paths.webp)]);
+    configureWasmDecoders({ jpeg, webp });
+  })();
+  configured.catch(() => {
+    configured = undefined;
+  });
+  return configured;
+}
+
+async function compile(path: string): Promise<WebAssembly.Module> {
+  return WebAssembly.compile(await readFile(path));
+}
