@@ -8,6 +8,7 @@ import { type PreprocessSpec, preprocessedLength, preprocessImage, preprocessRec
 import { randomImage } from "./test-images.ts";
 
 beforeAll(async () => {
+  tf.env().set("IS_TEST", true); // silences the "install tfjs-node" banner
   await tf.setBackend("cpu");
 });
 
