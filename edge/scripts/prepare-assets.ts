@@ -1,0 +1,91 @@
+// Builds the worker's static-assets folder (edge/dist/assets): the page from edge/public and the
+// served model, copied to the folder wrangler.toml's MODEL_PATH names. The model is validated the
+// same way the worker reads it, so a broken model fails the build rather than the first request.
+//
+//   node --import tsx edge/scripts/prepare-assets.ts [--model <dir>]
+//   MARQUEE_MODEL_DIR=<dir>  same as --model; default: models/default at the repo root
+import { cp, mkdir, readFile, readdir, rm, stat } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { isMarqueeError } from "@marquee/shared";
+import { readModelFiles } from "../src/model/read-model-files.ts";
+
+const EDGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const REPO_DIR = resolve(EDGE_DIR, "..");
+const ASSETS_DIR = join(EDGE_DIR, "dist", "assets");
+const PUBLIC_DIR = join(EDGE_DIR, "public");
+// Cloudflare refuses static assets over 25 MiB each.
+const MAX_ASSET_BYTES = 25 * 1024 * 1024;
+
+async function main(): Promise<void> {
+  const modelDir = resolve(REPO_DIR, modelDirArgument() ?? process.env.MARQUEE_MODEL_DIR ?? "models/default");
+  const modelPath = await modelPathFromWranglerToml();
+  if (!(await exists(join(modelDir, "model.json")))) {
+    fail(
+      `No model at ${modelDir}.\n` +
+        "Train one (pnpm train --data <folder> --out models/default) or point MARQUEE_MODEL_DIR at an exported model folder.",
+    );
+  }
+  await validateModel(modelDir);
+
+  await rm(ASSETS_DIR, { recursive: true, force: true });
+  await mkdir(ASSETS_DIR, { recursive: true });
+  if (await exists(PUBLIC_DIR)) await cp(PUBLIC_DIR, ASSETS_DIR, { recursive: true });
+  const target = join(ASSETS_DIR, ...modelPath.split("/"));
+  await mkdir(target, { recursive: true });
+  for (const name of await readdir(modelDir)) {
+    if (name === "model.json" || name === "metadata.json" || name.endsWith(".bin")) {
+      await cp(join(modelDir, name), join(target, name));
+    }
+  }
+  await assertAssetSizes(ASSETS_DIR);
+  console.log(`prepare-assets: model ${modelDir} → assets/${modelPath}`);
+}
+
+async function validateModel(dir: string): Promise<void> {
+  try {
+    await readModelFiles(async (file) => {
+      try {
+        return new Response(await readFile(join(dir, file)));
+      } catch {
+        return new Response(null, { status: 404 });
+      }
+    });
+  } catch (err) {
+    fail(`The model at ${dir} is not servable: ${isMarqueeError(err) ? err.message : String(err)}`);
+  }
+}
+
+async function assertAssetSizes(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    const { size } = await stat(path);
+    if (size > MAX_ASSET_BYTES) fail(`${path} is ${size} bytes; Cloudflare serves assets up to 25 MiB each.`);
+  }
+}
+
+async function modelPathFromWranglerToml(): Promise<string> {
+  const toml = await readFile(join(REPO_DIR, "wrangler.toml"), "utf8");
+  const match = /^\s*MODEL_PATH\s*=\s*"([^"]+)"/m.exec(toml);
+  return (match?.[1] ?? "models/default").replace(/^\/+|\/+$/g, "");
+}
+
+function modelDirArgument(): string | undefined {
+  const i = process.argv.indexOf("--model");
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+function fail(message: string): never {
+  console.error(`prepare-assets: ${message}`);
+  process.exit(1);
+}
+
+await main();

@@ -1,0 +1,47 @@
+import { Hono } from "hono";
+import { cors } from "hono/cors";
+import type { WorkerEnv } from "./env.ts";
+import { errorResponse, jsonError } from "./http/error-response.ts";
+import { healthHandler } from "./routes/health.ts";
+import { modelHandler } from "./routes/model.ts";
+import { predictHandler } from "./routes/predict.ts";
+import type { EdgeRuntime } from "./runtime.ts";
+
+const PREDICT_CORS = cors({
+  origin: "*",
+  allowMethods: ["POST", "OPTIONS"],
+  allowHeaders: ["Content-Type", "Authorization"],
+  maxAge: 86400,
+});
+
+/** Methods each API path answers; any other method gets 405 with an Allow header. */
+const ROUTES: Record<string, string> = { "/predict": "POST, OPTIONS", "/health": "GET, HEAD", "/model": "GET, HEAD" };
+
+/**
+ * The worker's Hono app: /predict, /health, /model, JSON errors for everything else.
+ *
+ * @example
+ * export default createApp(createRuntime({ tfjsSimd }));
+ */
+export function createApp(runtime: EdgeRuntime): Hono<{ Bindings: WorkerEnv }> {
+  const app = new Hono<{ Bindings: WorkerEnv }>();
+  app.use("/predict", PREDICT_CORS);
+  app.post("/predict", predictHandler(runtime));
+  app.get("/health", healthHandler(runtime));
+  app.get("/model", modelHandler(runtime));
+  for (const [path, allow] of Object.entries(ROUTES)) {
+    app.all(path, (c) =>
+      jsonError("method_not_allowed", `${c.req.method} is not allowed on ${path}; use ${allow}.`, { Allow: allow }),
+    );
+  }
+  app.notFound((c) => jsonError("not_found", `Nothing lives at ${truncate(c.req.path)}.`));
+  app.onError((err, c) => {
+    const headers = c.req.path === "/predict" ? { "Access-Control-Allow-Origin": "*" } : undefined;
+    return errorResponse(err, headers);
+  });
+  return app;
+}
+
+function truncate(path: string): string {
+  return path.length > 100 ? `${path.slice(0, 100)}…` : path;
+}

@@ -1,0 +1,45 @@
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from "@marquee/shared";
+import type { WorkerEnv } from "./env.ts";
+
+/** The model folder served when wrangler.toml sets no `MODEL_PATH`. */
+export const DEFAULT_MODEL_PATH = "models/default";
+
+/** Settings the worker derives from its vars, with defaults for anything unset. */
+export interface EdgeConfig {
+  modelPath: string;
+  limits: DecodeLimits;
+}
+
+/**
+ * Read the worker's config from its vars. A var that is set but not a positive number is a
+ * deployment mistake, so it throws rather than silently using the default.
+ *
+ * @example
+ * readConfig({ ASSETS, MAX_MEGAPIXELS: "12" }).limits.maxMegapixels; // 12
+ */
+export function readConfig(env: WorkerEnv): EdgeConfig {
+  return {
+    modelPath: normaliseModelPath(env.MODEL_PATH ?? DEFAULT_MODEL_PATH),
+    limits: {
+      maxBytes: positiveNumber("MAX_BYTES", env.MAX_BYTES, DEFAULT_DECODE_LIMITS.maxBytes),
+      maxMegapixels: positiveNumber("MAX_MEGAPIXELS", env.MAX_MEGAPIXELS, DEFAULT_DECODE_LIMITS.maxMegapixels),
+    },
+  };
+}
+
+function positiveNumber(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new Error(`wrangler.toml var ${name} must be a positive number, got "${raw}"`);
+  }
+  return value;
+}
+
+function normaliseModelPath(path: string): string {
+  const trimmed = path.replace(/^\/+|\/+$/g, "");
+  if (trimmed === "" || trimmed.split("/").some((part) => part === ".." || part === ".")) {
+    throw new Error(`wrangler.toml var MODEL_PATH must be a folder inside the assets, got "${path}"`);
+  }
+  return trimmed;
+}

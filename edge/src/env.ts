@@ -1,0 +1,15 @@
+/** The static-assets binding: a fetcher over the files in wrangler.toml's `[assets] directory`. */
+export interface AssetsBinding {
+  fetch(input: Request | string | URL, init?: RequestInit): Promise<Response>;
+}
+
+/** Bindings and vars the worker receives (see wrangler.toml). Vars arrive as strings. */
+export interface WorkerEnv {
+  ASSETS: AssetsBinding;
+  /** Folder of the served model inside the assets, e.g. `models/default`. */
+  MODEL_PATH?: string;
+  /** Largest accepted upload in bytes; default 10 MB. */
+  MAX_BYTES?: string;
+  /** Largest accepted image in megapixels; default 40. */
+  MAX_MEGAPIXELS?: string;
+}

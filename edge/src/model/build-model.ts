@@ -1,0 +1,55 @@
+import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
+import { MarqueeError, type ModelMetadata } from "@marquee/shared";
+import type { ModelFiles } from "./read-model-files.ts";
+
+/** A model ready to classify, with the metadata it was validated against. */
+export interface LoadedModel {
+  model: tfl.LayersModel;
+  metadata: ModelMetadata;
+}
+
+/**
+ * Turn read model files into a tfjs LayersModel, check that its input and output shapes agree
+ * with metadata.json, and run one warm-up prediction so the first request pays no kernel set-up.
+ */
+export async function buildModel(files: ModelFiles): Promise<LoadedModel> {
+  let model: tfl.LayersModel;
+  try {
+    model = await tfl.loadLayersModel(tf.io.fromMemory(files.artifacts));
+  } catch (err) {
+    throw new MarqueeError("model_unavailable", `model.json could not be loaded: ${(err as Error).message}`);
+  }
+  try {
+    checkShapes(model, files.metadata);
+    tf.tidy(() => {
+      const { width, height, channels } = files.metadata.input;
+      (model.predict(tf.zeros([1, height, width, channels])) as tf.Tensor).dataSync();
+    });
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  return { model, metadata: files.metadata };
+}
+
+function checkShapes(model: tfl.LayersModel, metadata: ModelMetadata): void {
+  if (model.inputs.length !== 1 || model.outputs.length !== 1) {
+    throw new MarqueeError("invalid_metadata", "the model must have exactly one input and one output");
+  }
+  const inShape = model.inputs[0]?.shape ?? [];
+  const { width, height, channels } = metadata.input;
+  if (inShape.length !== 4 || inShape[1] !== height || inShape[2] !== width || inShape[3] !== channels) {
+    throw new MarqueeError(
+      "invalid_metadata",
+      `metadata.json says input ${height}×${width}×${channels} but the model takes [${inShape.join(", ")}]`,
+    );
+  }
+  const outShape = model.outputs[0]?.shape ?? [];
+  if (outShape.length !== 2 || outShape[1] !== metadata.labels.length) {
+    throw new MarqueeError(
+      "invalid_metadata",
+      `metadata.json lists ${metadata.labels.length} labels but the model outputs [${outShape.join(", ")}]`,
+    );
+  }
+}

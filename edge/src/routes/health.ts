@@ -1,0 +1,27 @@
+import * as tf from "@tensorflow/tfjs-core";
+import type { Context } from "hono";
+import type { HealthResponse } from "../api-types.ts";
+import type { WorkerEnv } from "../env.ts";
+import type { EdgeRuntime } from "../runtime.ts";
+
+/**
+ * `GET /health`: tries to have the model loaded (so a fixed model recovers here too), then
+ * reports it. 200 when ready, 503 with the load error otherwise.
+ */
+export function healthHandler(runtime: EdgeRuntime) {
+  return async (c: Context<{ Bindings: WorkerEnv }>): Promise<Response> => {
+    const backend = await runtime.backend();
+    const store = runtime.models(c.env);
+    await store.get().catch(() => undefined);
+    const model = store.status();
+    const body: HealthResponse = {
+      ok: model.loaded,
+      model,
+      backend: backend.backend,
+      simd: backend.simd,
+      tensors: tf.memory().numTensors,
+      wasmMemoryBytes: backend.wasmMemoryBytes(),
+    };
+    return c.json(body, model.loaded ? 200 : 503);
+  };
+}

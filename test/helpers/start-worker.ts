@@ -1,0 +1,71 @@
+// Runs a wrangler-built bundle under plain Miniflare (no nodejs_compat, no vitest pool), the way
+// workerd will run it on Cloudflare.
+import { cp, readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Miniflare, type RequestInit, type Response } from "miniflare";
+import { REPO_DIR } from "./paths.ts";
+
+/** A running worker. */
+export interface RunningWorker {
+  mf: Miniflare;
+  /** Dispatch a request to the worker; `path` is relative to http://localhost. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  dispose(): Promise<void>;
+}
+
+/** Options for {@link startWorker}. */
+export interface StartWorkerOptions {
+  bundleDir: string;
+  assetsDir: string;
+  /** Vars overriding wrangler.toml's [vars]. */
+  vars?: Record<string, string>;
+  inspectorPort?: number;
+}
+
+/**
+ * Start Miniflare on the bundle with the explicit module list wrangler produced: the entry
+ * (ESModule), .wasm files (CompiledWasm) and .bin files (Data).
+ */
+export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
+  const files = (await readdir(options.bundleDir)).filter((f) => /\.(m?js|wasm|bin)$/.test(f));
+  const modules = files
+    .sort((a, b) => Number(b === "index.js") - Number(a === "index.js"))
+    .map((f) => ({
+      type: f.endsWith(".wasm") ? ("CompiledWasm" as const) : f.endsWith(".bin") ? ("Data" as const) : ("ESModule" as const),
+      path: join(options.bundleDir, f),
+    }));
+  const toml = await readFile(join(REPO_DIR, "wrangler.toml"), "utf8");
+  const mf = new Miniflare({
+    modules,
+    modulesRoot: options.bundleDir,
+    compatibilityDate: /compatibility_date\s*=\s*"([^"]+)"/.exec(toml)?.[1] ?? "2026-04-01",
+    bindings: { ...wranglerVars(toml), ...options.vars },
+    assets: {
+      directory: options.assetsDir,
+      binding: "ASSETS",
+      routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: true },
+    },
+    cf: false,
+    ...(options.inspectorPort !== undefined ? { inspectorPort: options.inspectorPort } : {}),
+  });
+  await mf.ready;
+  return {
+    mf,
+    fetch: (path, init) => mf.dispatchFetch(`http://localhost${path}`, init),
+    dispose: () => mf.dispose(),
+  };
+}
+
+/** Copy the pristine assets somewhere a test may break and repair them. */
+export async function copyAssets(from: string, to: string): Promise<void> {
+  await cp(from, to, { recursive: true });
+}
+
+function wranglerVars(toml: string): Record<string, string> {
+  const section = /^\[vars\]\s*$([\s\S]*?)(?=^\[|(?![\s\S]))/m.exec(toml)?.[1] ?? "";
+  const vars: Record<string, string> = {};
+  for (const match of section.matchAll(/^\s*([A-Z_][A-Z0-9_]*)\s*=\s*"([^"]*)"/gm)) {
+    vars[match[1] as string] = match[2] as string;
+  }
+  return vars;
+}
