@@ -1,13 +1,19 @@
 import "@tensorflow/tfjs-backend-cpu";
+import { readFileSync } from "node:fs";
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Normalization, Preprocessing } from "../artifact/metadata.ts";
 import { isMarqueeError } from "../errors.ts";
+import { decodeImage } from "../image/decode.ts";
+import { faceApiSamplePaths } from "../image/test-fixtures.ts";
 import type { RgbImage } from "../image/types.ts";
+import { useNodeWasmDecoders } from "../node/index.ts";
+import { cropImage } from "./crop.ts";
 import { type PreprocessSpec, preprocessedLength, preprocessImage, preprocessRect } from "./preprocess.ts";
 import { randomImage } from "./test-images.ts";
 
 beforeAll(async () => {
+  await useNodeWasmDecoders();
   tf.env().set("IS_TEST", true); // silences the "install tfjs-node" banner
   await tf.setBackend("cpu");
 });
@@ -94,6 +100,21 @@ describe("preprocessImage", () => {
       expect.unreachable();
     } catch (err) {
       expect(isMarqueeError(err, "internal_error")).toBe(true);
+    }
+  });
+
+  it("turns real photos into the same tensor as the tf-ops pipeline, for both fits", async () => {
+    const paths = faceApiSamplePaths().slice(0, 2);
+    expect(paths.length).toBe(2);
+    for (const path of paths) {
+      const { image } = await decodeImage(new Uint8Array(readFileSync(path)));
+      for (const fit of ["stretch", "centerCrop"] as const) {
+        const s = spec(160, 160, fit, IMAGENET);
+        // Crop with cropImage first: tf.slice on the cpu backend walks a big photo element by element.
+        const cropped = cropImage(image, preprocessRect(image, s));
+        const expected = tfjsPipeline(cropped, s, [0, 0, cropped.width, cropped.height]);
+        expect(maxAbsDiff(preprocessImage(image, s), expected), `${path} ${fit}`).toBeLessThanOrEqual(1e-5);
+      }
     }
   });
 
