@@ -1,0 +1,81 @@
+import { describe, expect, it } from "vitest";
+import { isMarqueeError } from "../errors.ts";
+import { crc32 } from "./crc32.ts";
+import { checkImageLimits, readImageHeader } from "./header.ts";
+import { gradientSharp, u8 } from "./test-fixtures.ts";
+import { DEFAULT_DECODE_LIMITS } from "./types.ts";
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    if (isMarqueeError(err)) return err.code;
+    throw err;
+  }
+  return undefined;
+}
+
+describe("readImageHeader", () => {
+  it.each([
+    ["jpeg", (s: ReturnType<typeof gradientSharp>) => s.jpeg()],
+    ["jpeg", (s: ReturnType<typeof gradientSharp>) => s.jpeg({ progressive: true })],
+    ["png", (s: ReturnType<typeof gradientSharp>) => s.png()],
+    ["webp", (s: ReturnType<typeof gradientSharp>) => s.webp()], // VP8 (lossy)
+    ["webp", (s: ReturnType<typeof gradientSharp>) => s.webp({ lossless: true })], // VP8L
+    ["webp", (s: ReturnType<typeof gradientSharp>) => s.ensureAlpha(0.5).webp()], // VP8X + ALPH
+    ["gif", (s: ReturnType<typeof gradientSharp>) => s.gif()],
+  ] as const)("reads %s dimensions without decoding (%#)", async (format, encode) => {
+    const bytes = u8(await encode(gradientSharp(37, 23)).toBuffer());
+    expect(readImageHeader(bytes)).toEqual({ format, width: 37, height: 23 });
+  });
+
+  it("reports stored (unrotated) dimensions for an EXIF-rotated JPEG", async () => {
+    const bytes = u8(await gradientSharp(37, 23).jpeg().withMetadata({ orientation: 6 }).toBuffer());
+    expect(readImageHeader(bytes)).toEqual({ format: "jpeg", width: 37, height: 23 });
+  });
+
+  it("uses the PNG CRC-32 (known value for IEND)", () => {
+    expect(crc32(new TextEncoder().encode("IEND"), 0, 4)).toBe(0xae426082);
+  });
+
+  it("gives empty_body for zero bytes, unsupported_media_type for other formats", () => {
+    expect(codeOf(() => readImageHeader(new Uint8Array(0)))).toBe("empty_body");
+    expect(codeOf(() => readImageHeader(new TextEncoder().encode("BM\0\0\0\0")))).toBe(
+      "unsupported_media_type",
+    );
+    expect(() => readImageHeader(new TextEncoder().encode("%PDF-1.4"))).toThrow(/starts with %PDF/);
+  });
+
+  it("gives corrupt_image for a header cut short", async () => {
+    const jpeg = u8(await gradientSharp().jpeg().toBuffer());
+    const png = u8(await gradientSharp().png().toBuffer());
+    const webp = u8(await gradientSharp().webp().toBuffer());
+    expect(codeOf(() => readImageHeader(jpeg.subarray(0, 40)))).toBe("corrupt_image");
+    expect(codeOf(() => readImageHeader(png.subarray(0, 20)))).toBe("corrupt_image");
+    expect(codeOf(() => readImageHeader(webp.subarray(0, 16)))).toBe("corrupt_image");
+  });
+});
+
+describe("checkImageLimits", () => {
+  const header = { format: "png", width: 8000, height: 6000 } as const; // 48 MP
+
+  it("defaults to 40 MP and 10 MB", () => {
+    expect(DEFAULT_DECODE_LIMITS).toEqual({ maxMegapixels: 40, maxBytes: 10 * 1024 * 1024 });
+    expect(() => checkImageLimits(header, 1000)).toThrow(/8000×6000 \(48 MP\); the limit is 40 MP/);
+    expect(codeOf(() => checkImageLimits({ ...header, width: 6000 }, 1000))).toBeUndefined(); // 36 MP
+    expect(codeOf(() => checkImageLimits({ ...header, width: 10 }, 10 * 1024 * 1024 + 1))).toBe(
+      "image_too_large",
+    );
+    expect(codeOf(() => checkImageLimits({ ...header, width: 10 }, 10 * 1024 * 1024))).toBeUndefined();
+  });
+
+  it("takes partial overrides", () => {
+    expect(codeOf(() => checkImageLimits(header, 1000, { maxMegapixels: 50 }))).toBeUndefined();
+    expect(codeOf(() => checkImageLimits({ ...header, width: 10 }, 2000, { maxBytes: 1999 }))).toBe(
+      "image_too_large",
+    );
+    expect(
+      codeOf(() => checkImageLimits({ ...header, width: 1000, height: 1000 }, 10, { maxMegapixels: 0.5 })),
+    ).toBe("image_too_large");
+  });
+});
