@@ -2,7 +2,7 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import { deflateSync } from "node:zlib";
-import sharp from "sharp";
+import sharp, { type Sharp } from "sharp";
 import { crc32 } from "./crc32.ts";
 import type { RgbImage } from "./types.ts";
 
@@ -24,7 +24,7 @@ export function gradientRgb(width = 48, height = 32): RgbImage {
 }
 
 /** A sharp pipeline over {@link gradientRgb}. */
-export function gradientSharp(width = 48, height = 32): sharp.Sharp {
+export function gradientSharp(width = 48, height = 32): Sharp {
   const { data } = gradientRgb(width, height);
   return sharp(Buffer.from(data), { raw: { width, height, channels: 3 } });
 }
