@@ -1,0 +1,219 @@
+import { createHash, randomBytes } from "node:crypto";
+import { mkdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import {
+  type DecodeLimits,
+  MarqueeError,
+  type Preprocessing,
+  type RgbImage,
+  decodeImage,
+  preprocessImage,
+} from "@marquee/shared";
+import {
+  type CacheDtype,
+  cacheEntryLength,
+  checkCacheEntry,
+  decodeCacheEntry,
+  encodeCacheEntry,
+} from "./cacheEntry.ts";
+import { ensureNodeDecoders } from "./decoders.ts";
+import { TRAINING_DECODE_LIMITS } from "./scan.ts";
+import type { DatasetFile } from "./types.ts";
+
+/**
+ * Bump whenever what ends up in an entry could change for the same photo (resize
+ * arithmetic, orientation handling, alpha compositing), so stale entries are never read.
+ */
+export const PREPROCESS_VERSION = 1;
+
+/** The model input an entry is made for. */
+export interface CacheSpec {
+  width: number;
+  height: number;
+  /** Crop before resizing; see the artefact schema's `preprocessing.fit`. Default stretch. */
+  fit?: Preprocessing["fit"];
+  /** Default float32 (exact). */
+  dtype?: CacheDtype;
+}
+
+/** Options for {@link ImageCache}. */
+export interface ImageCacheOptions extends CacheSpec {
+  /** Cache folder; default {@link defaultCacheDir}. */
+  dir?: string;
+  limits?: Partial<DecodeLimits>;
+}
+
+/**
+ * The default cache folder: `$MARQUEE_CACHE_DIR`, else `$XDG_CACHE_HOME/marquee`, else
+ * `~/.cache/marquee`. Per-user rather than per-run (`<out>/.cache`) because entries are keyed
+ * by content hash, so every run and every `--out` folder reuses the same decoded photos.
+ */
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.MARQUEE_CACHE_DIR) return env.MARQUEE_CACHE_DIR;
+  const base = env.XDG_CACHE_HOME || join(homedir(), ".cache");
+  return join(base, "marquee");
+}
+
+/** Counters, for progress lines and tests. */
+export interface CacheStats {
+  hits: number;
+  /** Entries decoded from the source photo because none existed. */
+  computed: number;
+  /** Entries found damaged (truncated, torn, wrong) and recomputed. */
+  repaired: number;
+  /** Entry files read (hits and damaged). */
+  reads: number;
+}
+
+/**
+ * A disk cache of photos decoded once and resized to the model input, stored as 0..255
+ * HWC pixels without normalisation (models normalise themselves, or the batch reader does).
+ * Entries are keyed by content sha256 + size + fit + dtype + {@link PREPROCESS_VERSION},
+ * written atomically (temp file + rename) and verified on every read.
+ *
+ * @example
+ * const cache = new ImageCache({ width: 224, height: 224 });
+ * const pixels = await cache.read(file); // Float32Array of 224*224*3
+ */
+export class ImageCache {
+  readonly dir: string;
+  readonly width: number;
+  readonly height: number;
+  readonly fit: Preprocessing["fit"];
+  readonly dtype: CacheDtype;
+  /** Values per image: width × height × 3. */
+  readonly sampleLength: number;
+  readonly stats: CacheStats = { hits: 0, computed: 0, repaired: 0, reads: 0 };
+  private readonly limits: DecodeLimits;
+  private readonly madeDirs = new Set<string>();
+
+  constructor(options: ImageCacheOptions) {
+    this.dir = options.dir ?? defaultCacheDir();
+    this.width = options.width;
+    this.height = options.height;
+    this.fit = options.fit ?? "stretch";
+    this.dtype = options.dtype ?? "float32";
+    this.sampleLength = this.width * this.height * 3;
+    this.limits = { ...TRAINING_DECODE_LIMITS, ...options.limits };
+  }
+
+  /** Folder holding this spec's entries; a different size or version never collides. */
+  get specDir(): string {
+    return join(this.dir, `images-v${PREPROCESS_VERSION}`, `${this.width}x${this.height}-${this.fit}-${this.dtype}`);
+  }
+
+  /** Path of the entry for a content hash. */
+  entryPath(sha256: string): string {
+    return join(this.specDir, sha256.slice(0, 2), `${sha256}.bin`);
+  }
+
+  /** Whether an entry of the right length exists (cheap; full checks happen on read). */
+  async has(sha256: string): Promise<boolean> {
+    try {
+      const s = await stat(this.entryPath(sha256));
+      return s.size === cacheEntryLength(this);
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Copy `file`'s preprocessed pixels into `out` at `offset` (in values), from the cache when
+   * a valid entry exists, else by decoding the photo and writing the entry.
+   */
+  async readInto(file: DatasetFile, out: Float32Array, offset: number): Promise<void> {
+    const shape = { width: this.width, height: this.height, dtype: this.dtype, sha256: file.sha256 };
+    let entry: Uint8Array | null = null;
+    try {
+      entry = await readFile(this.entryPath(file.sha256));
+    } catch {
+      // Missing: compute below.
+    }
+    if (entry) {
+      this.stats.reads++;
+      const bad = decodeCacheEntry(entry, shape, out, offset);
+      if (!bad) {
+        this.stats.hits++;
+        return;
+      }
+      this.stats.repaired++;
+    } else {
+      this.stats.computed++;
+    }
+    const { pixels } = await this.compute(file);
+    if (this.dtype === "uint8") {
+      // Read back what was stored so a cold read equals a warm one.
+      for (let i = 0; i < pixels.length; i++) out[offset + i] = Math.min(255, Math.max(0, Math.round(pixels[i]!)));
+    } else {
+      out.set(pixels, offset);
+    }
+  }
+
+  /** `file`'s preprocessed pixels as a new array; see {@link readInto}. */
+  async read(file: DatasetFile): Promise<Float32Array> {
+    const out = new Float32Array(this.sampleLength);
+    await this.readInto(file, out, 0);
+    return out;
+  }
+
+  /**
+   * Decode `file` from its source, preprocess, and store the entry. Returns the decoded
+   * image too, so the caller can derive more from the one decode (perceptual hashes).
+   *
+   * @throws MarqueeError `corrupt_image` / `unsupported_media_type` / `image_too_large` from the
+   *   decoder, or `corrupt_image` when the file changed since it was scanned.
+   */
+  async compute(file: DatasetFile): Promise<{ pixels: Float32Array; image: RgbImage }> {
+    const bytes = await readFile(file.path);
+    const sha = createHash("sha256").update(bytes).digest("hex");
+    if (sha !== file.sha256) {
+      throw new MarqueeError("corrupt_image", `${file.path} changed since the data folder was scanned; re-run.`);
+    }
+    await ensureNodeDecoders();
+    const { image } = await decodeImage(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), {
+      limits: this.limits,
+    });
+    const pixels = this.preprocess(image);
+    await this.write(file.sha256, pixels);
+    return { pixels, image };
+  }
+
+  /** Resize a decoded image to this cache's spec, without normalisation. */
+  preprocess(image: RgbImage): Float32Array {
+    return preprocessImage(image, {
+      input: { width: this.width, height: this.height, channels: 3 },
+      preprocessing: { resize: "bilinear", fit: this.fit, normalization: { kind: "scale", scale: 1, offset: 0 } },
+    });
+  }
+
+  /** Store an entry atomically: a reader sees the old entry, no entry, or the whole new one. */
+  async write(sha256: string, pixels: Float32Array): Promise<void> {
+    const path = this.entryPath(sha256);
+    const folder = join(this.specDir, sha256.slice(0, 2));
+    if (!this.madeDirs.has(folder)) {
+      await mkdir(folder, { recursive: true });
+      this.madeDirs.add(folder);
+    }
+    const bytes = encodeCacheEntry({ width: this.width, height: this.height, dtype: this.dtype, sha256 }, pixels);
+    const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+    try {
+      await writeFile(tmp, bytes);
+      await rename(tmp, path);
+    } catch (err) {
+      await unlink(tmp).catch(() => {});
+      throw err;
+    }
+  }
+
+  /** Why the stored entry for `sha256` is unusable, or null if it is fine (for diagnostics). */
+  async checkEntry(sha256: string): Promise<string | null> {
+    let entry: Uint8Array;
+    try {
+      entry = await readFile(this.entryPath(sha256));
+    } catch {
+      return "missing";
+    }
+    return checkCacheEntry(entry, { width: this.width, height: this.height, dtype: this.dtype, sha256 });
+  }
+}

@@ -1,0 +1,144 @@
+import cliProgress from "cli-progress";
+import type { PerceptualHashes } from "./duplicates.ts";
+import { HashStore } from "./hashStore.ts";
+import type { ImageCache } from "./imageCache.ts";
+import { dctHash, differenceHash } from "./perceptualHash.ts";
+import { mapWithConcurrency } from "./pool.ts";
+import { displayPath } from "./scan.ts";
+import { type DataLog, type DatasetFile, type SkippedFile, consoleLog } from "./types.ts";
+
+/** Options for {@link prepareImages}. */
+export interface PrepareOptions {
+  log?: DataLog;
+  /** Show a progress bar with ETA while decoding (default: when stderr is a terminal). */
+  progress?: boolean;
+  /** Photos decoded at once; decoding is CPU-bound, this only overlaps the file I/O. */
+  concurrency?: number;
+  /** Root for shorter paths in messages. */
+  root?: string;
+}
+
+/** Result of {@link prepareImages}. */
+export interface PrepareResult {
+  /** Files that decoded, in input order. */
+  files: DatasetFile[];
+  /** Perceptual hashes, parallel to `files`. */
+  hashes: PerceptualHashes[];
+  /** Files whose full decode failed, with the reason. */
+  skipped: SkippedFile[];
+  /** Photos decoded in this call (the rest were cached). */
+  decoded: number;
+  seconds: number;
+}
+
+/**
+ * Make sure every file has a valid cache entry and perceptual hashes, decoding each photo
+ * at most once (one decode feeds both). Files whose full decode fails (truncated data,
+ * broken compressed stream) are dropped and listed; the header-only scan cannot see those.
+ * Memory stays flat: each photo is released once its entry is written.
+ *
+ * @example
+ * const prepared = await prepareImages(scan.files, cache);
+ */
+export async function prepareImages(
+  files: readonly DatasetFile[],
+  cache: ImageCache,
+  options: PrepareOptions = {},
+): Promise<PrepareResult> {
+  const log = options.log ?? consoleLog;
+  const started = performance.now();
+  const store = await new HashStore(cache.dir).load();
+
+  // Work per distinct content: byte-identical copies share one entry and one decode.
+  const firstBySha = new Map<string, DatasetFile>();
+  for (const f of files) if (!firstBySha.has(f.sha256)) firstBySha.set(f.sha256, f);
+  const todo: DatasetFile[] = [];
+  await mapWithConcurrency([...firstBySha.values()], 16, async (f) => {
+    if (!store.get(f.sha256) || !(await cache.has(f.sha256))) todo.push(f);
+  });
+  todo.sort((a, b) => (a.path < b.path ? -1 : 1));
+
+  const failed = new Map<string, string>();
+  if (todo.length > 0) {
+    log.info(
+      `Decoding ${todo.length} of ${firstBySha.size} distinct images into the cache at ${cache.width}×${cache.height} (${cache.specDir}).`,
+    );
+    const bar = makeProgressBar(options.progress ?? Boolean(process.stderr.isTTY), todo.length, log);
+    let done = 0;
+    let lastSave = performance.now();
+    await mapWithConcurrency(todo, options.concurrency ?? 2, async (f) => {
+      try {
+        const { image } = await cache.compute(f);
+        store.set(f.sha256, { dct: dctHash(image), difference: differenceHash(image) });
+      } catch (err) {
+        failed.set(f.sha256, `could not be decoded: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      bar.update(++done);
+      // Save hashes now and then so a crash mid-fill loses little.
+      if (performance.now() - lastSave > 30_000) {
+        lastSave = performance.now();
+        await store.save();
+      }
+    });
+    bar.stop();
+    await store.save();
+  }
+
+  const kept: DatasetFile[] = [];
+  const hashes: PerceptualHashes[] = [];
+  const skipped: SkippedFile[] = [];
+  for (const f of files) {
+    const reason = failed.get(f.sha256);
+    if (reason) skipped.push({ path: f.path, reason });
+    else {
+      kept.push(f);
+      hashes.push(store.get(f.sha256)!);
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  if (skipped.length > 0) {
+    log.warn(`skipped ${skipped.length} file(s) that failed to decode:`);
+    for (const s of skipped) log.warn(`  ${options.root ? displayPath(options.root, s.path) : s.path}: ${s.reason}`);
+  }
+  if (todo.length > 0) {
+    log.info(`Decoded ${todo.length - failed.size} images in ${seconds.toFixed(1)} s.`);
+  }
+  return { files: kept, hashes, skipped, decoded: todo.length, seconds };
+}
+
+interface ProgressBar {
+  update(value: number): void;
+  stop(): void;
+}
+
+/** A cli-progress bar on a terminal; otherwise a line every 10 % so logs stay readable. */
+function makeProgressBar(tty: boolean, total: number, log: DataLog): ProgressBar {
+  if (tty) {
+    const bar = new cliProgress.SingleBar(
+      {
+        format: "Decoding |{bar}| {percentage}% | {value}/{total} images | {speed} img/s | ETA {eta_formatted}",
+        hideCursor: true,
+        etaBuffer: 50,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    const started = performance.now();
+    bar.start(total, 0, { speed: "0.0" });
+    return {
+      update: (v) => bar.update(v, { speed: (v / ((performance.now() - started) / 1000)).toFixed(1) }),
+      stop: () => bar.stop(),
+    };
+  }
+  const started = performance.now();
+  let nextReport = Math.ceil(total / 10);
+  return {
+    update(v) {
+      if (v < nextReport || v >= total) return;
+      nextReport += Math.ceil(total / 10);
+      const elapsed = (performance.now() - started) / 1000;
+      const eta = (elapsed / v) * (total - v);
+      log.info(`  decoded ${v}/${total} (${Math.round((v / total) * 100)}%), ETA ${eta.toFixed(0)} s`);
+    },
+    stop() {},
+  };
+}
