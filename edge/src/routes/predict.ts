@@ -13,11 +13,12 @@ export function predictHandler(runtime: EdgeRuntime) {
   return async (c: Context<{ Bindings: WorkerEnv }>): Promise<Response> => {
     const start = performance.now();
     const config = runtime.config(c.env);
+    // Read (bounded) the body before answering anything else: replying while a client is still
+    // sending makes many HTTP clients report a connection reset instead of our error.
+    const bytes = await imageFromRequest(c.req.raw, config.limits.maxBytes);
     const k = parseTopK(c.req.query("top_k"));
-    // The model is needed anyway; loading it first answers 503 before reading a large upload.
     await runtime.backend();
     const loaded = await runtime.models(c.env).get();
-    const bytes = await imageFromRequest(c.req.raw, config.limits.maxBytes);
 
     const decodeStart = performance.now();
     const decoded = await decodeImage(bytes, { limits: config.limits });
