@@ -138,6 +138,13 @@ describe("bad bytes", () => {
     );
   });
 
+  it("animated WebP → unsupported_media_type (checked from the VP8X flags, before decoding)", async () => {
+    const animated = new Uint8Array(30);
+    animated.set(new TextEncoder().encode("RIFF\x16\0\0\0WEBPVP8X\x0a\0\0\0"));
+    animated.set([0x02, 0, 0, 0, 7, 0, 0, 7, 0, 0], 20); // animation flag, 8×8 canvas
+    await expectFailure(animated, "unsupported_media_type", /Animated WebP is not supported/);
+  });
+
   it("other formats → unsupported_media_type with a message naming them", async () => {
     await expectFailure(
       new TextEncoder().encode("%PDF-1.7\n%âãÏÓ"),

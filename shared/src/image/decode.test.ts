@@ -192,6 +192,23 @@ describe("decodeImage: wasm decoders", () => {
     expect(after.image.data).toEqual(before.image.data);
   });
 
+  it("an instance whose heap grew on a 12 MP photo is dropped, so the memory can be reclaimed", async () => {
+    const big = u8(
+      await sharp({ create: { width: 4000, height: 3000, channels: 3, background: "#3a6" } })
+        .jpeg()
+        .toBuffer(),
+    );
+    const small = u8(await gradientSharp().jpeg().toBuffer());
+    await decodeImage(small, { jpegDecoder: "mozjpeg" });
+    const started = wasmInstancesStarted("jpeg");
+    await decodeImage(small, { jpegDecoder: "mozjpeg" });
+    expect(wasmInstancesStarted("jpeg")).toBe(started); // small images reuse the instance
+    const { image } = await decodeImage(big, { jpegDecoder: "mozjpeg" });
+    expect([image.width, image.height, image.data[1]]).toEqual([4000, 3000, 0xaa]);
+    await decodeImage(small, { jpegDecoder: "mozjpeg" });
+    expect(wasmInstancesStarted("jpeg")).toBe(started + 1);
+  });
+
   it("without wasm modules, JPEG uses jpeg-js and WebP is refused as unsupported", async () => {
     const jpeg = u8(await gradientSharp().jpeg().toBuffer());
     const webp = u8(await gradientSharp().webp().toBuffer());
