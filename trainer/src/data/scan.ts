@@ -70,7 +70,7 @@ export async function scanDataset(dir: string, options: ScanOptions = {}): Promi
 
   const candidates: { path: string; classIndex: number }[] = [];
   for (const [classIndex, name] of classNames.entries()) {
-    const walked = await walkFiles(join(root, name));
+    const walked = await walkFiles(join(root, name), [root]);
     skipped.push(...walked.skipped);
     for (const path of walked.files) candidates.push({ path, classIndex });
   }

@@ -12,11 +12,15 @@ export interface WalkResult {
  * List every regular file under `dir`, following symlinks but never into a cycle.
  * A link that resolves to a folder already on the current path (or to itself) is listed
  * as skipped instead of being followed forever.
+ *
+ * @param outer folders above `dir` that also count as ancestors (the data folder), so a
+ *   link from a class folder back to the data folder is a loop too.
  */
-export async function walkFiles(dir: string): Promise<WalkResult> {
+export async function walkFiles(dir: string, outer: readonly string[] = []): Promise<WalkResult> {
   const result: WalkResult = { files: [], skipped: [] };
-  const top = await stat(dir);
-  await walkInto(dir, [dirKey(top)], result);
+  const ancestors: string[] = [];
+  for (const d of [...outer, dir]) ancestors.push(dirKey(await stat(d)));
+  await walkInto(dir, ancestors, result);
   result.files.sort(compareCodePoints);
   return result;
 }

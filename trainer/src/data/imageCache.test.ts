@@ -1,0 +1,152 @@
+import { readFile, readdir, truncate, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { decodeImage, preprocessImage } from "@marquee/shared";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CACHE_ENTRY_HEADER_BYTES, cacheEntryLength } from "./cacheEntry.ts";
+import { ImageCache, defaultCacheDir } from "./imageCache.ts";
+import { prepareImages } from "./prepare.ts";
+import { scanDataset } from "./scan.ts";
+import { makeImage, put, tempDir } from "./testFixtures.ts";
+import { type DatasetFile, silentLog } from "./types.ts";
+
+describe("ImageCache", () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let files: DatasetFile[];
+
+  beforeAll(async () => {
+    ({ dir, cleanup } = await tempDir());
+    await put(dir, "data/a/one.jpg", await makeImage(1, { width: 120, height: 90 }));
+    await put(dir, "data/a/two.png", await makeImage(2, { width: 50, height: 70, format: "png" }));
+    await put(dir, "data/b/three.webp", await makeImage(3, { width: 64, height: 64, format: "webp" }));
+    files = (await scanDataset(join(dir, "data"), { log: silentLog })).files;
+  });
+  afterAll(() => cleanup());
+
+  async function expected(file: DatasetFile, size: number): Promise<Float32Array> {
+    const { image } = await decodeImage(new Uint8Array(await readFile(file.path)));
+    return preprocessImage(image, {
+      input: { width: size, height: size, channels: 3 },
+      preprocessing: { resize: "bilinear", fit: "stretch", normalization: { kind: "scale", scale: 1, offset: 0 } },
+    });
+  }
+
+  it("round-trips: the cached pixels equal decode + preprocess, unnormalised 0..255", async () => {
+    const cache = new ImageCache({ dir: join(dir, "cache1"), width: 32, height: 32 });
+    for (const f of files) {
+      const cold = await cache.read(f);
+      const warm = await cache.read(f);
+      const want = await expected(f, 32);
+      expect(cold).toEqual(want);
+      expect(warm).toEqual(want);
+      expect(Math.max(...warm)).toBeGreaterThan(1.5); // not normalised to 0..1
+    }
+    expect(cache.stats).toEqual({ hits: 3, computed: 3, repaired: 0, reads: 3 });
+    const entry = await readFile(cache.entryPath(files[0]!.sha256));
+    expect(entry.length).toBe(CACHE_ENTRY_HEADER_BYTES + 32 * 32 * 3 * 4);
+    // Atomic writes leave no temp files behind.
+    const shards = await readdir(cache.specDir);
+    for (const shard of shards) {
+      expect((await readdir(join(cache.specDir, shard))).every((n) => n.endsWith(".bin"))).toBe(true);
+    }
+  });
+
+  it("detects a truncated entry and recomputes it", async () => {
+    const cache = new ImageCache({ dir: join(dir, "cache2"), width: 24, height: 24 });
+    const f = files[0]!;
+    const want = await cache.read(f);
+    const path = cache.entryPath(f.sha256);
+    await truncate(path, 1000);
+    expect(await cache.checkEntry(f.sha256)).toMatch(/^truncated/);
+    expect(await cache.has(f.sha256)).toBe(false);
+    expect(await cache.read(f)).toEqual(want);
+    expect(cache.stats.repaired).toBe(1);
+    expect(await cache.checkEntry(f.sha256)).toBeNull();
+    expect((await readFile(path)).length).toBe(cacheEntryLength(cache));
+    // A header-only stub (a crash right after the header) is caught too.
+    await truncate(path, 10);
+    expect(await cache.read(f)).toEqual(want);
+    expect(cache.stats.repaired).toBe(2);
+  });
+
+  it("detects a flipped payload byte (CRC) and an entry for other content", async () => {
+    const cache = new ImageCache({ dir: join(dir, "cache3"), width: 16, height: 16 });
+    const [f, g] = files as [DatasetFile, DatasetFile];
+    const want = await cache.read(f);
+    const path = cache.entryPath(f.sha256);
+    const bytes = await readFile(path);
+    bytes[CACHE_ENTRY_HEADER_BYTES + 100]! ^= 0x40;
+    await writeFile(path, bytes);
+    expect(await cache.checkEntry(f.sha256)).toBe("payload CRC mismatch");
+    expect(await cache.read(f)).toEqual(want);
+    // Another photo's entry copied under f's name.
+    await cache.read(g);
+    await writeFile(path, await readFile(cache.entryPath(g.sha256)));
+    expect(await cache.checkEntry(f.sha256)).toBe("entry belongs to other content");
+    expect(await cache.read(f)).toEqual(want);
+  });
+
+  it("keys entries by size and dtype; uint8 rounds to within 0.5", async () => {
+    const base = join(dir, "cache4");
+    const f = files[1]!;
+    const a = new ImageCache({ dir: base, width: 20, height: 20 });
+    const b = new ImageCache({ dir: base, width: 30, height: 20 });
+    const c = new ImageCache({ dir: base, width: 20, height: 20, dtype: "uint8" });
+    expect(new Set([a.entryPath(f.sha256), b.entryPath(f.sha256), c.entryPath(f.sha256)]).size).toBe(3);
+    const exact = await a.read(f);
+    expect((await b.read(f)).length).toBe(30 * 20 * 3);
+    const cold = await c.read(f);
+    const warm = await c.read(f);
+    expect(warm).toEqual(cold);
+    for (let i = 0; i < exact.length; i++) expect(Math.abs(warm[i]! - exact[i]!)).toBeLessThanOrEqual(0.5);
+    expect((await readFile(c.entryPath(f.sha256))).length).toBe(CACHE_ENTRY_HEADER_BYTES + 20 * 20 * 3);
+  });
+
+  it("refuses to cache a file that changed since the scan", async () => {
+    const cache = new ImageCache({ dir: join(dir, "cache5"), width: 8, height: 8 });
+    const changed = { ...files[0]!, sha256: "0".repeat(64) };
+    await expect(cache.read(changed)).rejects.toThrow(/changed since the data folder was scanned/);
+  });
+
+  it("defaults to $MARQUEE_CACHE_DIR, then $XDG_CACHE_HOME/marquee, then ~/.cache/marquee", () => {
+    expect(defaultCacheDir({ MARQUEE_CACHE_DIR: "/x" })).toBe("/x");
+    expect(defaultCacheDir({ XDG_CACHE_HOME: "/xdg" })).toBe("/xdg/marquee");
+    expect(defaultCacheDir({})).toMatch(/\.cache\/marquee$/);
+  });
+});
+
+describe("prepareImages", () => {
+  it("decodes each distinct content once, drops files whose full decode fails, and reuses the cache", async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const a = await makeImage(1, { width: 100, height: 80 });
+      await put(dir, "data/x/a.jpg", a);
+      await put(dir, "data/x/a-copy.jpg", a);
+      await put(dir, "data/y/b.png", await makeImage(2, { format: "png" }));
+      // Valid header, data cut off: the scan accepts it, the decoder does not.
+      const truncated = await makeImage(3, { format: "png" });
+      await put(dir, "data/y/truncated.png", truncated.subarray(0, Math.floor(truncated.length / 2)));
+      const scan = await scanDataset(join(dir, "data"), { log: silentLog });
+      expect(scan.files).toHaveLength(4);
+
+      const cache = new ImageCache({ dir: join(dir, "cache"), width: 16, height: 16 });
+      const first = await prepareImages(scan.files, cache, { log: silentLog, progress: false });
+      expect(first.decoded).toBe(3); // a (once for both copies), b, truncated
+      expect(first.files.map((f) => f.path.split("/").pop())).toEqual(["a-copy.jpg", "a.jpg", "b.png"]);
+      expect(first.skipped).toHaveLength(1);
+      expect(first.skipped[0]!.path).toMatch(/truncated\.png$/);
+      expect(first.skipped[0]!.reason).toMatch(/^could not be decoded: /);
+      expect(first.hashes[0]).toEqual(first.hashes[1]);
+      expect(first.hashes[0]!.dct).toMatch(/^[0-9a-f]{16}$/);
+
+      const again = await prepareImages(scan.files, new ImageCache({ dir: join(dir, "cache"), width: 16, height: 16 }), {
+        log: silentLog,
+        progress: false,
+      });
+      expect(again.decoded).toBe(1); // only the broken file is retried
+      expect(again.hashes).toEqual(first.hashes);
+    } finally {
+      await cleanup();
+    }
+  });
+});
