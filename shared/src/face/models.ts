@@ -1,7 +1,7 @@
-import type * as tf from "@tensorflow/tfjs-core";
+import * as tf from "@tensorflow/tfjs-core";
 import { type FaceLandmark68Params, faceLandmark68Params } from "./nets/face-landmark-68.ts";
 import { type FaceRecognitionParams, faceRecognitionParams } from "./nets/face-recognition.ts";
-import { disposeWeightMap } from "./nets/layers.ts";
+import { collectTensors, disposeWeightMap } from "./nets/layers.ts";
 import { type SsdMobilenetv1Params, ssdMobilenetv1Params } from "./nets/ssd-mobilenetv1.ts";
 import { type TinyFaceDetectorParams, tinyFaceDetectorParams } from "./nets/tiny-face-detector.ts";
 import { type FaceWeightName, loadWeightMap, type WeightSource } from "./weights.ts";
@@ -55,17 +55,32 @@ export async function loadFaceModels(source: WeightSource, opts: FaceModelOption
   try {
     for (const f of files) maps.push(await loadWeightMap(source, f));
     const [detMap, lmMap, recMap] = maps as [tf.NamedTensorMap, tf.NamedTensorMap, tf.NamedTensorMap];
-    const detector: FaceModels["detector"] =
-      opts.detector === "ssd"
-        ? { kind: "ssd", params: ssdMobilenetv1Params(detMap) }
-        : { kind: "tiny", params: tinyFaceDetectorParams(detMap) };
-    const landmarkKind: LandmarkNetKind = opts.landmarks === "tiny" ? "tiny" : "full";
+    // Built in a tidy scope so that folded tensors made before a failure are freed with it.
+    const nets = tf.tidy(() => {
+      const detector: FaceModels["detector"] =
+        opts.detector === "ssd"
+          ? { kind: "ssd", params: ssdMobilenetv1Params(detMap) }
+          : { kind: "tiny", params: tinyFaceDetectorParams(detMap) };
+      const landmarkKind: LandmarkNetKind = opts.landmarks === "tiny" ? "tiny" : "full";
+      const landmarks = { kind: landmarkKind, params: faceLandmark68Params(lmMap, landmarkKind === "tiny") };
+      return {
+        detector,
+        landmarks,
+        recognition: faceRecognitionParams(recMap),
+      } as unknown as tf.TensorContainer;
+    }) as unknown as Pick<FaceModels, "detector" | "landmarks" | "recognition">;
+    const { detector, landmarks, recognition } = nets;
+    // Folding batch norms made new tensors: keep only what the nets use, free the rest now.
+    const used = collectTensors([detector, landmarks, recognition]);
+    for (const m of maps) for (const t of Object.values(m)) if (!used.has(t)) t.dispose();
     return {
       detector,
-      landmarks: { kind: landmarkKind, params: faceLandmark68Params(lmMap, landmarkKind === "tiny") },
-      recognition: faceRecognitionParams(recMap),
+      landmarks,
+      recognition,
       weightFiles: files,
-      dispose: disposeAll,
+      dispose: () => {
+        for (const t of used) t.dispose();
+      },
     };
   } catch (err) {
     disposeAll();

@@ -71,7 +71,8 @@ export function sampleSquare(
   const c = clip ?? { left: 0, top: 0, right: image.width, bottom: image.height };
   const lo = { x: Math.max(0, Math.ceil(c.left)), y: Math.max(0, Math.ceil(c.top)) };
   const hi = { x: Math.min(image.width, Math.ceil(c.right)), y: Math.min(image.height, Math.ceil(c.bottom)) };
-  const k = Math.max(1, Math.min(MAX_SUPERSAMPLE, Math.ceil(region.size / outSize - 1e-6)));
+  // Plain bilinear up to ~1.5× shrink; beyond, one sub-sample per source pixel step.
+  const k = Math.max(1, Math.min(MAX_SUPERSAMPLE, Math.round(region.size / outSize)));
   const xs = axisTaps(region.left, region.size, outSize, k, lo.x, hi.x);
   const ys = axisTaps(region.top, region.size, outSize, k, lo.y, hi.y);
   const { data, width } = image;

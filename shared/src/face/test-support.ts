@@ -4,6 +4,7 @@ import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import sharp from "sharp";
 import type { RgbImage } from "../image/types.ts";
+import { sampleSquare } from "./sample.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -49,4 +50,28 @@ export async function useBackend(name: "wasm" | "cpu"): Promise<void> {
   tf.env().set("IS_TEST", true); // quiets tfjs' "install tfjs-node" banner
   if (!(await tf.setBackend(name))) throw new Error(`tfjs backend ${name} failed to initialise`);
   await tf.ready();
+}
+
+/**
+ * A tight face crop like the 112×112 aligned crops of face datasets (ArcFace layout: eyes at 46 %
+ * of the height, eye-to-mouth distance 36 % of the side), cut from a photo using its landmarks.
+ */
+export function tightFaceCrop(
+  image: RgbImage,
+  landmarks: { x: number; y: number }[],
+  outSize = 112,
+): RgbImage {
+  const mean = (pts: { x: number; y: number }[]) => ({
+    x: pts.reduce((s, p) => s + p.x, 0) / pts.length,
+    y: pts.reduce((s, p) => s + p.y, 0) / pts.length,
+  });
+  const eyes = mean(landmarks.slice(36, 48));
+  const mouth = mean(landmarks.slice(48, 68));
+  const side = 2.75 * Math.hypot(mouth.x - eyes.x, mouth.y - eyes.y);
+  const pixels = sampleSquare(
+    image,
+    { left: eyes.x - side / 2, top: eyes.y - 0.46 * side, size: side },
+    outSize,
+  );
+  return { width: outSize, height: outSize, data: Uint8Array.from(pixels, (v) => Math.round(v)) };
 }

@@ -5,8 +5,10 @@ import * as tf from "@tensorflow/tfjs-core";
 import { weight } from "../weights.ts";
 import {
   type ConvParams,
+  convBias,
   convParams,
   type SeparableConvParams,
+  separableBias,
   separableConvParams,
   subtractMeanRgb,
 } from "./layers.ts";
@@ -48,21 +50,15 @@ export function faceLandmark68Params(map: tf.NamedTensorMap, tiny: boolean): Fac
   };
 }
 
-function separable(x: tf.Tensor4D, p: SeparableConvParams, stride: [number, number]): tf.Tensor4D {
-  return tf.add(tf.separableConv2d(x, p.depthwise, p.pointwise, stride, "same"), p.bias);
-}
-
 // A dense block: every conv sees the sum of all earlier outputs of the block.
 function denseBlock(x: tf.Tensor4D, p: DenseBlockParams): tf.Tensor4D {
   const first =
-    "filters" in p.conv0
-      ? tf.add(tf.conv2d(x, p.conv0.filters, [2, 2], "same"), p.conv0.bias)
-      : separable(x, p.conv0, [2, 2]);
-  const outs: tf.Tensor4D[] = [tf.relu(first) as tf.Tensor4D];
+    "filters" in p.conv0 ? convBias(x, p.conv0, 2, "same", "relu") : separableBias(x, p.conv0, 2, "relu");
+  const outs: tf.Tensor4D[] = [first];
   let sum: tf.Tensor4D = outs[0] as tf.Tensor4D;
   for (const conv of p.rest) {
     const input = outs.length === 1 ? sum : (tf.relu(sum) as tf.Tensor4D);
-    const out = separable(input, conv, [1, 1]);
+    const out = separableBias(input, conv, 1);
     outs.push(out);
     sum = tf.add(sum, out);
   }

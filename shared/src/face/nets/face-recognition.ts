@@ -3,19 +3,15 @@
 // The network is dlib's ResNet-34 face descriptor (dlib_face_recognition_resnet_model_v1).
 import * as tf from "@tensorflow/tfjs-core";
 import { weight } from "../weights.ts";
-import { step, subtractMeanRgb } from "./layers.ts";
+import { type ConvParams, convBias, step, subtractMeanRgb } from "./layers.ts";
 
 const MEAN_RGB = [122.782, 117.001, 104.298] as const;
 
 /** Input side of the recognition net. */
 export const RECOGNITION_INPUT_SIZE = 150;
 
-interface ConvLayerParams {
-  filters: tf.Tensor4D;
-  bias: tf.Tensor1D;
-  scale: tf.Tensor1D;
-  shift: tf.Tensor1D;
-}
+// The scale layer after each conv is folded into its filters and bias at load time.
+type ConvLayerParams = ConvParams;
 
 interface ResidualParams {
   conv1: ConvLayerParams;
@@ -47,13 +43,16 @@ const RESIDUALS: readonly [string, boolean][] = [
   ["conv256_down_out", true],
 ];
 
+// (conv(x, f) + b) · s + t  ==  conv(x, f · s) + (b · s + t), s and t per output channel.
 function convLayerParams(map: tf.NamedTensorMap, prefix: string): ConvLayerParams {
-  return {
-    filters: weight(map, `${prefix}/conv/filters`, 4),
-    bias: weight(map, `${prefix}/conv/bias`, 1),
-    scale: weight(map, `${prefix}/scale/weights`, 1),
-    shift: weight(map, `${prefix}/scale/biases`, 1),
-  };
+  const filters = weight<tf.Rank.R4>(map, `${prefix}/conv/filters`, 4);
+  const bias = weight<tf.Rank.R1>(map, `${prefix}/conv/bias`, 1);
+  const scale = weight<tf.Rank.R1>(map, `${prefix}/scale/weights`, 1);
+  const shift = weight<tf.Rank.R1>(map, `${prefix}/scale/biases`, 1);
+  return tf.tidy(() => ({
+    filters: tf.mul(filters, scale) as tf.Tensor4D,
+    bias: tf.add(tf.mul(bias, scale), shift) as tf.Tensor1D,
+  }));
 }
 
 /** Picks the recognition net's tensors out of its weight map. */
@@ -76,9 +75,7 @@ function conv(
   relu: boolean,
   padding: "same" | "valid" = "same",
 ): tf.Tensor4D {
-  let out = tf.add(tf.conv2d(x, p.filters, stride, padding), p.bias);
-  out = tf.add(tf.mul(out, p.scale), p.shift);
-  return (relu ? tf.relu(out) : out) as tf.Tensor4D;
+  return convBias(x, p, stride, padding, relu ? "relu" : "linear");
 }
 
 function residual(x: tf.Tensor4D, p: ResidualParams): tf.Tensor4D {

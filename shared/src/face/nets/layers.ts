@@ -50,3 +50,44 @@ export function step<T extends tf.Tensor>(x: tf.Tensor, fn: (x: tf.Tensor4D) => 
   if (!keep) x.dispose();
   return out;
 }
+
+/** conv2d + bias + activation as one fused op (one pass over the output instead of three). */
+export function convBias(
+  x: tf.Tensor4D,
+  p: ConvParams,
+  strides: number | [number, number],
+  pad: "same" | "valid",
+  activation: "linear" | "relu" | "relu6" | "leakyrelu" = "linear",
+): tf.Tensor4D {
+  return tf.fused.conv2d({
+    x,
+    filter: p.filters,
+    strides,
+    pad,
+    bias: p.bias,
+    activation,
+    ...(activation === "leakyrelu" ? { leakyreluAlpha: LEAKY_ALPHA } : {}),
+  });
+}
+
+/** face-api's `leaky`: relu(x − 0.1x) + 0.1x, i.e. a leaky ReLU with slope 0.1. */
+export const LEAKY_ALPHA = 0.10000000149011612;
+
+/** Depthwise then pointwise convolution, bias and activation (the last three fused). */
+export function separableBias(
+  x: tf.Tensor4D,
+  p: SeparableConvParams,
+  strides: number | [number, number],
+  activation: "linear" | "relu" | "relu6" | "leakyrelu" = "linear",
+): tf.Tensor4D {
+  const depthwise = tf.depthwiseConv2d(x, p.depthwise, strides, "same");
+  return convBias(depthwise, { filters: p.pointwise, bias: p.bias }, 1, "same", activation);
+}
+
+/** Every tensor reachable from a params object. */
+export function collectTensors(value: unknown, into: Set<tf.Tensor> = new Set()): Set<tf.Tensor> {
+  if (value instanceof tf.Tensor) into.add(value);
+  else if (Array.isArray(value)) for (const v of value) collectTensors(v, into);
+  else if (value && typeof value === "object") for (const v of Object.values(value)) collectTensors(v, into);
+  return into;
+}

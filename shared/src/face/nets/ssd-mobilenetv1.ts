@@ -2,7 +2,7 @@
 // Copyright (c) Vladimir Mandic; based on face-api.js, Copyright (c) 2018 Vincent Mühler.
 import * as tf from "@tensorflow/tfjs-core";
 import { weight } from "../weights.ts";
-import { type ConvParams, step } from "./layers.ts";
+import { type ConvParams, convBias, step } from "./layers.ts";
 
 const BN_EPSILON = 0.0010000000474974513;
 
@@ -11,12 +11,10 @@ interface PointwiseParams {
   offset: tf.Tensor1D;
 }
 
+// Batch norm folded into the filters and a bias at load time.
 interface DepthwiseParams {
   filters: tf.Tensor4D;
-  scale: tf.Tensor1D;
-  offset: tf.Tensor1D;
-  mean: tf.Tensor1D;
-  variance: tf.Tensor1D;
+  bias: tf.Tensor1D;
 }
 
 interface BoxPredictorParams {
@@ -41,19 +39,37 @@ function pointwise(map: tf.NamedTensorMap, prefix: string, idx: number): Pointwi
   };
 }
 
-/** Picks the SSD's tensors out of its weight map. */
+// y = (conv(x, f) − mean) · gamma / √(var + ε) + beta  ==  conv(x, f · k) + (beta − mean · k).
+function foldBatchNorm(
+  filters: tf.Tensor4D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  mean: tf.Tensor1D,
+  variance: tf.Tensor1D,
+): DepthwiseParams {
+  return tf.tidy(() => {
+    const k = tf.div(gamma, tf.sqrt(tf.add(variance, BN_EPSILON)));
+    const channels = k.shape[0];
+    return {
+      filters: tf.mul(filters, tf.reshape(k, [1, 1, channels, 1])) as tf.Tensor4D,
+      bias: tf.sub(beta, tf.mul(mean, k)) as tf.Tensor1D,
+    };
+  });
+}
+
+/** Picks the SSD's tensors out of its weight map (batch norms folded into new tensors). */
 export function ssdMobilenetv1Params(map: tf.NamedTensorMap): SsdMobilenetv1Params {
   const pairs = [];
   for (let i = 1; i <= 13; i++) {
     const d = `MobilenetV1/Conv2d_${i}_depthwise`;
     pairs.push({
-      depthwise: {
-        filters: weight<tf.Rank.R4>(map, `${d}/depthwise_weights`, 4),
-        scale: weight<tf.Rank.R1>(map, `${d}/BatchNorm/gamma`, 1),
-        offset: weight<tf.Rank.R1>(map, `${d}/BatchNorm/beta`, 1),
-        mean: weight<tf.Rank.R1>(map, `${d}/BatchNorm/moving_mean`, 1),
-        variance: weight<tf.Rank.R1>(map, `${d}/BatchNorm/moving_variance`, 1),
-      },
+      depthwise: foldBatchNorm(
+        weight<tf.Rank.R4>(map, `${d}/depthwise_weights`, 4),
+        weight<tf.Rank.R1>(map, `${d}/BatchNorm/gamma`, 1),
+        weight<tf.Rank.R1>(map, `${d}/BatchNorm/beta`, 1),
+        weight<tf.Rank.R1>(map, `${d}/BatchNorm/moving_mean`, 1),
+        weight<tf.Rank.R1>(map, `${d}/BatchNorm/moving_variance`, 1),
+      ),
       pointwise: pointwise(map, "MobilenetV1", i),
     });
   }
@@ -80,19 +96,25 @@ export function ssdMobilenetv1Params(map: tf.NamedTensorMap): SsdMobilenetv1Para
 }
 
 function pointwiseLayer(x: tf.Tensor4D, p: PointwiseParams, strides: [number, number]): tf.Tensor4D {
-  return tf.clipByValue(tf.add(tf.conv2d(x, p.filters, strides, "same"), p.offset), 0, 6) as tf.Tensor4D;
+  return convBias(x, { filters: p.filters, bias: p.offset }, strides, "same", "relu6");
 }
 
 function depthwiseLayer(x: tf.Tensor4D, p: DepthwiseParams, strides: [number, number]): tf.Tensor4D {
-  const out = tf.depthwiseConv2d(x, p.filters, strides, "same");
-  return tf.clipByValue(tf.batchNorm(out, p.mean, p.variance, p.offset, p.scale, BN_EPSILON), 0, 6);
+  return tf.fused.depthwiseConv2d({
+    x,
+    filter: p.filters,
+    strides,
+    pad: "same",
+    bias: p.bias,
+    activation: "relu6",
+  });
 }
 
 function boxPrediction(x: tf.Tensor4D, p: BoxPredictorParams): { box: tf.Tensor; cls: tf.Tensor } {
   const n = x.shape[0];
   return {
-    box: tf.reshape(tf.add(tf.conv2d(x, p.box.filters, [1, 1], "same"), p.box.bias), [n, -1, 4]),
-    cls: tf.reshape(tf.add(tf.conv2d(x, p.cls.filters, [1, 1], "same"), p.cls.bias), [n, -1, 3]),
+    box: tf.reshape(convBias(x, p.box, 1, "same"), [n, -1, 4]),
+    cls: tf.reshape(convBias(x, p.cls, 1, "same"), [n, -1, 3]),
   };
 }
 

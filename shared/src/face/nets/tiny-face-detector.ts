@@ -3,8 +3,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 import {
   type ConvParams,
+  convBias,
   convParams,
   type SeparableConvParams,
+  separableBias,
   separableConvParams,
   step,
   subtractMeanRgb,
@@ -37,30 +39,16 @@ export function tinyFaceDetectorParams(map: tf.NamedTensorMap): TinyFaceDetector
   };
 }
 
-function leaky(x: tf.Tensor4D): tf.Tensor4D {
-  const min = tf.mul(x, tf.scalar(0.10000000149011612));
-  return tf.add(tf.relu(tf.sub(x, min)), min);
-}
-
-function separable(x: tf.Tensor4D, p: SeparableConvParams): tf.Tensor4D {
-  const padded = tf.pad(x, [
-    [0, 0],
-    [1, 1],
-    [1, 1],
-    [0, 0],
-  ]);
-  return leaky(tf.add(tf.separableConv2d(padded, p.depthwise, p.pointwise, [1, 1], "valid"), p.bias));
-}
-
 /**
  * Runs the detector on an NHWC batch of square images (0..255, side divisible by 32) and returns
  * the raw grid `[n, cells, cells, anchors × 5]`: per anchor x, y, w, h, objectness logits.
  */
 export function tinyFaceDetectorForward(x: tf.Tensor4D, p: TinyFaceDetectorParams): tf.Tensor4D {
   let out: tf.Tensor4D = step(x, (t) => tf.div(subtractMeanRgb(t, MEAN_RGB), 255) as tf.Tensor4D, true);
-  out = step(out, (t) => leaky(tf.add(tf.conv2d(t, p.conv0.filters, [1, 1], "valid"), p.conv0.bias)));
+  out = step(out, (t) => convBias(t, p.conv0, 1, "valid", "leakyrelu"));
   p.separable.forEach((layer, i) => {
-    out = step(out, (t) => separable(tf.maxPool(t, [2, 2], [2, 2], "same"), layer));
+    // face-api pads by 1 and convolves 'valid': the same as 'same' for a 3×3 stride-1 kernel.
+    out = step(out, (t) => separableBias(tf.maxPool(t, [2, 2], [2, 2], "same"), layer, 1, "leakyrelu"));
     if (i === 4) out = step(out, (t) => tf.maxPool(t, [2, 2], [1, 1], "same"));
   });
   return step(
