@@ -2,7 +2,7 @@
 // workerd will run it on Cloudflare.
 import { cp, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Miniflare, type RequestInit, type Response } from "miniflare";
+import { Miniflare, type MiniflareOptions, type RequestInit, type Response } from "miniflare";
 import { REPO_DIR } from "./paths.ts";
 
 /** A running worker. */
@@ -10,6 +10,8 @@ export interface RunningWorker {
   mf: Miniflare;
   /** Dispatch a request to the worker; `path` is relative to http://localhost. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
+  /** Reload the worker with the same options (a new isolate; Miniflare re-reads the assets list). */
+  restart(): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -35,7 +37,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       path: join(options.bundleDir, f),
     }));
   const toml = await readFile(join(REPO_DIR, "wrangler.toml"), "utf8");
-  const mf = new Miniflare({
+  const mfOptions = {
     modules,
     modulesRoot: options.bundleDir,
     compatibilityDate: /compatibility_date\s*=\s*"([^"]+)"/.exec(toml)?.[1] ?? "2026-04-01",
@@ -47,11 +49,13 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     },
     cf: false,
     ...(options.inspectorPort !== undefined ? { inspectorPort: options.inspectorPort } : {}),
-  });
+  } satisfies MiniflareOptions;
+  const mf = new Miniflare(mfOptions);
   await mf.ready;
   return {
     mf,
     fetch: (path, init) => mf.dispatchFetch(`http://localhost${path}`, init),
+    restart: () => mf.setOptions(mfOptions),
     dispose: () => mf.dispose(),
   };
 }
