@@ -5,7 +5,7 @@ import { rgbaOverWhite } from "./rgb.ts";
 import type { RgbImage } from "./types.ts";
 
 /**
- * Decodes a PNG of any colour type and bit depth to 8-bit RGB, alpha on white.
+ * Decodes a PNG of any colour type and bit depth to 8-bit RGB, alpha (and tRNS colour keys) on white.
  * Every chunk's CRC is checked first, so damage is reported by chunk name.
  */
 export function decodePng(bytes: Uint8Array): RgbImage {
@@ -18,55 +18,64 @@ export function decodePng(bytes: Uint8Array): RgbImage {
     throw new MarqueeError("corrupt_image", `PNG could not be decoded: ${reason}`, { cause: err });
   }
   const { width, height, depth, channels } = png;
-  const n = width * height;
   if (png.palette) return paletteToRgb(png.data, width, height, depth, png.palette);
-  const samples = n * channels;
-  if (png.data.length < samples && depth >= 8)
-    throw new MarqueeError("corrupt_image", "PNG image data is too short");
-  const eight =
-    depth === 16
-      ? to8bit(png.data as Uint16Array)
-      : depth < 8
-        ? unpackGray(png.data, width, height, depth)
-        : png.data;
-  const rgba = channels === 4 ? eight : null;
-  if (rgba) return rgbaOverWhite(rgba, width, height);
-  const out = new Uint8Array(n * 3);
-  if (channels === 3) {
-    out.set(eight.subarray(0, n * 3));
+  const n = width * height;
+  // Raw samples at the stored depth: 1/2/4-bit rows arrive packed, 16-bit as Uint16Array.
+  const raw = depth < 8 ? unpackGray(png.data, width, height, depth) : png.data;
+  if (raw.length < n * channels) throw new MarqueeError("corrupt_image", "PNG image data is too short");
+  const to8 = scaler(depth);
+  // tRNS on gray or RGB names one colour (at the stored depth) that is fully transparent.
+  const key =
+    png.transparency && png.transparency.length >= (channels >= 3 ? 3 : 1) ? png.transparency : null;
+  const hasAlpha = channels === 2 || channels === 4;
+  const colours = channels >= 3 ? 3 : 1;
+
+  if (!hasAlpha && !key) {
+    const out = new Uint8Array(n * 3);
+    for (let i = 0, j = 0; i < n; i++, j += 3) {
+      if (colours === 3) {
+        out[j] = to8(raw[i * 3]!);
+        out[j + 1] = to8(raw[i * 3 + 1]!);
+        out[j + 2] = to8(raw[i * 3 + 2]!);
+      } else {
+        out[j] = out[j + 1] = out[j + 2] = to8(raw[i]!);
+      }
+    }
     return { width, height, data: out };
   }
-  if (channels === 1) {
-    for (let i = 0, j = 0; i < n; i++, j += 3) out[j] = out[j + 1] = out[j + 2] = eight[i]!;
-    return { width, height, data: out };
-  }
-  // Gray + alpha: composite like RGBA.
-  const expanded = new Uint8Array(n * 4);
+
+  const rgba = new Uint8Array(n * 4);
   for (let i = 0, j = 0; i < n; i++, j += 4) {
-    expanded[j] = expanded[j + 1] = expanded[j + 2] = eight[i * 2]!;
-    expanded[j + 3] = eight[i * 2 + 1]!;
+    const s = i * channels;
+    const r = raw[s]!;
+    const g = colours === 3 ? raw[s + 1]! : r;
+    const b = colours === 3 ? raw[s + 2]! : r;
+    rgba[j] = to8(r);
+    rgba[j + 1] = to8(g);
+    rgba[j + 2] = to8(b);
+    if (hasAlpha) rgba[j + 3] = to8(raw[s + colours]!);
+    else rgba[j + 3] = r === key![0] && (colours === 1 || (g === key![1] && b === key![2])) ? 0 : 255;
   }
-  return rgbaOverWhite(expanded, width, height);
+  return rgbaOverWhite(rgba, width, height);
 }
 
-function to8bit(data: Uint16Array): Uint8Array {
-  const out = new Uint8Array(data.length);
-  for (let i = 0; i < data.length; i++) out[i] = (data[i]! * 255 + 32767) / 65535;
-  return out;
+function scaler(depth: number): (v: number) => number {
+  if (depth === 8) return (v) => v;
+  if (depth === 16) return (v) => ((v * 255 + 32767) / 65535) | 0;
+  const scale = 255 / ((1 << depth) - 1);
+  return (v) => Math.round(v * scale);
 }
 
-/** Gray at 1, 2 or 4 bits: fast-png leaves rows packed (each row starts on a byte). */
+/** Gray at 1, 2 or 4 bits: fast-png leaves rows packed (each row starts on a byte). Values stay unscaled. */
 function unpackGray(packed: ArrayLike<number>, width: number, height: number, depth: number): Uint8Array {
   const out = new Uint8Array(width * height);
   const rowBytes = Math.ceil((width * depth) / 8);
   const max = (1 << depth) - 1;
-  const scale = 255 / max;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const bit = x * depth;
-      const byte = packed[y * rowBytes + (bit >> 3)]!;
-      const value = (byte >> (8 - depth - (bit & 7))) & max;
-      out[y * width + x] = Math.round(value * scale);
+      const byte = packed[y * rowBytes + (bit >> 3)] ?? 0;
+      out[y * width + x] = (byte >> (8 - depth - (bit & 7))) & max;
     }
   }
   return out;

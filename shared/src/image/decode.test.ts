@@ -1,3 +1,4 @@
+import { deflateSync } from "node:zlib";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { isMarqueeError } from "../errors.ts";
@@ -9,6 +10,7 @@ import {
   grayPng,
   maxAbsDiff,
   meanAbsDiff,
+  pngFile,
   sharpReference,
   u8,
 } from "./test-fixtures.ts";
@@ -17,6 +19,22 @@ import { configureWasmDecoders, hasWasmDecoder, wasmInstancesStarted } from "./w
 beforeAll(async () => {
   await useNodeWasmDecoders();
 });
+
+/** An 8-bit RGB PNG whose tRNS chunk makes pure red transparent (sharp does not write colour keys). */
+async function rgbWithColourKey(): Promise<Uint8Array> {
+  const width = 6;
+  const height = 4;
+  const raw = new Uint8Array((width * 3 + 1) * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const o = y * (width * 3 + 1) + 1 + x * 3;
+      raw.set((x + y) % 2 === 0 ? [255, 0, 0] : [x * 40, y * 60, 90], o);
+    }
+  }
+  return pngFile(width, height, 2, 8, new Uint8Array(deflateSync(raw)), [
+    ["tRNS", new Uint8Array([0, 255, 0, 0, 0, 0])],
+  ]);
+}
 
 async function expectMatchesSharp(
   bytes: Uint8Array,
@@ -91,13 +109,39 @@ describe("decodeImage: every format to 8-bit RGB", () => {
       ["gray 1-bit", grayPng(13, 5, 1), 0, 1],
       ["gray 2-bit", grayPng(13, 5, 2), 0, 2],
       ["gray 4-bit", grayPng(13, 5, 4), 0, 4],
+      ["gray 2-bit + tRNS key", grayPng(13, 5, 2, 1), 0, 2],
+      ["rgb + tRNS key", await rgbWithColourKey(), 2, 8],
     ];
     for (const [name, bytes, colorType, depth] of cases) {
       expect([bytes[25], bytes[24]], name).toEqual([colorType, depth]);
       const ours = await decodeImage(bytes);
       const ref = await sharpReference(bytes);
       expect(maxAbsDiff(ours.image, ref), name).toBeLessThanOrEqual(1);
+      // The colour-keyed pixels (red at (0,0); gray value 1 at (3,0)) must have become white.
+      if (name === "rgb + tRNS key")
+        expect(Array.from(ours.image.data.subarray(0, 6))).toEqual([255, 255, 255, 40, 0, 90]);
+      if (name === "gray 2-bit + tRNS key")
+        expect(ours.image.data.subarray(9, 12).every((v) => v === 255)).toBe(true);
     }
+  });
+
+  it("GIF: only the first frame of an animation", async () => {
+    const red = await sharp({ create: { width: 8, height: 6, channels: 3, background: "#f00" } })
+      .png()
+      .toBuffer();
+    const blue = await sharp({ create: { width: 8, height: 6, channels: 3, background: "#00f" } })
+      .png()
+      .toBuffer();
+    const animated = u8(
+      await sharp([red, blue], { join: { animated: true } })
+        .gif()
+        .toBuffer(),
+    );
+    expect((await sharp(animated).metadata()).pages).toBe(2);
+    const { image } = await decodeImage(animated);
+    expect([image.width, image.height]).toEqual([8, 6]);
+    expect(Array.from(image.data.subarray(0, 3))).toEqual([255, 0, 0]);
+    expect(maxAbsDiff(image, await sharpReference(animated))).toBe(0);
   });
 
   it("alpha composites on white, not black", async () => {

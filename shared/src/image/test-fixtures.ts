@@ -70,8 +70,11 @@ export function faceApiSamplePaths(): string[] {
   return [1, 2, 3, 4, 5, 6].map((n) => path.join(path.dirname(pkg), "demo", `sample${n}.jpg`));
 }
 
-/** A gray PNG at 1, 2 or 4 bits per pixel (sharp cannot write these), with a varied pattern. */
-export function grayPng(width: number, height: number, depth: number): Uint8Array {
+/**
+ * A gray PNG at 1, 2 or 4 bits per pixel (sharp cannot write these), with a varied pattern; optionally
+ * with a tRNS chunk making one gray value transparent.
+ */
+export function grayPng(width: number, height: number, depth: number, transparentGray?: number): Uint8Array {
   const rowBytes = Math.ceil((width * depth) / 8);
   const raw = new Uint8Array((rowBytes + 1) * height); // filter byte 0 (None) per row
   for (let y = 0; y < height; y++) {
@@ -81,7 +84,9 @@ export function grayPng(width: number, height: number, depth: number): Uint8Arra
       raw[y * (rowBytes + 1) + 1 + (bit >> 3)]! |= value << (8 - depth - (bit & 7));
     }
   }
-  return pngFile(width, height, 0, depth, new Uint8Array(deflateSync(raw)));
+  const extra: [string, Uint8Array][] =
+    transparentGray === undefined ? [] : [["tRNS", new Uint8Array([0, transparentGray])]];
+  return pngFile(width, height, 0, depth, new Uint8Array(deflateSync(raw)), extra);
 }
 
 /** A PNG file assembled by hand from an IHDR and one IDAT payload, with correct CRCs. */
@@ -91,6 +96,7 @@ export function pngFile(
   colorType: number,
   depth: number,
   idat: Uint8Array,
+  extraChunks: [string, Uint8Array][] = [],
 ): Uint8Array {
   const ihdr = new Uint8Array(13);
   new DataView(ihdr.buffer).setUint32(0, width);
@@ -100,6 +106,7 @@ export function pngFile(
   return concatBytes([
     new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     pngChunk("IHDR", ihdr),
+    ...extraChunks.map(([type, data]) => pngChunk(type, data)),
     pngChunk("IDAT", idat),
     pngChunk("IEND", new Uint8Array(0)),
   ]);
