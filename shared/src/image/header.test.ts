@@ -3,7 +3,7 @@ import { isMarqueeError } from "../errors.ts";
 import { crc32 } from "./crc32.ts";
 import { checkImageLimits, readImageHeader } from "./header.ts";
 import { gradientSharp, u8 } from "./test-fixtures.ts";
-import { DEFAULT_DECODE_LIMITS } from "./types.ts";
+import { DEFAULT_DECODE_LIMITS, type ImageFormat } from "./types.ts";
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -16,15 +16,17 @@ function codeOf(fn: () => unknown): string | undefined {
 }
 
 describe("readImageHeader", () => {
-  it.each([
-    ["jpeg", (s: ReturnType<typeof gradientSharp>) => s.jpeg()],
-    ["jpeg", (s: ReturnType<typeof gradientSharp>) => s.jpeg({ progressive: true })],
-    ["png", (s: ReturnType<typeof gradientSharp>) => s.png()],
-    ["webp", (s: ReturnType<typeof gradientSharp>) => s.webp()], // VP8 (lossy)
-    ["webp", (s: ReturnType<typeof gradientSharp>) => s.webp({ lossless: true })], // VP8L
-    ["webp", (s: ReturnType<typeof gradientSharp>) => s.ensureAlpha(0.5).webp()], // VP8X + ALPH
-    ["gif", (s: ReturnType<typeof gradientSharp>) => s.gif()],
-  ] as const)("reads %s dimensions without decoding (%#)", async (format, encode) => {
+  type Encode = (s: ReturnType<typeof gradientSharp>) => ReturnType<typeof gradientSharp>;
+  const encoders: [string, ImageFormat, Encode][] = [
+    ["baseline JPEG", "jpeg", (s) => s.jpeg()],
+    ["progressive JPEG", "jpeg", (s) => s.jpeg({ progressive: true })],
+    ["PNG", "png", (s) => s.png()],
+    ["lossy WebP (VP8)", "webp", (s) => s.webp()],
+    ["lossless WebP (VP8L)", "webp", (s) => s.webp({ lossless: true })],
+    ["WebP with alpha (VP8X)", "webp", (s) => s.ensureAlpha(0.5).webp()],
+    ["GIF", "gif", (s) => s.gif()],
+  ];
+  it.each(encoders)("reads %s dimensions without decoding", async (_name, format, encode) => {
     const bytes = u8(await encode(gradientSharp(37, 23)).toBuffer());
     expect(readImageHeader(bytes)).toEqual({ format, width: 37, height: 23 });
   });
