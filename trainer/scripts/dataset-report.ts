@@ -3,7 +3,7 @@
  * groups (exact vs near), cross-class copies, split sizes, leakage of a naive split vs ours,
  * and the time to fill the decode cache.
  *
- *   pnpm tsx scripts/dataset-report.ts <data dir> [--image-size 224] [--cache-dir DIR] [--distances]
+ *   pnpm tsx scripts/dataset-report.ts <data dir> [--image-size 224] [--cache-dir DIR] [--distances] [--grid out.png]
  *
  * --distances also prints the perceptual-hash distance distribution between distinct photos,
  * the evidence for DEFAULT_NEAR_DUPLICATES.maxDistance.
@@ -15,6 +15,7 @@ import {
   hammingDistance,
   loadImageDataset,
   type PerceptualHashes,
+  writeSampleGrid,
 } from "../src/data/index.ts";
 
 const { values, positionals } = parseArgs({
@@ -24,6 +25,7 @@ const { values, positionals } = parseArgs({
     "cache-dir": { type: "string" },
     "max-distance": { type: "string" },
     distances: { type: "boolean", default: false },
+    grid: { type: "string" },
     "read-epoch": { type: "boolean", default: true },
   },
 });
@@ -48,11 +50,17 @@ console.log(`images usable:           ${ds.files.length}`);
 console.log(`classes:                 ${ds.classNames.length}`);
 console.log(`skipped:                 ${ds.skipped.length}`);
 for (const s of ds.skipped) console.log(`  ${displayPath(ds.root, s.path)}: ${s.reason}`);
-console.log(`duplicate groups:        ${d.groups.length} (${d.exactGroups} byte-identical only, ${d.nearGroups} with near copies)`);
-console.log(`files in groups:         ${d.filesInDuplicateGroups} (${d.redundantFiles} beyond the first of each group)`);
+console.log(
+  `duplicate groups:        ${d.groups.length} (${d.exactGroups} byte-identical only, ${d.nearGroups} with near copies)`,
+);
+console.log(
+  `files in groups:         ${d.filesInDuplicateGroups} (${d.redundantFiles} beyond the first of each group)`,
+);
 const exactExtra = ds.files.length - new Set(ds.files.map((f) => f.sha256)).size;
 console.log(`byte-identical extras:   ${exactExtra}`);
-console.log(`near pairs (pHash):      ${d.nearPairs.length} [distances ${d.nearPairs.map((p) => p.distance).join(",")}]`);
+console.log(
+  `near pairs (pHash):      ${d.nearPairs.length} [distances ${d.nearPairs.map((p) => p.distance).join(",")}]`,
+);
 console.log(`cross-class groups:      ${d.crossClassGroups.length}`);
 for (const g of d.crossClassGroups) {
   console.log(`  ${g.members.map((m) => displayPath(ds.root, ds.files[m]!.path)).join(" | ")}`);
@@ -69,7 +77,9 @@ console.log(
 );
 console.log(`fingerprint:             ${ds.fingerprint}`);
 console.log(`cache:                   ${ds.cache.specDir}`);
-console.log(`cache fill (decode):     ${ds.decodeSeconds.toFixed(1)} s at ${imageSize}×${imageSize}; total load ${loadSeconds.toFixed(1)} s`);
+console.log(
+  `cache fill (decode):     ${ds.decodeSeconds.toFixed(1)} s at ${imageSize}×${imageSize}; total load ${loadSeconds.toFixed(1)} s`,
+);
 
 if (values["read-epoch"]) {
   const train = ds.trainBatches({ batchSize: 32 });
@@ -77,12 +87,24 @@ if (values["read-epoch"]) {
   let n = 0;
   for await (const b of train.epoch(0)) n += b.size;
   const s = (performance.now() - t0) / 1000;
-  console.log(`warm epoch read:         ${n} images in ${s.toFixed(2)} s (${((s / n) * 1000).toFixed(2)} ms/img) from the cache`);
+  console.log(
+    `warm epoch read:         ${n} images in ${s.toFixed(2)} s (${((s / n) * 1000).toFixed(2)} ms/img) from the cache`,
+  );
+}
+
+if (values.grid) {
+  const grid = await writeSampleGrid(ds.split.train, ds.classNames, values.grid);
+  console.log(`sample grid:             ${values.grid} (${grid.width}×${grid.height}, ${grid.count} images)`);
 }
 
 if (values.distances) printDistances(ds.files, ds.hashes, ds.classNames, ds.root);
 
-function printDistances(files: DatasetFile[], hashes: PerceptualHashes[], classNames: string[], root: string) {
+function printDistances(
+  files: DatasetFile[],
+  hashes: PerceptualHashes[],
+  classNames: string[],
+  root: string,
+) {
   // One representative per distinct content: byte-identical copies would only add zeros.
   const reps: number[] = [];
   const seen = new Set<string>();
@@ -111,7 +133,10 @@ function printDistances(files: DatasetFile[], hashes: PerceptualHashes[], classN
     }
     console.log(`\n== ${kind} hash: pairs of distinct contents by Hamming distance (0..20) ==`);
     console.log("dist  same-class  cross-class");
-    for (let k = 0; k <= 20; k++) console.log(`${String(k).padStart(4)}  ${String(same[k]).padStart(10)}  ${String(cross[k]).padStart(11)}`);
+    for (let k = 0; k <= 20; k++)
+      console.log(
+        `${String(k).padStart(4)}  ${String(same[k]).padStart(10)}  ${String(cross[k]).padStart(11)}`,
+      );
     const total = same.reduce((x, y) => x + y, 0) + cross.reduce((x, y) => x + y, 0);
     console.log(`(${total} pairs of ${reps.length} distinct contents; ${classNames.length} classes)`);
     console.log(`pairs at distance ≤ 16:`);

@@ -10,8 +10,16 @@ import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { decodeImage } from "@marquee/shared";
 import { useNodeWasmDecoders } from "@marquee/shared/node";
-import sharp from "sharp";
-import { dctHash, differenceHash, hammingDistance, scanDataset, seededRandom, shuffleInPlace, silentLog } from "../src/data/index.ts";
+import sharp, { type Sharp } from "sharp";
+import {
+  dctHash,
+  differenceHash,
+  hammingDistance,
+  scanDataset,
+  seededRandom,
+  shuffleInPlace,
+  silentLog,
+} from "../src/data/index.ts";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -25,7 +33,7 @@ const scan = await scanDataset(dir, { log: silentLog });
 const distinct = [...new Map(scan.files.map((f) => [f.sha256, f])).values()];
 const sample = shuffleInPlace(distinct, seededRandom(7)).slice(0, Number(values.samples));
 
-type Variant = (img: sharp.Sharp, w: number, h: number) => sharp.Sharp;
+type Variant = (img: Sharp, w: number, h: number) => Sharp;
 const variants: Record<string, Variant> = {
   "jpeg q30": (s) => s.jpeg({ quality: 30 }),
   "jpeg q90": (s) => s.jpeg({ quality: 90 }),
@@ -34,7 +42,14 @@ const variants: Record<string, Variant> = {
   "thumbnail 160px": (s) => s.resize(160, 160, { fit: "inside" }).jpeg({ quality: 85 }),
   "upscale 150%": (s, w, h) => s.resize(Math.round(w * 1.5), Math.round(h * 1.5)).jpeg({ quality: 85 }),
   "crop 3% border": (s, w, h) =>
-    s.extract({ left: Math.round(w * 0.03), top: Math.round(h * 0.03), width: Math.round(w * 0.94), height: Math.round(h * 0.94) }).jpeg(),
+    s
+      .extract({
+        left: Math.round(w * 0.03),
+        top: Math.round(h * 0.03),
+        width: Math.round(w * 0.94),
+        height: Math.round(h * 0.94),
+      })
+      .jpeg(),
   "brightness +15%": (s) => s.modulate({ brightness: 1.15 }).jpeg(),
   "saturation 0 (grey)": (s) => s.modulate({ saturation: 0 }).jpeg(),
   "blur sigma 1.5": (s) => s.blur(1.5).jpeg(),
@@ -56,13 +71,15 @@ for (const f of sample) {
     const out = new Uint8Array(await make(sharp(bytes).rotate(), width!, height!).toBuffer());
     if (createHash("sha256").update(out).digest("hex") === f.sha256) continue;
     const h = await hashes(out);
-    const r = (results[name] ??= { dct: [], difference: [] });
+    results[name] ??= { dct: [], difference: [] };
+    const r = results[name];
     r.dct.push(hammingDistance(base.dct, h.dct));
     r.difference.push(hammingDistance(base.difference, h.difference));
   }
 }
 
-const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
+const q = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
 console.log(`Copies of ${sample.length} distinct photos from ${dir}: Hamming distance copy↔original`);
 console.log("variant                 pHash mean  p95  max   | dHash mean  p95  max");
 for (const [name, r] of Object.entries(results)) {

@@ -1,4 +1,4 @@
-import { MarqueeError, type Normalization, applyNormalization } from "@marquee/shared";
+import { applyNormalization, MarqueeError, type Normalization } from "@marquee/shared";
 import { mapWithConcurrency } from "./pool.ts";
 import { seededRandom } from "./random.ts";
 import { shuffleBufferOrder } from "./shuffleBuffer.ts";
@@ -60,7 +60,9 @@ export interface BatchOptions {
  */
 export class BatchIterator {
   readonly batchSize: number;
-  private readonly options: Required<Omit<BatchOptions, "normalization">> & { normalization: Normalization | null };
+  private readonly options: Required<Omit<BatchOptions, "normalization">> & {
+    normalization: Normalization | null;
+  };
 
   constructor(
     readonly files: readonly DatasetFile[],
@@ -77,7 +79,10 @@ export class BatchIterator {
       readConcurrency: options.readConcurrency ?? 8,
     };
     if (!Number.isInteger(this.options.batchSize) || this.options.batchSize < 1) {
-      throw new MarqueeError("bad_request", `batch size must be a positive integer; got ${options.batchSize}.`);
+      throw new MarqueeError(
+        "bad_request",
+        `batch size must be a positive integer; got ${options.batchSize}.`,
+      );
     }
     this.batchSize = this.options.batchSize;
   }

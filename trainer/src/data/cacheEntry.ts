@@ -34,7 +34,9 @@ export function cacheEntryLength(shape: Omit<CacheEntryShape, "sha256">): number
 export function encodeCacheEntry(shape: CacheEntryShape, pixels: Float32Array): Uint8Array {
   const count = shape.width * shape.height * 3;
   if (pixels.length !== count) {
-    throw new Error(`cache entry expects ${count} values for ${shape.width}×${shape.height}×3, got ${pixels.length}`);
+    throw new Error(
+      `cache entry expects ${count} values for ${shape.width}×${shape.height}×3, got ${pixels.length}`,
+    );
   }
   const out = new Uint8Array(cacheEntryLength(shape));
   const payload = out.subarray(CACHE_ENTRY_HEADER_BYTES);
@@ -89,12 +91,15 @@ export function checkCacheEntry(entry: Uint8Array, shape: CacheEntryShape): stri
   if (view.getUint32(0, true) !== MAGIC) return "bad magic";
   if (view.getUint16(4, true) !== ENTRY_FORMAT_VERSION) return "other entry format version";
   if (view.getUint8(6) !== (shape.dtype === "float32" ? 0 : 1)) return "other dtype";
-  if (view.getUint32(8, true) !== shape.width || view.getUint32(12, true) !== shape.height) return "other size";
+  if (view.getUint32(8, true) !== shape.width || view.getUint32(12, true) !== shape.height)
+    return "other size";
   if (view.getUint32(16, true) !== 3) return "other channel count";
   const payloadBytes = view.getUint32(20, true);
   if (payloadBytes !== expected - CACHE_ENTRY_HEADER_BYTES) return "header length disagrees with the shape";
   if (entry.length !== expected) return `truncated: ${entry.length} of ${expected} bytes`;
-  if (Buffer.from(entry.subarray(28, 60)).toString("hex") !== shape.sha256) return "entry belongs to other content";
-  if (crc32(entry.subarray(CACHE_ENTRY_HEADER_BYTES)) !== view.getUint32(24, true)) return "payload CRC mismatch";
+  if (Buffer.from(entry.subarray(28, 60)).toString("hex") !== shape.sha256)
+    return "entry belongs to other content";
+  if (crc32(entry.subarray(CACHE_ENTRY_HEADER_BYTES)) !== view.getUint32(24, true))
+    return "payload CRC mismatch";
   return null;
 }

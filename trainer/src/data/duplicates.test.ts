@@ -1,7 +1,7 @@
 import { decodeImage } from "@marquee/shared";
 import { useNodeWasmDecoders } from "@marquee/shared/node";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type PerceptualHashes, findDuplicates, nearPairsWithin } from "./duplicates.ts";
+import { findDuplicates, nearPairsWithin, type PerceptualHashes } from "./duplicates.ts";
 import { dctHash, differenceHash, hammingDistance, hashWords, popcount32 } from "./perceptualHash.ts";
 import { seededRandom } from "./random.ts";
 import { makeImage, reencode } from "./testFixtures.ts";
@@ -52,7 +52,9 @@ describe("findDuplicates", () => {
     const c = await makeImage(3, { width: 160, height: 128 });
     const contents = [a, a, aNear, b, c, b];
     const classes = [0, 0, 0, 1, 1, 0];
-    const files = contents.map((bytes, i) => fileFor(i, `${contents.indexOf(bytes)}`.padEnd(64, "0"), classes[i]));
+    const files = contents.map((bytes, i) =>
+      fileFor(i, `${contents.indexOf(bytes)}`.padEnd(64, "0"), classes[i]),
+    );
     const hashes = await Promise.all(contents.map((x) => hashesOf(x)));
     const dups = findDuplicates(files, hashes);
     expect(dups.groups.map((g) => g.members)).toEqual([
@@ -81,10 +83,14 @@ describe("findDuplicates", () => {
     const files = [0, 1, 2].map((i) => fileFor(i, `${i}`.padEnd(64, "0")));
     const h = (hex: string): PerceptualHashes => ({ dct: hex, difference: hex });
     // a and c differ by 8 bits, each within 4 of b.
-    const dups = findDuplicates(files, [h("0000000000000000"), h("000000000000000f"), h("00000000000000ff")], {
-      hash: "dct",
-      maxDistance: 4,
-    });
+    const dups = findDuplicates(
+      files,
+      [h("0000000000000000"), h("000000000000000f"), h("00000000000000ff")],
+      {
+        hash: "dct",
+        maxDistance: 4,
+      },
+    );
     expect(dups.groups.map((g) => g.members)).toEqual([[0, 1, 2]]);
   });
 });
@@ -92,7 +98,10 @@ describe("findDuplicates", () => {
 describe("nearPairsWithin", () => {
   it("the bucketed search finds exactly the pairs brute force finds", () => {
     const rand = seededRandom(5);
-    const word = () => Math.floor(rand() * 2 ** 32).toString(16).padStart(8, "0");
+    const word = () =>
+      Math.floor(rand() * 2 ** 32)
+        .toString(16)
+        .padStart(8, "0");
     const hashes: string[] = [];
     for (let i = 0; i < 2500; i++) hashes.push(word() + word());
     // Plant near copies: flip up to 6 bits.

@@ -1,9 +1,9 @@
-import { readFile, readdir, truncate, writeFile } from "node:fs/promises";
+import { readdir, readFile, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { decodeImage, preprocessImage } from "@marquee/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CACHE_ENTRY_HEADER_BYTES, cacheEntryLength } from "./cacheEntry.ts";
-import { ImageCache, defaultCacheDir } from "./imageCache.ts";
+import { defaultCacheDir, ImageCache } from "./imageCache.ts";
 import { prepareImages } from "./prepare.ts";
 import { scanDataset } from "./scan.ts";
 import { makeImage, put, tempDir } from "./testFixtures.ts";
@@ -27,7 +27,11 @@ describe("ImageCache", () => {
     const { image } = await decodeImage(new Uint8Array(await readFile(file.path)));
     return preprocessImage(image, {
       input: { width: size, height: size, channels: 3 },
-      preprocessing: { resize: "bilinear", fit: "stretch", normalization: { kind: "scale", scale: 1, offset: 0 } },
+      preprocessing: {
+        resize: "bilinear",
+        fit: "stretch",
+        normalization: { kind: "scale", scale: 1, offset: 0 },
+      },
     });
   }
 
@@ -139,10 +143,14 @@ describe("prepareImages", () => {
       expect(first.hashes[0]).toEqual(first.hashes[1]);
       expect(first.hashes[0]!.dct).toMatch(/^[0-9a-f]{16}$/);
 
-      const again = await prepareImages(scan.files, new ImageCache({ dir: join(dir, "cache"), width: 16, height: 16 }), {
-        log: silentLog,
-        progress: false,
-      });
+      const again = await prepareImages(
+        scan.files,
+        new ImageCache({ dir: join(dir, "cache"), width: 16, height: 16 }),
+        {
+          log: silentLog,
+          progress: false,
+        },
+      );
       expect(again.decoded).toBe(1); // only the broken file is retried
       expect(again.hashes).toEqual(first.hashes);
     } finally {

@@ -4,11 +4,11 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import {
   type DecodeLimits,
+  decodeImage,
   MarqueeError,
   type Preprocessing,
-  type RgbImage,
-  decodeImage,
   preprocessImage,
+  type RgbImage,
 } from "@marquee/shared";
 import {
   type CacheDtype,
@@ -100,7 +100,11 @@ export class ImageCache {
 
   /** Folder holding this spec's entries; a different size or version never collides. */
   get specDir(): string {
-    return join(this.dir, `images-v${PREPROCESS_VERSION}`, `${this.width}x${this.height}-${this.fit}-${this.dtype}`);
+    return join(
+      this.dir,
+      `images-v${PREPROCESS_VERSION}`,
+      `${this.width}x${this.height}-${this.fit}-${this.dtype}`,
+    );
   }
 
   /** Path of the entry for a content hash. */
@@ -144,7 +148,8 @@ export class ImageCache {
     const { pixels } = await this.compute(file);
     if (this.dtype === "uint8") {
       // Read back what was stored so a cold read equals a warm one.
-      for (let i = 0; i < pixels.length; i++) out[offset + i] = Math.min(255, Math.max(0, Math.round(pixels[i]!)));
+      for (let i = 0; i < pixels.length; i++)
+        out[offset + i] = Math.min(255, Math.max(0, Math.round(pixels[i]!)));
     } else {
       out.set(pixels, offset);
     }
@@ -168,7 +173,10 @@ export class ImageCache {
     const bytes = await readFile(file.path);
     const sha = createHash("sha256").update(bytes).digest("hex");
     if (sha !== file.sha256) {
-      throw new MarqueeError("corrupt_image", `${file.path} changed since the data folder was scanned; re-run.`);
+      throw new MarqueeError(
+        "corrupt_image",
+        `${file.path} changed since the data folder was scanned; re-run.`,
+      );
     }
     await ensureNodeDecoders();
     const { image } = await decodeImage(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), {
@@ -183,7 +191,11 @@ export class ImageCache {
   preprocess(image: RgbImage): Float32Array {
     return preprocessImage(image, {
       input: { width: this.width, height: this.height, channels: 3 },
-      preprocessing: { resize: "bilinear", fit: this.fit, normalization: { kind: "scale", scale: 1, offset: 0 } },
+      preprocessing: {
+        resize: "bilinear",
+        fit: this.fit,
+        normalization: { kind: "scale", scale: 1, offset: 0 },
+      },
     });
   }
 
@@ -195,7 +207,10 @@ export class ImageCache {
       await mkdir(folder, { recursive: true });
       this.madeDirs.add(folder);
     }
-    const bytes = encodeCacheEntry({ width: this.width, height: this.height, dtype: this.dtype, sha256 }, pixels);
+    const bytes = encodeCacheEntry(
+      { width: this.width, height: this.height, dtype: this.dtype, sha256 },
+      pixels,
+    );
     const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
     try {
       await writeFile(tmp, bytes);

@@ -1,19 +1,19 @@
 import type { DecodeLimits, ModelMetadata, Preprocessing } from "@marquee/shared";
 import { BatchIterator, type BatchOptions } from "./batches.ts";
-import { type CacheDtype } from "./cacheEntry.ts";
+import type { CacheDtype } from "./cacheEntry.ts";
 import {
   DEFAULT_NEAR_DUPLICATES,
   type DuplicateReport,
+  findDuplicates,
   type NearDuplicateOptions,
   type PerceptualHashes,
-  findDuplicates,
 } from "./duplicates.ts";
 import { datasetFingerprint } from "./fingerprint.ts";
 import { ImageCache } from "./imageCache.ts";
 import { prepareImages } from "./prepare.ts";
 import { assertUsable, displayPath, scanDataset } from "./scan.ts";
 import { type DatasetSplit, type Leakage, measureLeakage, naiveSplit, splitDataset } from "./split.ts";
-import { type DataLog, type DatasetFile, type SkippedFile, consoleLog } from "./types.ts";
+import { consoleLog, type DataLog, type DatasetFile, type SkippedFile } from "./types.ts";
 
 /** Options for {@link loadImageDataset}. Defaults are the tutorial's. */
 export interface LoadDatasetOptions {
@@ -91,7 +91,11 @@ export async function loadImageDataset(dir: string, options: LoadDatasetOptions 
     dir: options.cacheDir,
     limits: options.limits,
   });
-  const prepared = await prepareImages(scan.files, cache, { log, progress: options.progress, root: scan.root });
+  const prepared = await prepareImages(scan.files, cache, {
+    log,
+    progress: options.progress,
+    root: scan.root,
+  });
   const files = prepared.files;
   const skipped = [...scan.skipped, ...prepared.skipped];
   assertUsable(scan.root, scan.classNames, files, files.length + skipped.length, 2);

@@ -95,7 +95,8 @@ export function dctHash(image: RgbImage): string {
 
 function bitsToHex(bits: number[]): string {
   let hex = "";
-  for (let i = 0; i < 64; i += 4) hex += ((bits[i]! << 3) | (bits[i + 1]! << 2) | (bits[i + 2]! << 1) | bits[i + 3]!).toString(16);
+  for (let i = 0; i < 64; i += 4)
+    hex += ((bits[i]! << 3) | (bits[i + 1]! << 2) | (bits[i + 2]! << 1) | bits[i + 3]!).toString(16);
   return hex;
 }
 

@@ -5,7 +5,7 @@ import type { ImageCache } from "./imageCache.ts";
 import { dctHash, differenceHash } from "./perceptualHash.ts";
 import { mapWithConcurrency } from "./pool.ts";
 import { displayPath } from "./scan.ts";
-import { type DataLog, type DatasetFile, type SkippedFile, consoleLog } from "./types.ts";
+import { consoleLog, type DataLog, type DatasetFile, type SkippedFile } from "./types.ts";
 
 /** Options for {@link prepareImages}. */
 export interface PrepareOptions {
@@ -98,7 +98,8 @@ export async function prepareImages(
   const seconds = (performance.now() - started) / 1000;
   if (skipped.length > 0) {
     log.warn(`skipped ${skipped.length} file(s) that failed to decode:`);
-    for (const s of skipped) log.warn(`  ${options.root ? displayPath(options.root, s.path) : s.path}: ${s.reason}`);
+    for (const s of skipped)
+      log.warn(`  ${options.root ? displayPath(options.root, s.path) : s.path}: ${s.reason}`);
   }
   if (todo.length > 0) {
     log.info(`Decoded ${todo.length - failed.size} images in ${seconds.toFixed(1)} s.`);
@@ -116,7 +117,8 @@ function makeProgressBar(tty: boolean, total: number, log: DataLog): ProgressBar
   if (tty) {
     const bar = new cliProgress.SingleBar(
       {
-        format: "Decoding |{bar}| {percentage}% | {value}/{total} images | {speed} img/s | ETA {eta_formatted}",
+        format:
+          "Decoding |{bar}| {percentage}% | {value}/{total} images | {speed} img/s | ETA {eta_formatted}",
         hideCursor: true,
         etaBuffer: 50,
       },

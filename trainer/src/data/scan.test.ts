@@ -27,7 +27,11 @@ describe("scanDataset on a folder with bad files", () => {
     await put(dir, "dogs/d.jpg", await makeImage(4));
     await put(dir, "dogs/png-named.jpg", await makeImage(5, { format: "png" }));
     // Bad files:
-    await put(dir, "dogs/corrupt.jpg", Buffer.concat([Buffer.from([0xff, 0xd8, 0xff]), Buffer.alloc(40, 0x13)]));
+    await put(
+      dir,
+      "dogs/corrupt.jpg",
+      Buffer.concat([Buffer.from([0xff, 0xd8, 0xff]), Buffer.alloc(40, 0x13)]),
+    );
     await put(dir, "dogs/empty.jpg", Buffer.alloc(0));
     await put(dir, "dogs/notes.txt", "not a photo\n");
     await put(dir, "dogs/fake.png", "<html>not a png</html>");
@@ -81,13 +85,16 @@ describe("scanDataset on a folder with bad files", () => {
     const scan = await scanDataset(dir, {
       log: capture(),
       readFile: async (p) => {
-        if (p.endsWith("b.jpg")) throw Object.assign(new Error("EACCES: permission denied"), { code: "EACCES" });
+        if (p.endsWith("b.jpg"))
+          throw Object.assign(new Error("EACCES: permission denied"), { code: "EACCES" });
         const { readFile } = await import("node:fs/promises");
         return readFile(p);
       },
     });
     expect(scan.files.some((f) => f.path.endsWith("b.jpg"))).toBe(false);
-    expect(scan.skipped.find((s) => s.path.endsWith("b.jpg"))?.reason).toBe("unreadable: permission denied (EACCES)");
+    expect(scan.skipped.find((s) => s.path.endsWith("b.jpg"))?.reason).toBe(
+      "unreadable: permission denied (EACCES)",
+    );
   });
 
   it("refuses a file over the byte limit from its size, without reading it", async () => {
@@ -102,7 +109,9 @@ describe("scanDataset on a folder with bad files", () => {
         return readFile(p);
       },
     });
-    expect(scan.skipped.find((s) => s.path === big)?.reason).toBe("too large: 0.3 MB exceeds the 0.2 MB limit");
+    expect(scan.skipped.find((s) => s.path === big)?.reason).toBe(
+      "too large: 0.3 MB exceeds the 0.2 MB limit",
+    );
     expect(read).not.toContain(big);
     expect(read.length).toBeGreaterThan(5);
     const { rm } = await import("node:fs/promises");
@@ -123,7 +132,9 @@ describe("scanDataset with real permissions", () => {
       if (!isRoot) {
         const scan = await scanDataset(dir, { log: capture() });
         expect(scan.skipped.find((s) => s.path === locked)?.reason).toMatch(/permission denied/);
-        expect(scan.skipped.find((s) => s.path.endsWith("sealed"))?.reason).toMatch(/folder unreadable: permission denied/);
+        expect(scan.skipped.find((s) => s.path.endsWith("sealed"))?.reason).toMatch(
+          /folder unreadable: permission denied/,
+        );
         return;
       }
       // Root ignores file modes, so scan in a child process running as `nobody`.
@@ -141,9 +152,14 @@ describe("scanDataset with real permissions", () => {
         // Cannot drop privileges here (e.g. no such user): say so rather than pretend.
         ctx.skip(`could not run as nobody: ${child.error?.message ?? child.stderr}`);
       }
-      const result = JSON.parse(child.stdout) as { files: string[]; skipped: { path: string; reason: string }[] };
+      const result = JSON.parse(child.stdout) as {
+        files: string[];
+        skipped: { path: string; reason: string }[];
+      };
       expect(result.files.map((p) => p.slice(dir.length + 1))).toEqual(["cats/a.jpg", "dogs/b.jpg"]);
-      expect(result.skipped.find((s) => s.path === locked)?.reason).toBe("unreadable: permission denied (EACCES)");
+      expect(result.skipped.find((s) => s.path === locked)?.reason).toBe(
+        "unreadable: permission denied (EACCES)",
+      );
       expect(result.skipped.find((s) => s.path.endsWith("sealed"))?.reason).toBe(
         "folder unreadable: permission denied (EACCES)",
       );

@@ -1,15 +1,15 @@
 import { createHash } from "node:crypto";
-import { readFile, readdir, stat } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, extname, join, resolve } from "node:path";
 import {
+  checkImageLimits,
   type DecodeLimits,
   MarqueeError,
-  checkImageLimits,
   readImageHeader,
   sniffImageFormat,
 } from "@marquee/shared";
 import { mapWithConcurrency } from "./pool.ts";
-import { type DataLog, type DatasetFile, type SkippedFile, consoleLog } from "./types.ts";
+import { consoleLog, type DataLog, type DatasetFile, type SkippedFile } from "./types.ts";
 import { compareCodePoints, describeFsError, walkFiles } from "./walk.ts";
 
 /**
@@ -108,10 +108,17 @@ async function listClassFolders(root: string): Promise<{ names: string[]; skippe
     try {
       const s = await stat(path);
       if (s.isDirectory()) names.push(name);
-      else skipped.push({ path, reason: "not inside a class folder (files directly in the data folder are ignored)" });
+      else
+        skipped.push({
+          path,
+          reason: "not inside a class folder (files directly in the data folder are ignored)",
+        });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      skipped.push({ path, reason: code === "ELOOP" ? "symlink loop" : `unreadable: ${describeFsError(err)}` });
+      skipped.push({
+        path,
+        reason: code === "ELOOP" ? "symlink loop" : `unreadable: ${describeFsError(err)}`,
+      });
     }
   }
   return { names, skipped };

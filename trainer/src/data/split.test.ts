@@ -130,7 +130,12 @@ describe("datasetFingerprint", () => {
     const fp = datasetFingerprint(names, files);
     expect(fp).toMatch(/^[0-9a-f]{64}$/);
     const shuffled = [...files].sort(() => seededRandom(1)() - 0.5).reverse();
-    expect(datasetFingerprint(names, shuffled.map((f) => ({ ...f, path: `/elsewhere${f.path}` })))).toBe(fp);
+    expect(
+      datasetFingerprint(
+        names,
+        shuffled.map((f) => ({ ...f, path: `/elsewhere${f.path}` })),
+      ),
+    ).toBe(fp);
   });
 
   it("changes when a label or a content changes", () => {

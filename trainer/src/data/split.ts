@@ -43,7 +43,10 @@ export function splitDataset(
   const validationSplit = options.validationSplit ?? 0.1;
   const seed = options.seed ?? 123;
   if (!(validationSplit >= 0 && validationSplit < 1)) {
-    throw new MarqueeError("bad_request", `validationSplit must be at least 0 and below 1; got ${validationSplit}.`);
+    throw new MarqueeError(
+      "bad_request",
+      `validationSplit must be at least 0 and below 1; got ${validationSplit}.`,
+    );
   }
   const units = collectUnits(files, unitOf);
 
@@ -149,7 +152,10 @@ export function naiveSplit(
     seededRandom(seed, 0x6e41),
   );
   const valCount = Math.floor(fileCount * validationSplit);
-  return { trainIndices: order.slice(0, fileCount - valCount), validationIndices: order.slice(fileCount - valCount) };
+  return {
+    trainIndices: order.slice(0, fileCount - valCount),
+    validationIndices: order.slice(fileCount - valCount),
+  };
 }
 
 /** How many validation images have a copy in training. */
@@ -181,4 +187,3 @@ export function measureLeakage(
   }
   return { validationImages: validationIndices.length, exactLeaks, groupLeaks };
 }
-

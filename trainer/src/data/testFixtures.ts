@@ -45,7 +45,10 @@ export async function makeImage(
 }
 
 /** Re-encode `bytes` (a near-copy: other quality, optional resize). */
-export async function reencode(bytes: Buffer, options: { quality?: number; scale?: number } = {}): Promise<Buffer> {
+export async function reencode(
+  bytes: Buffer,
+  options: { quality?: number; scale?: number } = {},
+): Promise<Buffer> {
   let img = sharp(bytes);
   if (options.scale) {
     const meta = await sharp(bytes).metadata();
@@ -73,7 +76,12 @@ export function pngWithHeader(width: number, height: number): Buffer {
     return Buffer.concat([len, typeAndData, crc]);
   };
   const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([signature, chunk("IHDR", ihdr), chunk("IDAT", Buffer.from([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])), chunk("IEND", Buffer.alloc(0))]);
+  return Buffer.concat([
+    signature,
+    chunk("IHDR", ihdr),
+    chunk("IDAT", Buffer.from([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
 }
 
 function crc32(bytes: Buffer): number {
@@ -86,7 +94,9 @@ function crc32(bytes: Buffer): number {
 }
 
 /** A fresh temp folder and a function that removes it (restoring permissions first). */
-export async function tempDir(prefix = "marquee-data-"): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+export async function tempDir(
+  prefix = "marquee-data-",
+): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   return {
     dir,

@@ -41,7 +41,12 @@ async function walkInto(dir: string, ancestors: string[], result: WalkResult): P
   const entries: { name: string; isSymlink: boolean; isDir: boolean; isFile: boolean }[] = [];
   try {
     for await (const e of handle) {
-      entries.push({ name: e.name, isSymlink: e.isSymbolicLink(), isDir: e.isDirectory(), isFile: e.isFile() });
+      entries.push({
+        name: e.name,
+        isSymlink: e.isSymbolicLink(),
+        isDir: e.isDirectory(),
+        isFile: e.isFile(),
+      });
     }
   } catch (err) {
     result.skipped.push({ path: dir, reason: `folder unreadable: ${describeFsError(err)}` });
@@ -73,7 +78,10 @@ async function walkInto(dir: string, ancestors: string[], result: WalkResult): P
     }
     if (isDir) {
       if (key && ancestors.includes(key)) {
-        result.skipped.push({ path, reason: "symlink loop (links back to a folder that contains it); not followed" });
+        result.skipped.push({
+          path,
+          reason: "symlink loop (links back to a folder that contains it); not followed",
+        });
         continue;
       }
       await walkInto(path, key ? [...ancestors, key] : ancestors, result);
