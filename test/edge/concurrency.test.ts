@@ -1,0 +1,39 @@
+// 20 concurrent requests on a cold isolate share one backend/model initialisation and all succeed.
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { HealthResponse, PredictResponse } from "../../edge/src/api-types.ts";
+import { ensureWorkerBuild } from "../helpers/build-worker.ts";
+import { samplePhoto } from "../helpers/images.ts";
+import { type RunningWorker, startWorker } from "../helpers/start-worker.ts";
+
+let worker: RunningWorker;
+let photos: Uint8Array[];
+
+beforeAll(async () => {
+  const build = await ensureWorkerBuild();
+  photos = await Promise.all([1, 2, 3, 4, 5, 6].map(samplePhoto));
+  worker = await startWorker(build);
+});
+afterAll(async () => {
+  await worker?.dispose();
+});
+
+async function burst(): Promise<PredictResponse[]> {
+  const responses = await Promise.all(
+    Array.from({ length: 20 }, (_, i) =>
+      worker.fetch("/predict", { method: "POST", body: photos[i % photos.length] as Uint8Array }),
+    ),
+  );
+  for (const r of responses) expect(r.status).toBe(200);
+  return Promise.all(responses.map((r) => r.json() as Promise<PredictResponse>));
+}
+
+it("answers 20 concurrent requests on a cold isolate, then 20 warm ones, identically", async () => {
+  // The very first requests this isolate sees: backend and model load happen under them.
+  const cold = await burst();
+  const warm = await burst();
+  expect(warm.map((r) => r.predictions)).toEqual(cold.map((r) => r.predictions));
+  // Same photo, same answer, whichever concurrent request carried it.
+  for (let i = 6; i < 20; i++) expect(cold[i]?.predictions).toEqual(cold[i % 6]?.predictions);
+  const health = (await (await worker.fetch("/health")).json()) as HealthResponse;
+  expect(health.model.loaded).toBe(true);
+});
