@@ -41,6 +41,7 @@ class WasmCodec {
   constructor(private readonly factory: CodecFactory) {}
 
   configure(module: WebAssembly.Module | undefined): void {
+    if (module === this.module) return; // keep a warm instance when the same module is configured again
     this.module = module;
     this.instance = undefined;
   }

@@ -13,27 +13,30 @@ export function wasmDecoderPaths(): { jpeg: string; webp: string } {
   };
 }
 
-let configured: Promise<void> | undefined;
+let compiled: Promise<{ jpeg: WebAssembly.Module; webp: WebAssembly.Module }> | undefined;
 
 /**
- * Compiles MozJPEG's and libwebp's wasm from node_modules and hands them to `configureWasmDecoders`.
- * Node-only (reads files); workerd imports the `.wasm` files instead. Safe to call repeatedly.
+ * Compiles MozJPEG's and libwebp's wasm from node_modules (once per process) and hands them to
+ * `configureWasmDecoders`. Node-only (reads files); workerd imports the `.wasm` files instead.
+ * Calling it again re-applies the same modules, e.g. after a test removed them.
  *
  * @example
  * import { useNodeWasmDecoders } from "@marquee/shared/node";
  * await useNodeWasmDecoders();
  * const { image } = await decodeImage(bytes);
  */
-export function useNodeWasmDecoders(): Promise<void> {
-  configured ??= (async () => {
+export async function useNodeWasmDecoders(): Promise<void> {
+  compiled ??= (async () => {
     const paths = wasmDecoderPaths();
     const [jpeg, webp] = await Promise.all([compile(paths.jpeg), compile(paths.webp)]);
-    configureWasmDecoders({ jpeg, webp });
+    return { jpeg, webp };
   })();
-  configured.catch(() => {
-    configured = undefined;
-  });
-  return configured;
+  try {
+    configureWasmDecoders(await compiled);
+  } catch (err) {
+    compiled = undefined; // let a later call retry rather than replay the failure
+    throw err;
+  }
 }
 
 async function compile(path: string): Promise<WebAssembly.Module> {
