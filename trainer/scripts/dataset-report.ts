@@ -3,7 +3,7 @@
  * groups (exact vs near), cross-class copies, split sizes, leakage of a naive split vs ours,
  * and the time to fill the decode cache.
  *
- *   pnpm tsx scripts/dataset-report.ts <data dir> [--image-size 224] [--cache-dir DIR] [--distances] [--grid out.png]
+ *   pnpm tsx scripts/dataset-report.ts <data dir> [--image-size 224] [--cache-dir DIR] [--distances] [--grid out.png] [--against other-dir]
  *
  * --distances also prints the perceptual-hash distance distribution between distinct photos,
  * the evidence for DEFAULT_NEAR_DUPLICATES.maxDistance.
@@ -12,9 +12,11 @@ import { parseArgs } from "node:util";
 import {
   type DatasetFile,
   displayPath,
+  findCrossDuplicates,
   hammingDistance,
   loadImageDataset,
   type PerceptualHashes,
+  silentLog,
   writeSampleGrid,
 } from "../src/data/index.ts";
 
@@ -26,6 +28,7 @@ const { values, positionals } = parseArgs({
     "max-distance": { type: "string" },
     distances: { type: "boolean", default: false },
     grid: { type: "string" },
+    against: { type: "string" },
     "read-epoch": { type: "boolean", default: true },
   },
 });
@@ -85,8 +88,18 @@ if (values["read-epoch"]) {
   const train = ds.trainBatches({ batchSize: 32 });
   const t0 = performance.now();
   let n = 0;
-  for await (const b of train.epoch(0)) n += b.size;
+  const rssBefore = process.memoryUsage().rss;
+  let rssPeak = rssBefore;
+  for await (const b of train.epoch(0)) {
+    n += b.size;
+    rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+  }
   const s = (performance.now() - t0) / 1000;
+  const mb = (x: number) => `${(x / 1024 / 1024).toFixed(0)} MB`;
+  const datasetBytes = n * ds.cache.sampleLength * 4;
+  console.log(
+    `memory during epoch:     RSS ${mb(rssBefore)} before, ${mb(rssPeak)} peak; the epoch's pixels total ${mb(datasetBytes)}`,
+  );
   console.log(
     `warm epoch read:         ${n} images in ${s.toFixed(2)} s (${((s / n) * 1000).toFixed(2)} ms/img) from the cache`,
   );
@@ -95,6 +108,21 @@ if (values["read-epoch"]) {
 if (values.grid) {
   const grid = await writeSampleGrid(ds.split.train, ds.classNames, values.grid);
   console.log(`sample grid:             ${values.grid} (${grid.width}×${grid.height}, ${grid.count} images)`);
+}
+
+if (values.against) {
+  const other = await loadImageDataset(values.against, {
+    imageSize,
+    cacheDir: values["cache-dir"],
+    log: silentLog,
+  });
+  const shared = findCrossDuplicates(ds.files, ds.hashes, other.files, other.hashes);
+  console.log(`shared with ${values.against}: ${shared.length} pair(s)`);
+  for (const p of shared) {
+    console.log(
+      `  ${displayPath(ds.root, ds.files[p.a]!.path)} = ${displayPath(other.root, other.files[p.b]!.path)} (${p.exact ? "byte-identical" : `pHash distance ${p.distance}`})`,
+    );
+  }
 }
 
 if (values.distances) printDistances(ds.files, ds.hashes, ds.classNames, ds.root);

@@ -1,7 +1,7 @@
 import { decodeImage } from "@marquee/shared";
 import { useNodeWasmDecoders } from "@marquee/shared/node";
 import { beforeAll, describe, expect, it } from "vitest";
-import { findDuplicates, nearPairsWithin, type PerceptualHashes } from "./duplicates.ts";
+import { findCrossDuplicates, findDuplicates, nearPairsWithin, type PerceptualHashes } from "./duplicates.ts";
 import { dctHash, differenceHash, hammingDistance, hashWords, popcount32 } from "./perceptualHash.ts";
 import { seededRandom } from "./random.ts";
 import { makeImage, reencode } from "./testFixtures.ts";
@@ -92,6 +92,21 @@ describe("findDuplicates", () => {
       },
     );
     expect(dups.groups.map((g) => g.members)).toEqual([[0, 1, 2]]);
+  });
+});
+
+describe("findCrossDuplicates", () => {
+  it("finds photos shared between two datasets, exact and near, but not pairs within one", () => {
+    const h = (hex: string): PerceptualHashes => ({ dct: hex, difference: hex });
+    const a = [fileFor(0, "a".repeat(64)), fileFor(1, "b".repeat(64)), fileFor(2, "c".repeat(64))];
+    const b = [fileFor(3, "d".repeat(64)), fileFor(4, "b".repeat(64)), fileFor(5, "e".repeat(64))];
+    const ha = [h("0000000000000000"), h("ffffffffffffffff"), h("0f0f0f0f0f0f0f0f")];
+    // b[0] is 3 bits from a[0]; b[1] has a[1]'s bytes; b[2] is far from everything.
+    const hb = [h("0000000000000007"), h("ffffffffffffffff"), h("00000000ffffffff")];
+    expect(findCrossDuplicates(a, ha, b, hb)).toEqual([
+      { a: 0, b: 0, distance: 3, exact: false },
+      { a: 1, b: 1, distance: 0, exact: true },
+    ]);
   });
 });
 

@@ -171,3 +171,50 @@ export function nearPairsWithin(hashes: readonly string[], maxDistance: number):
 }
 
 export { hammingDistance };
+
+/** A file of one dataset that is (nearly) the same photo as a file of another. */
+export interface CrossDuplicate {
+  /** Index into the first dataset's files. */
+  a: number;
+  /** Index into the second dataset's files. */
+  b: number;
+  /** Hamming distance of the perceptual hashes; 0 with `exact` for identical bytes. */
+  distance: number;
+  exact: boolean;
+}
+
+/**
+ * Photos shared between two datasets, e.g. a training folder and a separate validation
+ * folder (five-celeb's train/ and val/ share one), by sha256 and perceptual hash.
+ *
+ * @example
+ * const shared = findCrossDuplicates(train.files, train.hashes, val.files, val.hashes);
+ */
+export function findCrossDuplicates(
+  filesA: readonly DatasetFile[],
+  hashesA: readonly PerceptualHashes[],
+  filesB: readonly DatasetFile[],
+  hashesB: readonly PerceptualHashes[],
+  near: NearDuplicateOptions = DEFAULT_NEAR_DUPLICATES,
+): CrossDuplicate[] {
+  const all = [...hashesA, ...hashesB].map((h) => h[near.hash]);
+  const out: CrossDuplicate[] = [];
+  const seen = new Set<string>();
+  const shaA = new Map<string, number[]>();
+  for (const [i, f] of filesA.entries()) shaA.set(f.sha256, [...(shaA.get(f.sha256) ?? []), i]);
+  for (const [j, f] of filesB.entries()) {
+    for (const i of shaA.get(f.sha256) ?? []) {
+      seen.add(`${i}:${j}`);
+      out.push({ a: i, b: j, distance: 0, exact: true });
+    }
+  }
+  if (near.maxDistance > 0) {
+    for (const [x, y, distance] of nearPairsWithin(all, near.maxDistance)) {
+      if (x >= filesA.length || y < filesA.length) continue; // same side
+      const j = y - filesA.length;
+      if (seen.has(`${x}:${j}`)) continue;
+      out.push({ a: x, b: j, distance, exact: false });
+    }
+  }
+  return out.sort((p, q) => p.a - q.a || p.b - q.b);
+}
