@@ -11,7 +11,7 @@ import {
 } from "@tensorflow/tfjs";
 import { conv2dBackpropFilterViaConv, convGeometry, type WasmBackendLike } from "./conv2d-backprop-filter.ts";
 import { backpropInputGeometry, conv2dBackpropInputViaConv } from "./conv2d-backprop-input.ts";
-import { avgPoolGradTiled, sumLeadingAxes } from "./pool-and-reduce.ts";
+import { avgPoolGradTiled, maxPoolGradFirstMax, sumLeadingAxes } from "./pool-and-reduce.ts";
 
 // Marks our kernel functions so re-registration is detected even across module instances.
 const MARK = Symbol.for("marquee.wasmTrainingKernel");
@@ -66,6 +66,7 @@ function conv2dBackpropFilterKernel(args: KernelArgs): TensorInfo {
  *   (≈7× slower), which is exactly what Dense layers' gradients ask for. The wrapper transposes
  *   explicitly and runs the fast path.
  * - AvgPoolGrad: non-overlapping VALID windows (Keras AveragePooling2D) done in one JS pass.
+ * - MaxPoolGrad: replaced; the stock one drops the gradient of windows whose inputs are all < 0.
  * - Sum: reductions over all axes but the last (bias gradients) done in one JS pass.
  * Idempotent. Call after importing "@tensorflow/tfjs-backend-wasm" (this module does) and before
  * or after `tf.setBackend("wasm")`.
@@ -224,5 +225,42 @@ export function registerWasmTrainingKernels(): void {
       return sumLeadingAxes(args.backend as WasmBackendLike, x, outShape);
     });
     replaceKernel({ ...stock, kernelFunc });
+  }
+
+  if (!isOurs("MaxPoolGrad")) {
+    const kernelFunc = marked((args) => {
+      const { dy, input } = args.inputs as { dy: TensorInfo; input: TensorInfo };
+      const { filterSize, strides, pad, dimRoundingMode } = args.attrs as unknown as {
+        filterSize: [number, number] | number;
+        strides: [number, number] | number;
+        pad: "valid" | "same" | number;
+        dimRoundingMode?: "floor" | "round" | "ceil";
+      };
+      const info = backend_util.computePool2DInfo(
+        input.shape as [number, number, number, number],
+        filterSize,
+        strides,
+        1,
+        pad,
+        dimRoundingMode,
+      );
+      return maxPoolGradFirstMax(args.backend as WasmBackendLike, dy, input, {
+        batchSize: info.batchSize,
+        inHeight: info.inHeight,
+        inWidth: info.inWidth,
+        channels: info.inChannels,
+        outHeight: info.outHeight,
+        outWidth: info.outWidth,
+        filterHeight: info.filterHeight,
+        filterWidth: info.filterWidth,
+        strideHeight: info.strideHeight,
+        strideWidth: info.strideWidth,
+        dilationHeight: info.dilationHeight,
+        dilationWidth: info.dilationWidth,
+        padTop: info.padInfo.top,
+        padLeft: info.padInfo.left,
+      });
+    });
+    replaceKernel({ kernelName: "MaxPoolGrad", backendName: "wasm", kernelFunc });
   }
 }
