@@ -1,5 +1,5 @@
 export * from "./artifact/metadata.ts";
 export * from "./errors.ts";
+export * from "./image/index.ts";
 export * from "./image/types.ts";
 export * from "./preprocess/index.ts";
-export * from "./image/index.ts";
