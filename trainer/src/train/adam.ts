@@ -1,0 +1,94 @@
+import { MarqueeError } from "@marquee/shared";
+import * as tf from "@tensorflow/tfjs";
+import { type ExponentialDecay, learningRateAt } from "./schedule.ts";
+
+/** Adam's hyperparameters (Keras defaults). */
+export interface AdamOptions {
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+}
+
+/** Keras' Adam defaults; note epsilon 1e-7, not tfjs' 1e-8. */
+export const DEFAULT_ADAM: AdamOptions = Object.freeze({ beta1: 0.9, beta2: 0.999, epsilon: 1e-7 });
+
+/**
+ * Adam with a learning-rate schedule, written out instead of using tf.train.adam so that its whole
+ * state (step, first and second moments) can be saved and restored bit-exactly for `--resume`:
+ * tfjs' Adam recomputes its beta powers differently after `setWeights` than during training.
+ * The update is Keras': `alpha = lr·√(1−β₂ᵗ)/(1−β₁ᵗ)`, `w −= alpha·m/(√v + ε)`, with `lr = schedule(step)`.
+ *
+ * @example
+ * const adam = new ScheduledAdam(vars, DEFAULT_SCHEDULE);
+ * adam.applyGradients(grads); // grads in the order of vars
+ */
+export class ScheduledAdam {
+  /** Updates applied so far (Keras' `optimizer.iterations`). */
+  step = 0;
+  private readonly m: tf.Variable[];
+  private readonly v: tf.Variable[];
+
+  constructor(
+    private readonly variables: tf.Variable[],
+    readonly schedule: ExponentialDecay,
+    readonly options: AdamOptions = DEFAULT_ADAM,
+  ) {
+    this.m = variables.map((w) => tf.variable(tf.zerosLike(w), false));
+    this.v = variables.map((w) => tf.variable(tf.zerosLike(w), false));
+  }
+
+  /** The learning rate the next update will use. */
+  get learningRate(): number {
+    return learningRateAt(this.schedule, this.step);
+  }
+
+  /** Apply one update; `grads[i]` is the gradient of `variables[i]`. Does not dispose `grads`. */
+  applyGradients(grads: tf.Tensor[]): void {
+    const { beta1, beta2, epsilon } = this.options;
+    const t = this.step + 1;
+    // Bias correction in float64 on the CPU side, so it does not drift with float32 products.
+    const alpha = (this.learningRate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
+    tf.tidy(() => {
+      this.variables.forEach((w, i) => {
+        const g = grads[i]!;
+        const m = this.m[i]!;
+        const v = this.v[i]!;
+        m.assign(tf.add(m, tf.mul(tf.sub(g, m), 1 - beta1)));
+        v.assign(tf.add(v, tf.mul(tf.sub(tf.square(g), v), 1 - beta2)));
+        w.assign(tf.sub(w, tf.div(tf.mul(m, alpha), tf.add(tf.sqrt(v), epsilon))));
+      });
+    });
+    this.step = t;
+  }
+
+  /** The moments as named tensors (views of the live variables; do not dispose). */
+  stateTensors(): tf.NamedTensor[] {
+    return [
+      ...this.m.map((tensor, i) => ({ name: `adam/m/${i}`, tensor })),
+      ...this.v.map((tensor, i) => ({ name: `adam/v/${i}`, tensor })),
+    ];
+  }
+
+  /** Restore moments saved by {@link stateTensors} and the step count. */
+  restore(step: number, tensors: tf.NamedTensor[]): void {
+    const byName = new Map(tensors.map((t) => [t.name, t.tensor]));
+    const load = (kind: "m" | "v", vars: tf.Variable[]) =>
+      vars.forEach((variable, i) => {
+        const saved = byName.get(`adam/${kind}/${i}`);
+        if (!saved || !tf.util.arraysEqual(saved.shape, variable.shape)) {
+          throw new MarqueeError(
+            "invalid_metadata",
+            `The checkpoint's Adam state does not fit the model (adam/${kind}/${i}).`,
+          );
+        }
+        variable.assign(saved);
+      });
+    load("m", this.m);
+    load("v", this.v);
+    this.step = step;
+  }
+
+  dispose(): void {
+    for (const t of [...this.m, ...this.v]) t.dispose();
+  }
+}
