@@ -13,8 +13,11 @@
  *   timingsMs: { decode: number, preprocess: number, inference: number, total: number } }} PredictResult
  */
 
-/** The worker's defaults (wrangler.toml MAX_BYTES / MAX_MEGAPIXELS) when /health does not say. */
-export const DEFAULT_LIMITS = Object.freeze({ maxBytes: 10 * 1024 * 1024, maxMegapixels: 40 });
+/**
+ * Limits assumed when /health does not report them: wrangler.toml's MAX_BYTES and MAX_MEGAPIXELS
+ * (4 MP, so a decode fits a 128 MB isolate). Erring small costs nothing: the model's input is tiny.
+ */
+export const DEFAULT_LIMITS = Object.freeze({ maxBytes: 10 * 1024 * 1024, maxMegapixels: 4 });
 
 /** How many predictions to ask for per face (the API caps it at the label count). */
 export const TOP_K = 5;

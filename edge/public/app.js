@@ -19,6 +19,9 @@ function byId(id) {
   return /** @type {T} */ (node);
 }
 
+// After a 413, shrink to half the bytes and pixels and retry, at most this many times.
+const MAX_SHRINK_RETRIES = 3;
+
 const ui = {
   dropZone: byId("drop-zone"),
   chooseButton: /** @type {HTMLButtonElement} */ (byId("choose-button")),
@@ -70,13 +73,24 @@ async function handleFile(file) {
   setStatus("Preparing the photo…");
   ui.result.setAttribute("aria-busy", "true");
   try {
-    const prepared = await prepareUpload(file, await state.limits);
-    if (upload !== state.upload) return;
-    showPhoto(prepared.decoded ? prepared.blob : null);
-    setStatus(prepared.resized ? `Shrunk to ${prepared.width}×${prepared.height}. Looking…` : "Looking…");
-    const result = await predict(prepared.blob, { apiKey: state.apiKey, signal: controller.signal });
-    if (upload !== state.upload) return;
-    showResult(result);
+    let limits = await state.limits;
+    for (let attempt = 0; ; attempt++) {
+      const prepared = await prepareUpload(file, limits);
+      if (upload !== state.upload) return;
+      if (attempt === 0) showPhoto(prepared.decoded ? prepared.blob : null);
+      setStatus(prepared.resized ? `Shrunk to ${prepared.width}×${prepared.height}. Looking…` : "Looking…");
+      try {
+        const result = await predict(prepared.blob, { apiKey: state.apiKey, signal: controller.signal });
+        if (upload !== state.upload) return;
+        showResult(result);
+        return;
+      } catch (err) {
+        // The server's limits can be tighter than the page was told: shrink harder and try again.
+        const tooLarge = err instanceof ApiError && err.code === "image_too_large";
+        if (!tooLarge || !prepared.decoded || attempt >= MAX_SHRINK_RETRIES) throw err;
+        limits = halve(limits, prepared);
+      }
+    }
   } catch (err) {
     if (upload !== state.upload) return;
     showError(err);
@@ -86,6 +100,19 @@ async function handleFile(file) {
       state.inFlight = null;
     }
   }
+}
+
+/**
+ * Limits half as large as what was just refused.
+ * @param {import("./api.js").UploadLimits} limits
+ * @param {import("./prepare-image.js").PreparedUpload} sent
+ */
+function halve(limits, sent) {
+  const pixels = (sent.width ?? 0) * (sent.height ?? 0);
+  return {
+    maxBytes: Math.min(limits.maxBytes, sent.blob.size) / 2,
+    maxMegapixels: Math.min(limits.maxMegapixels, pixels / 1e6 || limits.maxMegapixels) / 2,
+  };
 }
 
 /** @param {Blob | null} blob */

@@ -43,7 +43,7 @@ describe.skipIf(!hasChromium)(suiteName, () => {
     stub.configure({
       pipeline: "face",
       faces: SAMPLE1_FACES,
-      limits: { maxBytes: 10 * 1024 * 1024, maxMegapixels: 40 },
+      limits: { maxBytes: 10 * 1024 * 1024, maxMegapixels: 4 },
       reportLimits: true,
       modelError: null,
       apiKey: null,
@@ -239,15 +239,30 @@ describe.skipIf(!hasChromium)(suiteName, () => {
     await page.close();
   });
 
-  it("explains a 413 when the server's limits are tighter than the page knew", async () => {
-    stub.configure({ limits: { maxBytes: 50_000, maxMegapixels: 40 }, reportLimits: false });
+  it("shrinks harder and retries when the server's limits are tighter than the page knew", async () => {
+    stub.configure({ limits: { maxBytes: 40_000, maxMegapixels: 4 }, reportLimits: false });
     const page = await openPage();
-    await upload(page, SAMPLE1);
-    expect(stub.uploads[0]!.status).toBe(413);
+    await page.setInputFiles("#file-input", SAMPLE1);
+    await expect.poll(() => page.locator(".face-box").count()).toBe(3);
+    // The 144 KB original refused, then a JPEG under 72 KB refused, then one under 36 KB accepted.
+    expect(stub.uploads.map((u) => u.status)).toEqual([413, 413, 200]);
+    expect(stub.uploads[1]!.byteLength).toBeLessThanOrEqual(72_258);
+    expect(stub.uploads[2]!.byteLength).toBeLessThanOrEqual(36_129);
+    expect(await page.isHidden("#error")).toBe(true);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("explains a 413 it cannot shrink its way out of", async () => {
+    stub.configure({ limits: { maxBytes: 1_000, maxMegapixels: 4 }, reportLimits: false });
+    const page = await openPage();
+    await page.setInputFiles("#file-input", SAMPLE1);
     const error = page.locator("#error");
     await error.waitFor({ state: "visible" });
     await expect(error.textContent()).resolves.toContain("too large for the server");
     await expect(page.textContent("#error-detail")).resolves.toContain("the limit is");
+    expect(stub.uploads.map((u) => u.status)).toEqual([413, 413, 413, 413]);
+    expect(await page.isHidden("#result")).toBe(true);
     expect(problems).toEqual([]);
     await page.close();
   });

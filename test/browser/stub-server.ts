@@ -128,7 +128,8 @@ export interface StubServer {
 const DEFAULT_BEHAVIOUR: StubBehaviour = {
   pipeline: "face",
   faces: SAMPLE1_FACES,
-  limits: { maxBytes: 10 * 1024 * 1024, maxMegapixels: 40 },
+  // wrangler.toml's [vars]: MAX_BYTES 10 MB, MAX_MEGAPIXELS 4.
+  limits: { maxBytes: 10 * 1024 * 1024, maxMegapixels: 4 },
   reportLimits: true,
   modelError: null,
   apiKey: null,
