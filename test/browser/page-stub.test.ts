@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // The page in real Chromium against the stub worker (stub-server.ts): deterministic answers, so
 // every branch of the page's logic is checked, under the exact CSP the worker should send.
 import { readFile, stat } from "node:fs/promises";
