@@ -4,7 +4,7 @@
 //
 //   node --import tsx edge/scripts/prepare-assets.ts [--model <dir>]
 //   MARQUEE_MODEL_DIR=<dir>  same as --model; default: models/default at the repo root
-import { cp, mkdir, readFile, readdir, rm, stat } from "node:fs/promises";
+import { cp, mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isMarqueeError } from "@marquee/shared";

@@ -15,7 +15,11 @@ const PREDICT_CORS = cors({
 });
 
 /** Methods each API path answers; any other method gets 405 with an Allow header. */
-const ROUTES: Record<string, string> = { "/predict": "POST, OPTIONS", "/health": "GET, HEAD", "/model": "GET, HEAD" };
+const ROUTES: Record<string, string> = {
+  "/predict": "POST, OPTIONS",
+  "/health": "GET, HEAD",
+  "/model": "GET, HEAD",
+};
 
 /**
  * The worker's Hono app: /predict, /health, /model, JSON errors for everything else.
@@ -31,7 +35,9 @@ export function createApp(runtime: EdgeRuntime): Hono<{ Bindings: WorkerEnv }> {
   app.get("/model", modelHandler(runtime));
   for (const [path, allow] of Object.entries(ROUTES)) {
     app.all(path, (c) =>
-      jsonError("method_not_allowed", `${c.req.method} is not allowed on ${path}; use ${allow}.`, { Allow: allow }),
+      jsonError("method_not_allowed", `${c.req.method} is not allowed on ${path}; use ${allow}.`, {
+        Allow: allow,
+      }),
     );
   }
   app.notFound((c) => jsonError("not_found", `Nothing lives at ${truncate(c.req.path)}.`));

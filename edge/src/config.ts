@@ -22,7 +22,11 @@ export function readConfig(env: WorkerEnv): EdgeConfig {
     modelPath: normaliseModelPath(env.MODEL_PATH ?? DEFAULT_MODEL_PATH),
     limits: {
       maxBytes: positiveNumber("MAX_BYTES", env.MAX_BYTES, DEFAULT_DECODE_LIMITS.maxBytes),
-      maxMegapixels: positiveNumber("MAX_MEGAPIXELS", env.MAX_MEGAPIXELS, DEFAULT_DECODE_LIMITS.maxMegapixels),
+      maxMegapixels: positiveNumber(
+        "MAX_MEGAPIXELS",
+        env.MAX_MEGAPIXELS,
+        DEFAULT_DECODE_LIMITS.maxMegapixels,
+      ),
     },
   };
 }

@@ -1,5 +1,5 @@
 import { configureWasmDecoders } from "@marquee/shared";
-import { readConfig, type EdgeConfig } from "./config.ts";
+import { type EdgeConfig, readConfig } from "./config.ts";
 import type { WorkerEnv } from "./env.ts";
 import { ModelStore } from "./model/model-store.ts";
 import { initWasmBackend, type WasmBackendInfo } from "./tf/wasm-backend.ts";

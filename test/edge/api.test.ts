@@ -10,7 +10,7 @@ import { pngHeaderClaiming, samplePhoto, samplePhotoAs } from "../helpers/images
 import { type RunningWorker, startWorker } from "../helpers/start-worker.ts";
 
 let worker: RunningWorker;
-let photo: Uint8Array;
+let photo: Uint8Array<ArrayBuffer>;
 
 beforeAll(async () => {
   const build = await ensureWorkerBuild();
@@ -94,7 +94,9 @@ describe("POST /predict", () => {
   it("ignores the Content-Type of a raw body and reads multipart field `image` the same way", async () => {
     const reference = (await (await post("/predict", photo)).json()) as PredictResponse;
     for (const type of ["application/octet-stream", "text/plain", "image/png"]) {
-      const body = (await (await post("/predict", photo, { "content-type": type })).json()) as PredictResponse;
+      const body = (await (
+        await post("/predict", photo, { "content-type": type })
+      ).json()) as PredictResponse;
       expect(body.predictions).toEqual(reference.predictions);
     }
     const form = new FormData();
@@ -136,7 +138,11 @@ describe("errors", () => {
   });
 
   it("415 unsupported_media_type for a non-image", async () => {
-    await expectError(await post("/predict", new TextEncoder().encode("hello, world")), 415, "unsupported_media_type");
+    await expectError(
+      await post("/predict", new TextEncoder().encode("hello, world")),
+      415,
+      "unsupported_media_type",
+    );
   });
 
   it("422 corrupt_image for a truncated JPEG", async () => {
@@ -154,7 +160,11 @@ describe("errors", () => {
         controller.close();
       },
     });
-    const response = await worker.fetch("/predict", { method: "POST", body: stream, duplex: "half" } as never);
+    const response = await worker.fetch("/predict", {
+      method: "POST",
+      body: stream,
+      duplex: "half",
+    } as never);
     await expectError(response, 413, "image_too_large");
   });
 

@@ -6,7 +6,7 @@ import { samplePhoto } from "../helpers/images.ts";
 import { type RunningWorker, startWorker } from "../helpers/start-worker.ts";
 
 let worker: RunningWorker;
-let photos: Uint8Array[];
+let photos: Uint8Array<ArrayBuffer>[];
 
 beforeAll(async () => {
   const build = await ensureWorkerBuild();

@@ -3,8 +3,9 @@
 //   - the JS heap (V8 Runtime.getHeapUsage over the inspector: used size + ArrayBuffer backing stores),
 //   - tfjs' wasm memory (GET /health → wasmMemoryBytes),
 //   - the workerd process' peak resident set growth, which also covers the image decoders' wasm memory.
-import { createServer } from "node:net";
+
 import { readFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { HealthResponse } from "../../edge/src/api-types.ts";
@@ -25,9 +26,15 @@ let maxMegapixels: number;
 beforeAll(async () => {
   const build = await ensureWorkerBuild();
   const toml = await readFile(join(REPO_DIR, "wrangler.toml"), "utf8");
-  maxMegapixels = Number(process.env.MARQUEE_TEST_MAX_MP ?? /MAX_MEGAPIXELS\s*=\s*"([\d.]+)"/.exec(toml)?.[1]);
+  maxMegapixels = Number(
+    process.env.MARQUEE_TEST_MAX_MP ?? /MAX_MEGAPIXELS\s*=\s*"([\d.]+)"/.exec(toml)?.[1],
+  );
   const port = await freePort();
-  worker = await startWorker({ ...build, inspectorPort: port, vars: { MAX_MEGAPIXELS: String(maxMegapixels) } });
+  worker = await startWorker({
+    ...build,
+    inspectorPort: port,
+    vars: { MAX_MEGAPIXELS: String(maxMegapixels) },
+  });
   inspector = await WorkerInspector.connect(port);
 });
 afterAll(async () => {
@@ -72,7 +79,9 @@ function freePort(): Promise<number> {
     const server = createServer();
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }

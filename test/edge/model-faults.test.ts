@@ -10,7 +10,7 @@ import { samplePhotoAs } from "../helpers/images.ts";
 import { startWorker } from "../helpers/start-worker.ts";
 
 let build: WorkerBuild;
-let photo: Uint8Array;
+let photo: Uint8Array<ArrayBuffer>;
 const scratch: string[] = [];
 
 beforeAll(async () => {
@@ -38,8 +38,20 @@ const FAULTS: Fault[] = [
     code: "invalid_metadata",
     message: /labels/,
   },
-  { name: "metadata.json is not JSON", file: "metadata.json", breakIt: () => "{oops", code: "invalid_metadata", message: /JSON/ },
-  { name: "metadata.json is missing", file: "metadata.json", breakIt: () => null, code: "model_unavailable", message: /metadata\.json is missing/ },
+  {
+    name: "metadata.json is not JSON",
+    file: "metadata.json",
+    breakIt: () => "{oops",
+    code: "invalid_metadata",
+    message: /JSON/,
+  },
+  {
+    name: "metadata.json is missing",
+    file: "metadata.json",
+    breakIt: () => null,
+    code: "model_unavailable",
+    message: /metadata\.json is missing/,
+  },
   {
     name: "metadata.json disagrees with the model",
     file: "metadata.json",
@@ -47,9 +59,27 @@ const FAULTS: Fault[] = [
     code: "invalid_metadata",
     message: /5 labels but the model outputs/,
   },
-  { name: "model.json is corrupt", file: "model.json", breakIt: () => "not json", code: "model_unavailable", message: /model\.json is not valid JSON/ },
-  { name: "weights are missing", file: "weights.bin", breakIt: () => null, code: "model_unavailable", message: /weights\.bin is missing/ },
-  { name: "weights are truncated", file: "weights.bin", breakIt: (w) => w.subarray(0, 100), code: "model_unavailable", message: /bytes/ },
+  {
+    name: "model.json is corrupt",
+    file: "model.json",
+    breakIt: () => "not json",
+    code: "model_unavailable",
+    message: /model\.json is not valid JSON/,
+  },
+  {
+    name: "weights are missing",
+    file: "weights.bin",
+    breakIt: () => null,
+    code: "model_unavailable",
+    message: /weights\.bin is missing/,
+  },
+  {
+    name: "weights are truncated",
+    file: "weights.bin",
+    breakIt: (w) => w.subarray(0, 100),
+    code: "model_unavailable",
+    message: /bytes/,
+  },
 ];
 
 describe("a bad model gives 503 with the reason, then recovers", () => {

@@ -43,7 +43,9 @@ async function predictInNode(bytes: Uint8Array): Promise<Map<string, number>> {
   const { image } = await decodeImage(bytes);
   const pixels = preprocessImage(image, metadata);
   const { width, height } = metadata.input;
-  const logits = tf.tidy(() => (model.predict(tf.tensor4d(pixels, [1, height, width, 3])) as tf.Tensor).dataSync());
+  const logits = tf.tidy(() =>
+    (model.predict(tf.tensor4d(pixels, [1, height, width, 3])) as tf.Tensor).dataSync(),
+  );
   const max = Math.max(...logits);
   const exps = Array.from(logits, (v) => Math.exp(v - max));
   const sum = exps.reduce((a, b) => a + b, 0);

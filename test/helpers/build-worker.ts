@@ -42,10 +42,15 @@ export async function ensureWorkerBuild(): Promise<WorkerBuild> {
   const lock = join(CACHE_DIR, "build.lock");
   await acquireLock(lock);
   try {
-    if (await exists(done)) return { ...build, wranglerOutput: JSON.parse(await readFile(done, "utf8")).output };
+    if (await exists(done))
+      return { ...build, wranglerOutput: JSON.parse(await readFile(done, "utf8")).output };
     await rm(root, { recursive: true, force: true });
     await makeTinyModel(build.modelDir);
-    const wrangler = join(dirname(createRequire(import.meta.url).resolve("wrangler/package.json")), "bin", "wrangler.js");
+    const wrangler = join(
+      dirname(createRequire(import.meta.url).resolve("wrangler/package.json")),
+      "bin",
+      "wrangler.js",
+    );
     const { stdout, stderr } = await run(
       process.execPath,
       [wrangler, "deploy", "--dry-run", "--outdir", build.bundleDir],

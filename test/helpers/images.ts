@@ -12,20 +12,28 @@ export function samplePhotoPath(n: number): string {
 }
 
 /** Bytes of face-api's demo photo `sample<n>.jpg`. */
-export function samplePhoto(n: number): Promise<Uint8Array> {
-  return readFile(samplePhotoPath(n));
+export async function samplePhoto(n: number): Promise<Uint8Array<ArrayBuffer>> {
+  return new Uint8Array(await readFile(samplePhotoPath(n)));
 }
 
 /** sample1 re-encoded in another format, resized to `width` (keeps aspect). */
-export async function samplePhotoAs(format: "png" | "webp" | "gif" | "jpeg", width = 320): Promise<Uint8Array> {
-  return sharp(samplePhotoPath(1)).resize({ width }).toFormat(format).toBuffer();
+export async function samplePhotoAs(
+  format: "png" | "webp" | "gif" | "jpeg",
+  width = 320,
+): Promise<Uint8Array<ArrayBuffer>> {
+  return new Uint8Array(await sharp(samplePhotoPath(1)).resize({ width }).toFormat(format).toBuffer());
 }
 
 /** A JPEG of exactly `megapixels` (4:3, sample1 stretched), as large as the limit allows. */
-export async function jpegOfMegapixels(megapixels: number): Promise<{ bytes: Uint8Array; width: number; height: number }> {
+export async function jpegOfMegapixels(
+  megapixels: number,
+): Promise<{ bytes: Uint8Array; width: number; height: number }> {
   const width = Math.floor(Math.sqrt((megapixels * 1e6 * 4) / 3));
   const height = Math.floor((megapixels * 1e6) / width);
-  const bytes = await sharp(samplePhotoPath(1)).resize(width, height, { fit: "fill" }).jpeg({ quality: 90 }).toBuffer();
+  const bytes = await sharp(samplePhotoPath(1))
+    .resize(width, height, { fit: "fill" })
+    .jpeg({ quality: 90 })
+    .toBuffer();
   return { bytes, width, height };
 }
 
@@ -33,7 +41,7 @@ export async function jpegOfMegapixels(megapixels: number): Promise<{ bytes: Uin
  * A valid-looking PNG signature + IHDR claiming `width`×`height`, followed by nothing useful:
  * a decompression bomb's header, a few dozen bytes long.
  */
-export function pngHeaderClaiming(width: number, height: number): Uint8Array {
+export function pngHeaderClaiming(width: number, height: number): Uint8Array<ArrayBuffer> {
   const ihdr = new Uint8Array(13);
   const view = new DataView(ihdr.buffer);
   view.setUint32(0, width);

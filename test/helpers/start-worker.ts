@@ -33,7 +33,11 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const modules = files
     .sort((a, b) => Number(b === "index.js") - Number(a === "index.js"))
     .map((f) => ({
-      type: f.endsWith(".wasm") ? ("CompiledWasm" as const) : f.endsWith(".bin") ? ("Data" as const) : ("ESModule" as const),
+      type: f.endsWith(".wasm")
+        ? ("CompiledWasm" as const)
+        : f.endsWith(".bin")
+          ? ("Data" as const)
+          : ("ESModule" as const),
       path: join(options.bundleDir, f),
     }));
   const toml = await readFile(join(REPO_DIR, "wrangler.toml"), "utf8");

@@ -89,6 +89,7 @@ export async function workerdPids(): Promise<number[]> {
 /** RSS and peak RSS of a process. */
 export async function processMemory(pid: number): Promise<ProcessMemory> {
   const status = await readFile(`/proc/${pid}/status`, "utf8");
-  const kb = (field: string) => Number(new RegExp(`^${field}:\\s*(\\d+) kB`, "m").exec(status)?.[1] ?? 0) * 1024;
+  const kb = (field: string) =>
+    Number(new RegExp(`^${field}:\\s*(\\d+) kB`, "m").exec(status)?.[1] ?? 0) * 1024;
   return { rss: kb("VmRSS"), peakRss: kb("VmHWM") };
 }

@@ -12,20 +12,25 @@ export async function imageFromRequest(request: Request, maxBytes: number): Prom
   const contentType = request.headers.get("content-type") ?? "";
   if (!/^multipart\/form-data\b/i.test(contentType)) {
     const body = await readBodyWithLimit(request, maxBytes);
-    if (body.byteLength === 0) throw new MarqueeError("empty_body", "The request body is empty; send image bytes.");
+    if (body.byteLength === 0)
+      throw new MarqueeError("empty_body", "The request body is empty; send image bytes.");
     return body;
   }
   const body = await readBodyWithLimit(request, maxBytes + MULTIPART_OVERHEAD_BYTES);
-  if (body.byteLength === 0) throw new MarqueeError("empty_body", "The request body is empty; send image bytes.");
+  if (body.byteLength === 0)
+    throw new MarqueeError("empty_body", "The request body is empty; send image bytes.");
   let form: FormData;
   try {
-    form = await new Response(body, { headers: { "content-type": contentType } }).formData();
+    form = await new Response(body as Uint8Array<ArrayBuffer>, {
+      headers: { "content-type": contentType },
+    }).formData();
   } catch {
     throw new MarqueeError("bad_request", "The multipart/form-data body could not be parsed.");
   }
   const fields = form.getAll("image");
   if (fields.length === 0) throw new MarqueeError("bad_request", 'The multipart body has no "image" field.');
-  if (fields.length > 1) throw new MarqueeError("bad_request", 'Send exactly one "image" field, not several.');
+  if (fields.length > 1)
+    throw new MarqueeError("bad_request", 'Send exactly one "image" field, not several.');
   const field = fields[0];
   if (typeof field === "string" || field === undefined) {
     throw new MarqueeError("bad_request", 'The "image" field must be a file, not text.');
@@ -33,7 +38,10 @@ export async function imageFromRequest(request: Request, maxBytes: number): Prom
   const bytes = new Uint8Array(await field.arrayBuffer());
   if (bytes.byteLength === 0) throw new MarqueeError("empty_body", 'The "image" file is empty.');
   if (bytes.byteLength > maxBytes) {
-    throw new MarqueeError("image_too_large", `The image is ${bytes.byteLength} bytes; the limit is ${maxBytes}.`);
+    throw new MarqueeError(
+      "image_too_large",
+      `The image is ${bytes.byteLength} bytes; the limit is ${maxBytes}.`,
+    );
   }
   return bytes;
 }

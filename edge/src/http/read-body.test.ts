@@ -30,9 +30,9 @@ describe("readBodyWithLimit", () => {
   });
 
   it("refuses by Content-Length before reading, and by counting when it lies or is absent", async () => {
-    expect(await codeOf(readBodyWithLimit(request(new Uint8Array(10), { "content-length": "999" }), 100))).toBe(
-      "image_too_large",
-    );
+    expect(
+      await codeOf(readBodyWithLimit(request(new Uint8Array(10), { "content-length": "999" }), 100)),
+    ).toBe("image_too_large");
     expect(await codeOf(readBodyWithLimit(request(streamOf([60, 60])), 100))).toBe("image_too_large");
   });
 });
@@ -42,7 +42,9 @@ describe("imageFromRequest", () => {
     expect((await imageFromRequest(request(new Uint8Array([1, 2, 3])), 10)).byteLength).toBe(3);
     const form = new FormData();
     form.append("image", new File([new Uint8Array([9, 9])], "a.jpg"));
-    expect(Array.from(await imageFromRequest(new Request("http://x/", { method: "POST", body: form }), 10))).toEqual([9, 9]);
+    expect(
+      Array.from(await imageFromRequest(new Request("http://x/", { method: "POST", body: form }), 10)),
+    ).toEqual([9, 9]);
   });
 
   it("maps empty, missing and oversize inputs to stable codes", async () => {

@@ -1,6 +1,6 @@
+import { MarqueeError, type ModelMetadata } from "@marquee/shared";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
-import { MarqueeError, type ModelMetadata } from "@marquee/shared";
 import type { ModelFiles } from "./read-model-files.ts";
 
 /** A model ready to classify, with the metadata it was validated against. */

@@ -47,12 +47,16 @@ export class ModelStore {
   /** Loaded or not, and the last load error if there was one. */
   status(): ModelStatus {
     if (this.loaded) return { loaded: true };
-    if (this.lastError) return { loaded: false, error: { code: this.lastError.code, message: this.lastError.message } };
+    if (this.lastError)
+      return { loaded: false, error: { code: this.lastError.code, message: this.lastError.message } };
     return { loaded: false };
   }
 }
 
 function toModelError(err: unknown): MarqueeError {
   if (err instanceof MarqueeError) return err;
-  return new MarqueeError("model_unavailable", `the model could not be loaded: ${(err as Error)?.message ?? String(err)}`);
+  return new MarqueeError(
+    "model_unavailable",
+    `the model could not be loaded: ${(err as Error)?.message ?? String(err)}`,
+  );
 }

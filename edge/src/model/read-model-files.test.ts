@@ -11,7 +11,11 @@ const metadata = {
   architecture: "tiny",
   labels: ["a", "b"],
   input: { width: 2, height: 2, channels: 3 },
-  preprocessing: { resize: "bilinear", fit: "stretch", normalization: { kind: "scale", scale: 1 / 255, offset: 0 } },
+  preprocessing: {
+    resize: "bilinear",
+    fit: "stretch",
+    normalization: { kind: "scale", scale: 1 / 255, offset: 0 },
+  },
   output: "logits",
   weights: { dtype: "float32", bytes: 8 },
   dataset: {
@@ -24,7 +28,15 @@ const metadata = {
     validationSplit: 0.1,
     seed: 1,
   },
-  training: { backend: "cpu", epochs: 0, bestEpoch: 0, batchSize: 1, optimizer: "adam", parameters: 2, seconds: 0 },
+  training: {
+    backend: "cpu",
+    epochs: 0,
+    bestEpoch: 0,
+    batchSize: 1,
+    optimizer: "adam",
+    parameters: 2,
+    seconds: 0,
+  },
   metrics: { valAccuracy: 0, valLoss: null, trainAccuracy: null, perClassAccuracy: {} },
 };
 const modelJson = (paths = ["w.bin"]) => ({
@@ -35,11 +47,13 @@ const modelJson = (paths = ["w.bin"]) => ({
 function fetcher(files: Record<string, string | Uint8Array>) {
   return async (path: string) => {
     const body = files[path];
-    return body === undefined ? new Response(null, { status: 404 }) : new Response(body);
+    return body === undefined ? new Response(null, { status: 404 }) : new Response(body as BodyInit);
   };
 }
 
-async function failure(files: Record<string, string | Uint8Array>): Promise<{ code: string; message: string }> {
+async function failure(
+  files: Record<string, string | Uint8Array>,
+): Promise<{ code: string; message: string }> {
   try {
     await readModelFiles(fetcher(files));
   } catch (err) {
@@ -64,7 +78,11 @@ describe("readModelFiles", () => {
   });
 
   it("names what is wrong", async () => {
-    const good = { "metadata.json": JSON.stringify(metadata), "model.json": JSON.stringify(modelJson()), "w.bin": new Uint8Array(8) };
+    const good = {
+      "metadata.json": JSON.stringify(metadata),
+      "model.json": JSON.stringify(modelJson()),
+      "w.bin": new Uint8Array(8),
+    };
     expect(await failure({ ...good, "metadata.json": "{}" })).toMatchObject({ code: "invalid_metadata" });
     expect(await failure({ ...good, "metadata.json": undefined as never })).toEqual({
       code: "model_unavailable",
@@ -75,7 +93,9 @@ describe("readModelFiles", () => {
       code: "model_unavailable",
       message: expect.stringMatching(/4 bytes .* describes 8/),
     });
-    expect(await failure({ ...good, "model.json": JSON.stringify(modelJson(["../../secret.bin"])) })).toMatchObject({
+    expect(
+      await failure({ ...good, "model.json": JSON.stringify(modelJson(["../../secret.bin"])) }),
+    ).toMatchObject({
       code: "model_unavailable",
       message: expect.stringMatching(/unsafe weight path/),
     });

@@ -1,5 +1,5 @@
-import type * as tf from "@tensorflow/tfjs-core";
 import { MarqueeError, type ModelMetadata, parseModelMetadataText } from "@marquee/shared";
+import type * as tf from "@tensorflow/tfjs-core";
 
 /** Fetches one file of the model folder by its path relative to that folder. */
 export type ModelFileFetcher = (relativePath: string) => Promise<Response>;
@@ -62,7 +62,10 @@ function parseModelJson(text: string): ModelJson {
     throw new MarqueeError("model_unavailable", `model.json is not valid JSON: ${(err as Error).message}`);
   }
   if (typeof json !== "object" || json === null || !("modelTopology" in json)) {
-    throw new MarqueeError("model_unavailable", "model.json has no modelTopology (is it a tfjs layers model?)");
+    throw new MarqueeError(
+      "model_unavailable",
+      "model.json has no modelTopology (is it a tfjs layers model?)",
+    );
   }
   const manifest = (json as ModelJson).weightsManifest;
   if (manifest !== undefined && !Array.isArray(manifest)) {

@@ -53,7 +53,10 @@ export function predictHandler(runtime: EdgeRuntime) {
 export function parseTopK(raw: string | undefined): number {
   if (raw === undefined) return DEFAULT_TOP_K;
   if (!/^[0-9]{1,6}$/.test(raw) || Number(raw) < 1) {
-    throw new MarqueeError("bad_request", `top_k must be a whole number of at least 1, got "${raw.slice(0, 20)}".`);
+    throw new MarqueeError(
+      "bad_request",
+      `top_k must be a whole number of at least 1, got "${raw.slice(0, 20)}".`,
+    );
   }
   return Number(raw);
 }

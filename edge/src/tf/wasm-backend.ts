@@ -1,9 +1,9 @@
-import * as tf from "@tensorflow/tfjs-core";
 // The package's index registers every wasm kernel and a "wasm" backend whose stock init fetches the
 // binary by URL, which workerd cannot do; we replace that backend registration below.
 import { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 // The non-threaded emscripten factory; it loads both the plain and the SIMD binary (CommonJS module).
 import wasmFactory from "@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.js";
+import * as tf from "@tensorflow/tfjs-core";
 
 /** The emscripten module the factory resolves to, reduced to what we touch. */
 interface EmscriptenWasmModule {
