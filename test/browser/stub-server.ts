@@ -254,7 +254,8 @@ export async function startStubServer(initial: Partial<StubBehaviour> = {}): Pro
   };
 }
 
-async function serveStatic(path: string, res: ServerResponse): Promise<void> {
+/** Serve a file of edge/public (with the page's security headers), or a JSON 404. */
+export async function serveStatic(path: string, res: ServerResponse): Promise<void> {
   const relative = normalize(path === "/" ? "/index.html" : path);
   if (relative.includes("..")) return sendError(res, "not_found", "Nothing there.");
   let body: Buffer;
@@ -272,7 +273,8 @@ async function serveStatic(path: string, res: ServerResponse): Promise<void> {
   res.end(body);
 }
 
-async function readBody(req: IncomingMessage): Promise<Uint8Array> {
+/** The whole request body. */
+export async function readBody(req: IncomingMessage): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return new Uint8Array(Buffer.concat(chunks));
