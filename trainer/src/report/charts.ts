@@ -1,0 +1,42 @@
+import { join } from "node:path";
+import { writeFileAtomic } from "../export/durable-fs.ts";
+import type { Evaluation } from "../train/evaluate.ts";
+import type { History } from "../train/history.ts";
+import { renderSpecToPng } from "./render.ts";
+import { confusionMatrixSpec, perClassAccuracySpec, trainingCurvesSpec } from "./specs.ts";
+
+/** File names of the charts a training run writes. */
+export const CHART_FILES = Object.freeze({
+  curves: "curves.png",
+  confusion: "confusion-matrix.png",
+  perClass: "per-class-accuracy.png",
+});
+
+/**
+ * Write the run's charts as PNGs into `dir`: accuracy/loss curves, the confusion matrix with class names,
+ * and per-class accuracy. Returns the paths written.
+ */
+export async function writeTrainingCharts(
+  dir: string,
+  input: {
+    history: History;
+    labels: string[];
+    evaluation: Pick<Evaluation, "confusion" | "perClassAccuracy">;
+  },
+): Promise<{ curves: string; confusion: string; perClass: string }> {
+  const paths = {
+    curves: join(dir, CHART_FILES.curves),
+    confusion: join(dir, CHART_FILES.confusion),
+    perClass: join(dir, CHART_FILES.perClass),
+  };
+  await writeFileAtomic(paths.curves, await renderSpecToPng(trainingCurvesSpec(input.history)));
+  await writeFileAtomic(
+    paths.confusion,
+    await renderSpecToPng(confusionMatrixSpec(input.labels, input.evaluation.confusion)),
+  );
+  await writeFileAtomic(
+    paths.perClass,
+    await renderSpecToPng(perClassAccuracySpec(input.labels, input.evaluation.perClassAccuracy)),
+  );
+  return paths;
+}
