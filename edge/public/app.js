@@ -21,6 +21,8 @@ function byId(id) {
 
 // After a 413, shrink to half the bytes and pixels and retry, at most this many times.
 const MAX_SHRINK_RETRIES = 3;
+// Per tab only (sessionStorage): a key typed on a shared computer is gone when the tab closes.
+const KEY_STORAGE = "marquee-api-key";
 
 const ui = {
   dropZone: byId("drop-zone"),
@@ -57,9 +59,18 @@ const state = {
   inFlight: null,
   /** @type {string | null} */
   photoUrl: null,
-  apiKey: sessionStorage.getItem("marquee-api-key") ?? "",
+  apiKey: readStoredKey(),
   upload: 0,
 };
+
+/** The API key entered earlier in this tab, if any. */
+function readStoredKey() {
+  try {
+    return sessionStorage.getItem(KEY_STORAGE) ?? "";
+  } catch {
+    return "";
+  }
+}
 
 /** @param {Blob} file */
 async function handleFile(file) {
@@ -296,7 +307,11 @@ document.addEventListener("paste", (event) => {
 ui.keyForm.addEventListener("submit", (event) => {
   event.preventDefault();
   state.apiKey = ui.keyInput.value.trim();
-  sessionStorage.setItem("marquee-api-key", state.apiKey);
+  try {
+    sessionStorage.setItem(KEY_STORAGE, state.apiKey);
+  } catch {
+    // Storage can be off (private modes); the key then lasts until the page is closed.
+  }
   ui.keyForm.hidden = true;
   if (state.lastFile) handleFile(state.lastFile);
 });
