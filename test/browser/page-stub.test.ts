@@ -226,6 +226,28 @@ describe.skipIf(!hasChromium)(suiteName, () => {
     await page.close();
   });
 
+  it("keeps an EXIF-rotated phone photo upright, shown and shrunk alike", async () => {
+    const page = await openPage();
+    // Stored landscape, EXIF orientation 6: the upright photo is portrait.
+    const small = await sharp(SAMPLE1).resize(300, 200).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+    await upload(page, { name: "rotated.jpg", mimeType: "image/jpeg", buffer: small });
+    expect(stub.uploads[0]!.byteLength).toBe(small.length); // sent as is; the server applies EXIF itself
+    const shown = () =>
+      page.evaluate(() => {
+        const img = document.querySelector("#photo") as HTMLImageElement;
+        return [img.naturalWidth, img.naturalHeight];
+      });
+    expect(await shown()).toEqual([200, 300]);
+
+    const big = await sharp(SAMPLE1).resize(4000, 2667).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+    await upload(page, { name: "rotated-big.jpg", mimeType: "image/jpeg", buffer: big });
+    // Re-encoded upright without EXIF, so the server sees what the page shows.
+    expect(stub.uploads[1]!.header).toEqual({ format: "jpeg", width: 1366, height: 2048 });
+    expect(await shown()).toEqual([1366, 2048]);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it("respects the byte and megapixel limits that /health reports", async () => {
     stub.configure({ limits: { maxBytes: 60_000, maxMegapixels: 0.5 } });
     const page = await openPage();
