@@ -28,6 +28,8 @@ export interface HealthResponse {
   tensors: number;
   /** Size of the wasm linear memory in bytes (it grows and never shrinks). */
   wasmMemoryBytes: number;
+  /** What /predict accepts, so a client can shrink a photo before uploading it. */
+  limits: { maxBytes: number; maxMegapixels: number };
 }
 
 /** Response of `GET /model`: metadata.json as validated, without any weights. */

@@ -1,10 +1,12 @@
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import type { WorkerEnv } from "./env.ts";
+import { requireApiKey } from "./http/api-key.ts";
 import { errorResponse, jsonError } from "./http/error-response.ts";
 import { healthHandler } from "./routes/health.ts";
 import { modelHandler } from "./routes/model.ts";
 import { predictHandler } from "./routes/predict.ts";
+import { staticPageHandler } from "./routes/static-page.ts";
 import type { EdgeRuntime } from "./runtime.ts";
 
 const PREDICT_CORS = cors({
@@ -22,7 +24,7 @@ const ROUTES: Record<string, string> = {
 };
 
 /**
- * The worker's Hono app: /predict, /health, /model, JSON errors for everything else.
+ * The worker's Hono app: /predict, /health, /model, the page from the static assets, JSON errors.
  *
  * @example
  * export default createApp(createRuntime({ tfjsSimd }));
@@ -30,7 +32,7 @@ const ROUTES: Record<string, string> = {
 export function createApp(runtime: EdgeRuntime): Hono<{ Bindings: WorkerEnv }> {
   const app = new Hono<{ Bindings: WorkerEnv }>();
   app.use("/predict", PREDICT_CORS);
-  app.post("/predict", predictHandler(runtime));
+  app.post("/predict", requireApiKey(), predictHandler(runtime));
   app.get("/health", healthHandler(runtime));
   app.get("/model", modelHandler(runtime));
   for (const [path, allow] of Object.entries(ROUTES)) {
@@ -40,14 +42,10 @@ export function createApp(runtime: EdgeRuntime): Hono<{ Bindings: WorkerEnv }> {
       }),
     );
   }
-  app.notFound((c) => jsonError("not_found", `Nothing lives at ${truncate(c.req.path)}.`));
+  app.notFound(staticPageHandler(runtime));
   app.onError((err, c) => {
     const headers = c.req.path === "/predict" ? { "Access-Control-Allow-Origin": "*" } : undefined;
     return errorResponse(err, headers);
   });
   return app;
-}
-
-function truncate(path: string): string {
-  return path.length > 100 ? `${path.slice(0, 100)}…` : path;
 }

@@ -12,4 +12,6 @@ export interface WorkerEnv {
   MAX_BYTES?: string;
   /** Largest accepted image in megapixels; default 40. */
   MAX_MEGAPIXELS?: string;
+  /** Secret (`wrangler secret put MARQUEE_API_KEY`); when set, /predict needs `Authorization: Bearer <key>`. */
+  MARQUEE_API_KEY?: string;
 }

@@ -8,6 +8,9 @@ import { MarqueeError } from "@marquee/shared";
 export async function readBodyWithLimit(request: Request, maxBytes: number): Promise<Uint8Array> {
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > maxBytes) {
+    // Nothing is buffered either way; a body only modestly over the limit is drained so the client
+    // reads our 413 instead of a reset connection, a huge one is cut off at once.
+    if (Number(declared) <= 2 * maxBytes) await discardBody(request, 2 * maxBytes);
     throw tooLarge(Number(declared), maxBytes);
   }
   if (!request.body) return new Uint8Array(0);
@@ -43,4 +46,27 @@ function tooLarge(bytes: number, maxBytes: number, atLeast = false): MarqueeErro
 
 function formatBytes(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MiB` : `${bytes} bytes`;
+}
+
+/**
+ * Read and drop up to `maxBytes` of a body we are about to refuse, so the client gets our error
+ * response instead of a connection reset mid-upload; past the limit we stop listening.
+ */
+export async function discardBody(request: Request, maxBytes: number): Promise<void> {
+  if (!request.body || request.bodyUsed) return;
+  const reader = request.body.getReader();
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      total += value.byteLength;
+      if (total > maxBytes) {
+        await reader.cancel();
+        return;
+      }
+    }
+  } catch {
+    // The client went away; nothing to drain.
+  }
 }

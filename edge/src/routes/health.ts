@@ -21,6 +21,7 @@ export function healthHandler(runtime: EdgeRuntime) {
       simd: backend.simd,
       tensors: tf.memory().numTensors,
       wasmMemoryBytes: backend.wasmMemoryBytes(),
+      limits: runtime.config(c.env).limits,
     };
     return c.json(body, model.loaded ? 200 : 503);
   };
