@@ -10,8 +10,9 @@ import { type InMemoryExamples, inMemoryTrainingData } from "./data-source.ts";
 import { type FitOptions, fit } from "./fit.ts";
 import { collectingReporter } from "./progress.ts";
 import { DEFAULT_SCHEDULE, learningRateAt } from "./schedule.ts";
+import { TOY_IMAGE, tinyModel, toyExamples } from "./test-support.ts";
 
-const IMAGE = 10;
+const IMAGE = TOY_IMAGE;
 let root: string;
 
 beforeAll(async () => {
@@ -22,58 +23,12 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-/** Class c images: a bright square whose position depends on c, plus seeded noise. */
-function examples(count: number, classes: number, seed: number): InMemoryExamples {
-  let s = seed;
-  const rand = () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-  const images: Float32Array[] = [];
-  const labels: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const c = i % classes;
-    const img = new Float32Array(IMAGE * IMAGE * 3);
-    for (let p = 0; p < img.length; p++) img[p] = rand() * 60;
-    const x0 = c * 3;
-    for (let y = 3; y < 7; y++)
-      for (let x = x0; x < x0 + 3; x++) for (let ch = 0; ch < 3; ch++) img[(y * IMAGE + x) * 3 + ch] = 250;
-    images.push(img);
-    labels.push(c);
-  }
-  return { images, labels };
-}
-
-/**
- * A seed-cnn in miniature (rescaling, conv, pool, dropout, dense): the cpu backend's filter gradient is
- * far too slow for the real one in a unit test, and the loop does not care about the architecture.
- */
-function tinyModel(): tf.Sequential {
-  const init = (seed: number) => tf.initializers.glorotUniform({ seed });
-  const model = tf.sequential();
-  model.add(tf.layers.rescaling({ name: "rescaling", scale: 1 / 255, inputShape: [IMAGE, IMAGE, 3] }));
-  model.add(
-    tf.layers.conv2d({
-      name: "conv2d",
-      filters: 4,
-      kernelSize: 3,
-      activation: "relu",
-      kernelInitializer: init(1),
-    }),
-  );
-  model.add(tf.layers.averagePooling2d({ name: "pool", poolSize: 2 }));
-  model.add(tf.layers.dropout({ name: "dropout", rate: 0.5 }));
-  model.add(tf.layers.flatten({ name: "flatten" }));
-  model.add(tf.layers.dense({ name: "dense", units: 3, kernelInitializer: init(2) }));
-  return model;
-}
-
 const data = inMemoryTrainingData({
   labels: ["a", "b", "c"],
   imageSize: IMAGE,
   seed: 5,
-  train: examples(20, 3, 1),
-  validation: examples(9, 3, 2),
+  train: toyExamples(20, 3, 1),
+  validation: toyExamples(9, 3, 2),
 });
 
 const fitOptions = (epochs: number): FitOptions => ({

@@ -1,0 +1,57 @@
+import * as tf from "@tensorflow/tfjs";
+import type { InMemoryExamples } from "./data-source.ts";
+
+/** Side of the toy images used by the trainer's tests. */
+export const TOY_IMAGE = 10;
+
+/** Class c images: a bright block whose position depends on c, on seeded noise. */
+export function toyExamples(
+  count: number,
+  classes: number,
+  seed: number,
+  size = TOY_IMAGE,
+): InMemoryExamples {
+  let s = seed;
+  const rand = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+  const images: Float32Array[] = [];
+  const labels: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const c = i % classes;
+    const img = new Float32Array(size * size * 3);
+    for (let p = 0; p < img.length; p++) img[p] = rand() * 60;
+    const x0 = c * 3;
+    for (let y = 3; y < 7; y++) {
+      for (let x = x0; x < x0 + 3; x++) for (let ch = 0; ch < 3; ch++) img[(y * size + x) * 3 + ch] = 250;
+    }
+    images.push(img);
+    labels.push(c);
+  }
+  return { images, labels };
+}
+
+/**
+ * A seed-cnn in miniature (rescaling, conv, pool, dropout, dense logits): the cpu backend's filter
+ * gradient is far too slow for the real one in a unit test, and the loop does not care about the architecture.
+ */
+export function tinyModel(classes = 3, size = TOY_IMAGE): tf.Sequential {
+  const init = (seed: number) => tf.initializers.glorotUniform({ seed });
+  const model = tf.sequential();
+  model.add(tf.layers.rescaling({ name: "rescaling", scale: 1 / 255, inputShape: [size, size, 3] }));
+  model.add(
+    tf.layers.conv2d({
+      name: "conv2d",
+      filters: 4,
+      kernelSize: 3,
+      activation: "relu",
+      kernelInitializer: init(1),
+    }),
+  );
+  model.add(tf.layers.averagePooling2d({ name: "pool", poolSize: 2 }));
+  model.add(tf.layers.dropout({ name: "dropout", rate: 0.5 }));
+  model.add(tf.layers.flatten({ name: "flatten" }));
+  model.add(tf.layers.dense({ name: "dense", units: classes, kernelInitializer: init(2) }));
+  return model;
+}
