@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import type { Page } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PAGE_CSP } from "../../edge/src/http/security-headers.ts";
 import { ensureWorkerBuild, type WorkerBuild } from "../helpers/build-worker.ts";
 import { type RunningWorker, startWorker } from "../helpers/start-worker.ts";
 import {
@@ -77,8 +78,10 @@ describe.skipIf(!hasChromium)(suiteName, () => {
     expect(response.status, "GET / must serve edge/public/index.html from the assets").toBe(200);
     expect(response.headers.get("content-type")).toMatch(/text\/html/);
     const csp = response.headers.get("content-security-policy") ?? "";
-    expect(csp, "the page should be sent with a CSP (issue 7)").toMatch(/script-src 'self'/);
+    expect(csp, "the page should be sent with a CSP (issue 7)").toBe(PAGE_CSP);
+    expect(csp).toMatch(/script-src 'self'/);
     expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
+    expect(response.headers.get("x-content-type-options")).toBe("nosniff");
     // The model's weights stay private even though they are assets.
     const weights = await fetch(new URL("models/default/model.json", url));
     expect(weights.status).toBe(404);

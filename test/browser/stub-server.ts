@@ -1,5 +1,5 @@
 // A stand-in for the edge worker, for testing the page's logic deterministically and fast: it
-// serves edge/public with the CSP the worker should send, and answers /predict, /model and
+// serves edge/public with the worker's own CSP and security headers, and answers /predict, /model and
 // /health in the worker's API shapes (issues 4 and 5). Images are checked with the shared
 // package's header reader, so "not an image" and "too large" get the worker's real codes.
 import { readFile } from "node:fs/promises";
@@ -16,26 +16,11 @@ import {
   type ModelMetadata,
   readImageHeader,
 } from "@marquee/shared";
+import { PAGE_SECURITY_HEADERS } from "../../edge/src/http/security-headers.ts";
 import { REPO_DIR } from "../helpers/paths.ts";
 
 /** The page's folder, served at `/`. */
 export const PUBLIC_DIR = join(REPO_DIR, "edge", "public");
-
-/**
- * The Content-Security-Policy the page is built for; the worker should send exactly this on the page.
- * No inline script or style, images only from the origin and blob: (the preview of the picked photo).
- */
-export const PAGE_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob:; connect-src 'self'; " +
-  "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-
-/** Other security headers the page tolerates. */
-export const PAGE_SECURITY_HEADERS: Record<string, string> = {
-  "Content-Security-Policy": PAGE_CSP,
-  "X-Content-Type-Options": "nosniff",
-  "Referrer-Policy": "no-referrer",
-  "Cross-Origin-Opener-Policy": "same-origin",
-};
 
 /** One face in a /predict answer. */
 export interface StubFace {
