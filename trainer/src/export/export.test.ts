@@ -48,7 +48,9 @@ describe("exportModel + loadExportedModel", () => {
     expect(scores.map((s) => s.label).sort()).toEqual(["ann", "bob", "cat"]);
     expect(scores.reduce((a, s) => a + s.probability, 0)).toBeCloseTo(1, 5);
     expect(scores[0]!.probability).toBeGreaterThanOrEqual(scores[1]!.probability);
-    tf.dispose([x, model, loaded.model]);
+    x.dispose();
+    model.dispose();
+    loaded.model.dispose();
   });
 
   it("splits weights into shards that load back identically", async () => {
@@ -59,7 +61,9 @@ describe("exportModel + loadExportedModel", () => {
     const loaded = await loadExportedModel(dir);
     const x = randomImages(2);
     expect(await predictions(loaded.model, x)).toEqual(await predictions(model, x));
-    tf.dispose([x, model, loaded.model]);
+    x.dispose();
+    model.dispose();
+    loaded.model.dispose();
   });
 
   it.each([
@@ -96,7 +100,9 @@ describe("exportModel + loadExportedModel", () => {
       const p = await predictions(loaded.model, x);
       const q = await predictions(model, x);
       for (let i = 0; i < p.length; i++) expect(Math.abs(p[i]! - q[i]!)).toBeLessThan(tolerance);
-      tf.dispose([x, model, loaded.model]);
+      x.dispose();
+      model.dispose();
+      loaded.model.dispose();
     },
   );
 
@@ -150,7 +156,8 @@ describe("export atomicity", () => {
     const bad = { ...testMetadata("bad"), labels: ["only-one"] };
     await expect(exportModel(other, { dir, metadata: bad })).rejects.toThrow(/labels/);
     expect((await loadExportedModel(dir)).metadata.name).toBe("good");
-    tf.dispose([model, other]);
+    model.dispose();
+    other.dispose();
   });
 
   it("recovers the previous export after a crash between the two renames", async () => {

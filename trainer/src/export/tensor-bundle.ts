@@ -4,18 +4,24 @@ import { MarqueeError } from "@marquee/shared";
 import * as tf from "@tensorflow/tfjs";
 import { writeFileDurable } from "./durable-fs.ts";
 
+/** A tensor with a name, as tfjs' weight encoders take them. */
+export interface NamedTensor {
+  name: string;
+  tensor: tf.Tensor;
+}
+
 /**
  * Write named tensors as `NAME.json` (tfjs weight specs) plus `NAME.bin` (their bytes, tfjs' encoding).
  * Used for checkpoints: full float32 precision, nothing quantised.
  */
-export async function writeTensorBundle(dir: string, name: string, tensors: tf.NamedTensor[]): Promise<void> {
+export async function writeTensorBundle(dir: string, name: string, tensors: NamedTensor[]): Promise<void> {
   const { data, specs } = await tf.io.encodeWeights(tensors);
   await writeFileDurable(join(dir, `${name}.bin`), new Uint8Array(data));
   await writeFileDurable(join(dir, `${name}.json`), JSON.stringify({ byteLength: data.byteLength, specs }));
 }
 
 /** Read a bundle written by {@link writeTensorBundle}, in its original order; throws `invalid_metadata` if short. */
-export async function readTensorBundle(dir: string, name: string): Promise<tf.NamedTensor[]> {
+export async function readTensorBundle(dir: string, name: string): Promise<NamedTensor[]> {
   const manifest = JSON.parse(await readFile(join(dir, `${name}.json`), "utf8")) as {
     byteLength: number;
     specs: tf.io.WeightsManifestEntry[];

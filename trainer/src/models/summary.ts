@@ -10,7 +10,7 @@ export interface ParamCounts {
 /** Count a model's parameters (trainable and not). */
 export function countParams(model: tf.LayersModel): ParamCounts {
   const sum = (weights: tf.LayerVariable[]) =>
-    weights.reduce((n, w) => n + w.shape.reduce((a, b) => a * (b ?? 0), 1), 0);
+    weights.reduce((n, w) => n + w.shape.reduce<number>((a, b) => a * (b ?? 0), 1), 0);
   const trainable = sum(model.trainableWeights);
   const nonTrainable = sum(model.nonTrainableWeights);
   return { total: trainable + nonTrainable, trainable, nonTrainable };

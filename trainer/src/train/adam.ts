@@ -1,5 +1,6 @@
 import { MarqueeError } from "@marquee/shared";
 import * as tf from "@tensorflow/tfjs";
+import type { NamedTensor } from "../export/tensor-bundle.ts";
 import { type ExponentialDecay, learningRateAt } from "./schedule.ts";
 
 /** Adam's hyperparameters (Keras defaults). */
@@ -62,7 +63,7 @@ export class ScheduledAdam {
   }
 
   /** The moments as named tensors (views of the live variables; do not dispose). */
-  stateTensors(): tf.NamedTensor[] {
+  stateTensors(): NamedTensor[] {
     return [
       ...this.m.map((tensor, i) => ({ name: `adam/m/${i}`, tensor })),
       ...this.v.map((tensor, i) => ({ name: `adam/v/${i}`, tensor })),
@@ -70,7 +71,7 @@ export class ScheduledAdam {
   }
 
   /** Restore moments saved by {@link stateTensors} and the step count. */
-  restore(step: number, tensors: tf.NamedTensor[]): void {
+  restore(step: number, tensors: NamedTensor[]): void {
     const byName = new Map(tensors.map((t) => [t.name, t.tensor]));
     const load = (kind: "m" | "v", vars: tf.Variable[]) =>
       vars.forEach((variable, i) => {

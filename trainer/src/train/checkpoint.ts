@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { MarqueeError } from "@marquee/shared";
 import type * as tf from "@tensorflow/tfjs";
 import { recoverDir, writeDirAtomically, writeFileDurable } from "../export/durable-fs.ts";
-import { readTensorBundle, writeTensorBundle } from "../export/tensor-bundle.ts";
+import { type NamedTensor, readTensorBundle, writeTensorBundle } from "../export/tensor-bundle.ts";
 import type { BestState, EarlyStoppingState, EpochLogs } from "./callbacks.ts";
 import type { History } from "./history.ts";
 
@@ -31,12 +31,12 @@ const STATE_FILE = "state.json";
 const CHECKPOINT_VERSION = 1;
 
 /** Weights of a model as named tensors in `model.weights` order (views; do not dispose). */
-export function modelWeightTensors(model: tf.LayersModel): tf.NamedTensor[] {
+export function modelWeightTensors(model: tf.LayersModel): NamedTensor[] {
   return model.weights.map((w) => ({ name: w.originalName, tensor: w.read() }));
 }
 
 /** Set a model's weights from a bundle, checking names and shapes match. */
-export function restoreModelWeights(model: tf.LayersModel, saved: tf.NamedTensor[]): void {
+export function restoreModelWeights(model: tf.LayersModel, saved: NamedTensor[]): void {
   const weights = model.weights;
   if (saved.length !== weights.length) {
     throw new MarqueeError(
@@ -62,7 +62,7 @@ export function restoreModelWeights(model: tf.LayersModel, saved: tf.NamedTensor
  */
 export async function saveResumeCheckpoint(
   dir: string,
-  parts: { model: tf.LayersModel; optimizerTensors: tf.NamedTensor[]; state: FitState; config: unknown },
+  parts: { model: tf.LayersModel; optimizerTensors: NamedTensor[]; state: FitState; config: unknown },
 ): Promise<void> {
   await writeDirAtomically(join(dir, CHECKPOINT_DIRS.last), async (tmp) => {
     await writeTensorBundle(tmp, "weights", modelWeightTensors(parts.model));
@@ -78,8 +78,8 @@ export async function saveResumeCheckpoint(
 /** A loaded resume checkpoint; the caller disposes the tensors. */
 export interface ResumeCheckpoint {
   state: FitState;
-  weights: tf.NamedTensor[];
-  optimizer: tf.NamedTensor[];
+  weights: NamedTensor[];
+  optimizer: NamedTensor[];
 }
 
 /** Whether a resume checkpoint exists under `dir` (after recovering an interrupted replace). */
@@ -142,7 +142,7 @@ export async function saveBestWeights(
 /** Load the best weights saved by {@link saveBestWeights}, or null if none were saved. */
 export async function loadBestWeights(
   dir: string,
-): Promise<{ weights: tf.NamedTensor[]; epoch: number; logs: EpochLogs } | null> {
+): Promise<{ weights: NamedTensor[]; epoch: number; logs: EpochLogs } | null> {
   const best = join(dir, CHECKPOINT_DIRS.best);
   await recoverDir(best);
   let info: { epoch: number; logs: EpochLogs };

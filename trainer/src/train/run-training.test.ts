@@ -44,9 +44,9 @@ const deps = (
   data,
   dataset,
   backend: "cpu",
-  reporter: collectingReporter(),
   buildModel: () => tinyModel(),
   ...extra,
+  reporter: collectingReporter(),
 });
 const options = (outDir: string, extra = {}) =>
   resolveTrainingOptions({
@@ -104,7 +104,8 @@ describe("runTraining", () => {
     const history = JSON.parse(await readFile(join(outDir, "history.json"), "utf8"));
     expect(history.history.val_accuracy).toEqual(va);
     expect(d.reporter.lines.filter((l) => l.startsWith("Epoch ")).length).toBe(5);
-    tf.dispose([x, loaded.model]);
+    x.dispose();
+    loaded.model.dispose();
   });
 
   it("reports the accuracy change of a uint8 export and records the dtype", async () => {
