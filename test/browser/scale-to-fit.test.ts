@@ -1,6 +1,14 @@
 // The page's resize rule, as plain arithmetic (the browser tests check it end to end).
 import { describe, expect, it } from "vitest";
-import { MAX_UPLOAD_SIDE, scaleToFit } from "../../edge/public/prepare-image.js";
+
+// The page is plain browser JS (no types for this TS project), so it is imported by URL and typed here.
+const {
+  MAX_UPLOAD_SIDE,
+  scaleToFit,
+}: {
+  MAX_UPLOAD_SIDE: number;
+  scaleToFit(width: number, height: number, limits: { maxMegapixels: number }, maxSide?: number): number;
+} = await import(new URL("../../edge/public/prepare-image.js", import.meta.url).href);
 
 describe("scaleToFit", () => {
   it("keeps photos that fit the long side and the megapixel limit", () => {
