@@ -231,6 +231,109 @@ export function conv2dBackpropFilterViaConv(
   return out;
 }
 
+/**
+ * Fills `colT` ([K = FH·FW·Ci, rows = images·OH·OW], row-major): the transposed patch matrix of
+ * images [n0, n0 + count). Writes are sequential; reads step through x by the channel count.
+ */
+function im2colTransposed(
+  x: Float32Array,
+  g: ConvGeometry,
+  n0: number,
+  count: number,
+  colT: Float32Array,
+): void {
+  const { inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = g;
+  const { filterHeight: FH, filterWidth: FW, strideHeight: sh, strideWidth: sw } = g;
+  const { dilationHeight: dh, dilationWidth: dw, padTop, padLeft } = g;
+  const rows = count * OH * OW;
+  // Output columns whose input column is inside the image: ow in [owLo, owHi).
+  for (let fh = 0; fh < FH; fh++) {
+    for (let fw = 0; fw < FW; fw++) {
+      const iw0 = fw * dw - padLeft;
+      const owLo = Math.min(OW, Math.max(0, Math.ceil(-iw0 / sw)));
+      const owHi = Math.max(owLo, Math.min(OW, Math.floor((W - 1 - iw0) / sw) + 1));
+      for (let c = 0; c < C; c++) {
+        let dst = ((fh * FW + fw) * C + c) * rows;
+        for (let n = n0; n < n0 + count; n++) {
+          for (let oh = 0; oh < OH; oh++) {
+            const ih = oh * sh + fh * dh - padTop;
+            if (ih < 0 || ih >= H) {
+              colT.fill(0, dst, dst + OW);
+              dst += OW;
+              continue;
+            }
+            if (owLo > 0) colT.fill(0, dst, dst + owLo);
+            let src = ((n * H + ih) * W + owLo * sw + iw0) * C + c;
+            const step = sw * C;
+            for (let ow = owLo; ow < owHi; ow++) {
+              colT[dst + ow] = x[src] as number;
+              src += step;
+            }
+            if (owHi < OW) colT.fill(0, dst + owHi, dst + OW);
+            dst += OW;
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * dW = im2col(x)ᵀ · dy with the patch matrix built already transposed, so the GEMM is
+ * [K, rows]·[rows, Co] with no transpose flag and XNNPACK packs only dy (the smaller operand).
+ */
+export function conv2dBackpropFilterIm2colT(
+  backend: WasmBackendLike,
+  x: TensorInfo,
+  dy: TensorInfo,
+  g: ConvGeometry,
+): TensorInfo {
+  const K = g.filterHeight * g.filterWidth * g.inChannels;
+  const CO = g.outChannels;
+  const pixels = g.outHeight * g.outWidth;
+  const perChunk = Math.max(1, Math.min(g.batchSize, Math.floor(IM2COL_MAX_FLOATS / (pixels * K))));
+  let total: TensorInfo | null = null;
+  for (let n0 = 0; n0 < g.batchSize; n0 += perChunk) {
+    const count = Math.min(perChunk, g.batchSize - n0);
+    const rows = count * pixels;
+    const colT = backend.makeOutput([1, K, rows], "float32");
+    im2colTransposed(
+      backend.typedArrayFromHeap(x) as Float32Array,
+      g,
+      n0,
+      count,
+      backend.typedArrayFromHeap(colT) as Float32Array,
+    );
+    const dyChunk = backend.makeOutput([1, rows, CO], "float32");
+    (backend.typedArrayFromHeap(dyChunk) as Float32Array).set(
+      (backend.typedArrayFromHeap(dy) as Float32Array).subarray(n0 * pixels * CO, (n0 + count) * pixels * CO),
+    );
+    const part = callWasmKernel(
+      backend,
+      "BatchMatMul",
+      { a: colT, b: dyChunk },
+      { transposeA: false, transposeB: false },
+    );
+    backend.disposeData(colT.dataId);
+    backend.disposeData(dyChunk.dataId);
+    if (total === null) {
+      total = part;
+    } else {
+      const sum = callWasmKernel(backend, "Add", { a: total, b: part }, {});
+      backend.disposeData(total.dataId);
+      backend.disposeData(part.dataId);
+      total = sum;
+    }
+  }
+  const filterShape = [g.filterHeight, g.filterWidth, g.inChannels, CO];
+  if (total === null) {
+    const zero = backend.makeOutput(filterShape, "float32");
+    (backend.typedArrayFromHeap(zero) as Float32Array).fill(0);
+    return zero;
+  }
+  return { ...total, shape: filterShape };
+}
+
 /** Plain-JS reference/baseline: the same sum as {@link conv2dBackpropFilterIm2col}, no GEMM. */
 export function conv2dBackpropFilterLoop(
   backend: WasmBackendLike,

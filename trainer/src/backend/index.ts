@@ -1,4 +1,8 @@
 /** The trainer's tfjs backends: selection (`--backend`) and the wasm training kernels. */
-export { type BackendChoice, type BackendRequest, selectBackend } from "./select.ts";
+export { type BackendChoice, type BackendRequest, nodeBackendProblem, selectBackend } from "./select.ts";
 export { initWasmBackend, type WasmBackendInfo } from "./wasm-node.ts";
-export { registerWasmTrainingKernels } from "./wasm-training-kernels.ts";
+export {
+  type FilterGradientMethod,
+  registerWasmTrainingKernels,
+  setFilterGradientMethod,
+} from "./wasm-training-kernels.ts";

@@ -19,6 +19,14 @@ export interface BackendChoice {
 const NODE_PACKAGES = { "node-gpu": "@tensorflow/tfjs-node-gpu", node: "@tensorflow/tfjs-node" } as const;
 
 /**
+ * Why tfjs-node(-gpu) cannot load here, without importing it (null when it looks loadable).
+ * For reports such as the benchmark's "unavailable: …" rows.
+ */
+export function nodeBackendProblem(which: "node-gpu" | "node"): string | null {
+  return nodeBindingProblem(NODE_PACKAGES[which]);
+}
+
+/**
  * Why a tfjs-node package cannot load, without importing it: a failed import leaves ~150 kernels
  * half-registered (and prints a warning for each on the next attempt), so look for the native
  * binding first. Returns null when it looks loadable.

@@ -9,7 +9,12 @@ import {
   type TensorInfo,
   unregisterKernel,
 } from "@tensorflow/tfjs";
-import { conv2dBackpropFilterViaConv, convGeometry, type WasmBackendLike } from "./conv2d-backprop-filter.ts";
+import {
+  conv2dBackpropFilterIm2colT,
+  conv2dBackpropFilterViaConv,
+  convGeometry,
+  type WasmBackendLike,
+} from "./conv2d-backprop-filter.ts";
 import { backpropInputGeometry, conv2dBackpropInputViaConv } from "./conv2d-backprop-input.ts";
 import { avgPoolGradTiled, maxPoolGradFirstMax, sumLeadingAxes } from "./pool-and-reduce.ts";
 
@@ -33,6 +38,21 @@ function replaceKernel(config: KernelConfig): void {
   registerKernel(config);
 }
 
+/** How the wasm Conv2DBackpropFilter computes dW; see {@link setFilterGradientMethod}. */
+export type FilterGradientMethod = "auto" | "im2col" | "conv";
+
+let filterGradientMethod: FilterGradientMethod = "auto";
+
+/**
+ * Chooses the wasm filter-gradient algorithm (for benchmarking): "im2col" builds the transposed
+ * patch matrix in JS and runs one XNNPACK GEMM per batch chunk; "conv" runs the whole gradient
+ * as one XNNPACK convolution of x with dy as the filter. "auto" (default) is im2col, measured
+ * as fast or faster on the seed CNN's layers.
+ */
+export function setFilterGradientMethod(method: FilterGradientMethod): void {
+  filterGradientMethod = method;
+}
+
 /** Conv2DBackpropFilter (absent from tfjs-backend-wasm 4.22, tfjs issue 8474), as an XNNPACK convolution. */
 function conv2dBackpropFilterKernel(args: KernelArgs): TensorInfo {
   const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
@@ -54,7 +74,9 @@ function conv2dBackpropFilterKernel(args: KernelArgs): TensorInfo {
     pad,
     dimRoundingMode,
   );
-  return conv2dBackpropFilterViaConv(args.backend as WasmBackendLike, x, dy, convGeometry(info));
+  const method = filterGradientMethod === "auto" ? "im2col" : filterGradientMethod;
+  const impl = method === "conv" ? conv2dBackpropFilterViaConv : conv2dBackpropFilterIm2colT;
+  return impl(args.backend as WasmBackendLike, x, dy, convGeometry(info));
 }
 
 /**

@@ -1,0 +1,240 @@
+/**
+ * Training and inference speed of the seed CNN (17 classes, 224×224) on every tfjs backend,
+ * side by side: `pnpm bench train` (or `npx tsx trainer/bench/train-bench.ts --help`).
+ *
+ * Reports, per backend, the median ms/img of a full training step (forward, backward, Adam
+ * update; batch 32) and of inference, both wall-clock and process CPU time. CPU time is shown
+ * because the machine may be shared: on one thread it is what the step costs when the core is
+ * not contended. GFLOP/s uses the model's analytic FLOPs (forward = 2·MACs of conv and dense
+ * layers, training step ≈ 3× forward).
+ */
+import { availableParallelism, loadavg } from "node:os";
+import * as tf from "@tensorflow/tfjs";
+import { Command } from "commander";
+import {
+  type FilterGradientMethod,
+  initWasmBackend,
+  nodeBackendProblem,
+  selectBackend,
+  setFilterGradientMethod,
+} from "../src/backend/index.ts";
+
+const CLASSES = 17;
+const SIZE = 224;
+
+/** The tutorial's CNN, layer for layer (the official definition lives in src/models/). */
+function seedCnn(): tf.Sequential {
+  const m = tf.sequential();
+  m.add(tf.layers.rescaling({ scale: 1 / 255, inputShape: [SIZE, SIZE, 3] }));
+  m.add(tf.layers.conv2d({ filters: 16, kernelSize: 3, activation: "relu" }));
+  m.add(tf.layers.averagePooling2d({ poolSize: 2 }));
+  m.add(tf.layers.conv2d({ filters: 32, kernelSize: 3, activation: "relu" }));
+  m.add(tf.layers.averagePooling2d({ poolSize: 2 }));
+  m.add(tf.layers.dropout({ rate: 0.5 }));
+  m.add(tf.layers.conv2d({ filters: 64, kernelSize: 3, activation: "relu" }));
+  m.add(tf.layers.averagePooling2d({ poolSize: 2 }));
+  m.add(tf.layers.dropout({ rate: 0.5 }));
+  m.add(tf.layers.conv2d({ filters: 128, kernelSize: 3, activation: "relu" }));
+  m.add(tf.layers.dropout({ rate: 0.5 }));
+  m.add(tf.layers.flatten());
+  m.add(tf.layers.dense({ units: 128, activation: "relu" }));
+  m.add(tf.layers.dense({ units: CLASSES }));
+  m.compile({
+    optimizer: tf.train.adam(1e-4),
+    loss: (y: tf.Tensor, p: tf.Tensor) => tf.losses.softmaxCrossEntropy(y, p),
+    metrics: ["accuracy"],
+  });
+  return m;
+}
+
+/** Forward FLOPs per image: 2·MACs of every Conv2D and Dense layer (pooling, activations ignored). */
+function forwardFlopsPerImage(model: tf.LayersModel): number {
+  let flops = 0;
+  for (const layer of model.layers) {
+    const cls = layer.getClassName();
+    const out = layer.outputShape as number[];
+    if (cls === "Conv2D") {
+      const [kh, kw, ci, co] = (layer.getWeights()[0] as tf.Tensor).shape as number[];
+      flops +=
+        2 *
+        (out[1] as number) *
+        (out[2] as number) *
+        (kh as number) *
+        (kw as number) *
+        (ci as number) *
+        (co as number);
+    } else if (cls === "Dense") {
+      const [inUnits, outUnits] = (layer.getWeights()[0] as tf.Tensor).shape as number[];
+      flops += 2 * (inUnits as number) * (outUnits as number);
+    }
+  }
+  return flops;
+}
+
+interface Timing {
+  wallMsPerImg: number;
+  cpuMsPerImg: number;
+  steps: number;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+};
+
+async function measure(
+  run: () => Promise<void>,
+  warmup: number,
+  steps: number,
+  batch: number,
+): Promise<Timing> {
+  for (let i = 0; i < warmup; i++) await run();
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await run();
+    const c = process.cpuUsage(c0);
+    wall.push((performance.now() - t0) / batch);
+    cpu.push((c.user + c.system) / 1000 / batch);
+  }
+  return { wallMsPerImg: median(wall), cpuMsPerImg: median(cpu), steps };
+}
+
+interface Row {
+  backend: string;
+  status: string;
+  train?: Timing;
+  infer?: Timing;
+  note?: string;
+}
+
+async function benchBackend(label: string, batch: number, warmup: number, steps: number): Promise<Row> {
+  const model = seedCnn();
+  const x = tf.randomUniform([batch, SIZE, SIZE, 3], 0, 255);
+  const y = tf.oneHot(tf.randomUniform([batch], 0, CLASSES, "int32") as tf.Tensor1D, CLASSES);
+  try {
+    const train = await measure(
+      async () => {
+        await model.trainOnBatch(x, y);
+      },
+      warmup,
+      steps,
+      batch,
+    );
+    const infer = await measure(
+      async () => {
+        const p = model.predict(x) as tf.Tensor;
+        await p.data();
+        p.dispose();
+      },
+      warmup,
+      steps,
+      batch,
+    );
+    return { backend: label, status: "ok", train, infer };
+  } finally {
+    tf.dispose([x, y]);
+    model.dispose();
+  }
+}
+
+const fmt = (v: number | undefined, digits = 1) => (v === undefined ? "—" : v.toFixed(digits));
+
+function printTable(rows: Row[], fwdFlops: number, batch: number): void {
+  const trainFlops = 3 * fwdFlops;
+  const header = [
+    "backend",
+    "train ms/img (wall)",
+    "train ms/img (CPU)",
+    "train GFLOP/s (CPU)",
+    "infer ms/img (wall)",
+    "infer ms/img (CPU)",
+    "infer GFLOP/s (CPU)",
+    "steps",
+  ];
+  const lines = rows.map((r) =>
+    r.status !== "ok"
+      ? [r.backend, r.status.split(":")[0] as string, "—", "—", "—", "—", "—", "0"]
+      : [
+          r.backend,
+          fmt(r.train?.wallMsPerImg),
+          fmt(r.train?.cpuMsPerImg),
+          fmt(r.train ? trainFlops / (r.train.cpuMsPerImg * 1e6) : undefined),
+          fmt(r.infer?.wallMsPerImg),
+          fmt(r.infer?.cpuMsPerImg),
+          fmt(r.infer ? fwdFlops / (r.infer.cpuMsPerImg * 1e6) : undefined),
+          `${r.train?.steps ?? 0}${r.note ? ` (${r.note})` : ""}`,
+        ],
+  );
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? "").length)));
+  const row = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join(" | ")} |`;
+  console.log(row(header));
+  console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
+  for (const l of lines) console.log(row(l));
+  for (const r of rows.filter((q) => q.status !== "ok")) console.log(`${r.backend}: ${r.status}`);
+  console.log(
+    `\nseed CNN, ${CLASSES} classes, ${SIZE}×${SIZE}, batch ${batch}. Forward ${(fwdFlops / 1e9).toFixed(3)} GFLOP/img, ` +
+      `training step ≈ 3× = ${(trainFlops / 1e9).toFixed(3)} GFLOP/img. Medians after warm-up; ` +
+      `GFLOP/s from CPU time. Load average at end: ${loadavg()
+        .map((v) => v.toFixed(1))
+        .join(" ")} on ${availableParallelism()} cores.`,
+  );
+}
+
+const program = new Command("train-bench")
+  .description("Seed CNN training-step and inference speed per tfjs backend")
+  .option("--batch <n>", "batch size", (v) => Number.parseInt(v, 10), 32)
+  .option("--steps <n>", "measured steps per backend (wasm)", (v) => Number.parseInt(v, 10), 5)
+  .option("--warmup <n>", "warm-up steps per backend (wasm)", (v) => Number.parseInt(v, 10), 2)
+  .option(
+    "--cpu-steps <n>",
+    "measured steps on the pure-JS cpu backend (no warm-up; 0 skips it)",
+    (v) => Number.parseInt(v, 10),
+    1,
+  )
+  .option("--dw <methods>", "wasm filter-gradient methods to compare: im2col,conv", "im2col,conv");
+
+async function main(): Promise<void> {
+  const opts = program
+    .parse()
+    .opts<{ batch: number; steps: number; warmup: number; cpuSteps: number; dw: string }>();
+  const rows: Row[] = [];
+  for (const which of ["node-gpu", "node"] as const) {
+    const problem = nodeBackendProblem(which);
+    if (problem) {
+      rows.push({ backend: which, status: `unavailable: ${problem}` });
+    } else {
+      await selectBackend(which);
+      rows.push(await benchBackend(which, opts.batch, opts.warmup, opts.steps));
+    }
+  }
+  const wasm = await initWasmBackend();
+  const wasmLabel = `wasm (${wasm.simd ? "SIMD" : "no SIMD"}, ${wasm.threads} thread${wasm.threads === 1 ? "" : "s"})`;
+  let fwdFlops = 0;
+  {
+    const probe = seedCnn();
+    fwdFlops = forwardFlopsPerImage(probe);
+    probe.dispose();
+  }
+  for (const method of opts.dw.split(",").map((m) => m.trim()) as FilterGradientMethod[]) {
+    setFilterGradientMethod(method);
+    console.error(`measuring ${wasmLabel}, dW via ${method} …`);
+    rows.push(await benchBackend(`${wasmLabel}, dW=${method}`, opts.batch, opts.warmup, opts.steps));
+  }
+  setFilterGradientMethod("auto");
+  if (opts.cpuSteps > 0) {
+    await selectBackend("cpu");
+    console.error(`measuring cpu (pure JS), ${opts.cpuSteps} step(s), no warm-up — this takes minutes …`);
+    const row = await benchBackend("cpu (pure JS)", opts.batch, 0, opts.cpuSteps);
+    rows.push({ ...row, note: "no warm-up" });
+  } else {
+    rows.push({ backend: "cpu (pure JS)", status: "skipped (--cpu-steps 0)" });
+  }
+  printTable(rows, fwdFlops, opts.batch);
+}
+
+await main();
