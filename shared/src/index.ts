@@ -3,3 +3,4 @@ export * from "./errors.ts";
 export * from "./image/index.ts";
 export * from "./image/types.ts";
 export * from "./preprocess/index.ts";
+export * from "./face/index.ts";

@@ -1,0 +1,89 @@
+/**
+ * Face pipeline latency on the wasm backend (SIMD) in Node: decode, detection (tiny at several
+ * input sizes, SSD), landmarks (full, tiny), descriptor, and end to end decode → descriptor.
+ *
+ *   pnpm tsx shared/scripts/bench-face.ts [photo.jpg] [--runs 15]
+ *
+ * Default photo: a 474×490 celeb17 photo from ../shared/datasets (not in the repo); falls back to
+ * face-api's sample1.jpg.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import * as tf from "@tensorflow/tfjs-core";
+import {
+  detectFaces,
+  detectLandmarks,
+  embedFaces,
+  type FaceModels,
+  loadFaceModels,
+} from "../src/face/index.ts";
+import { samplePhotoPath, useBackend } from "../src/face/test-support.ts";
+import { decodeImage } from "../src/image/index.ts";
+import { nodeFaceWeightSource } from "../src/node/face-weights.ts";
+import { useNodeWasmDecoders } from "../src/node/index.ts";
+
+const args = process.argv.slice(2);
+const runs = args.includes("--runs") ? Number(args[args.indexOf("--runs") + 1]) : 15;
+const defaultPhoto = fileURLToPath(
+  new URL("../../../shared/datasets/celeb17/Tom Hanks/045_b472dfb1.jpg", import.meta.url),
+);
+const photo =
+  args.find((a) => !a.startsWith("--") && a !== String(runs)) ??
+  (existsSync(defaultPhoto) ? defaultPhoto : samplePhotoPath(1));
+
+async function median(fn: () => Promise<unknown>): Promise<number> {
+  await fn(); // warm-up
+  await fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await fn();
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)] as number;
+}
+
+await useBackend("wasm");
+await useNodeWasmDecoders();
+const bytes = new Uint8Array(readFileSync(photo));
+const { image } = await decodeImage(bytes);
+console.log(
+  `photo ${photo} (${image.width}×${image.height}), backend ${tf.getBackend()}, SIMD ${tf.env().getBool("WASM_HAS_SIMD_SUPPORT")}, ${runs} runs, median ms`,
+);
+const rows: [string, number][] = [];
+rows.push(["decode (decodeImage)", await median(() => decodeImage(bytes))]);
+
+const tiny = await loadFaceModels(nodeFaceWeightSource(), { detector: "tiny", landmarks: "tiny" });
+const ssd = await loadFaceModels(nodeFaceWeightSource(), { detector: "ssd", landmarks: "full" });
+for (const size of [416, 320, 224, 160]) {
+  rows.push([
+    `detect tiny @${size}`,
+    await median(() => detectFaces(tiny, image, { inputSize: size, landmarks: false })),
+  ]);
+}
+rows.push(["detect ssd @512", await median(() => detectFaces(ssd, image, { landmarks: false }))]);
+const [face] = await detectFaces(ssd, image, { landmarks: false });
+if (!face) throw new Error("no face found in the bench photo");
+rows.push(["landmarks full (1 face)", await median(() => detectLandmarks(ssd, image, [face.box]))]);
+rows.push(["landmarks tiny (1 face)", await median(() => detectLandmarks(tiny, image, [face.box]))]);
+const [landmarks] = await detectLandmarks(ssd, image, [face.box]);
+rows.push(["descriptor (1 face)", await median(() => embedFaces(ssd, image, [{ ...face, landmarks }]))]);
+
+async function endToEnd(models: FaceModels, inputSize?: number) {
+  const decoded = await decodeImage(bytes);
+  const faces = await detectFaces(models, decoded.image, inputSize ? { inputSize } : {});
+  const descriptors = await embedFaces(models, decoded.image, faces);
+  return JSON.stringify({
+    faces: faces.map((f, i) => ({ box: f.box, score: f.score, d: Array.from(descriptors[i] ?? []) })),
+  });
+}
+rows.push(["end to end: tiny@416 + tiny landmarks", await median(() => endToEnd(tiny, 416))]);
+rows.push(["end to end: tiny@320 + tiny landmarks", await median(() => endToEnd(tiny, 320))]);
+rows.push(["end to end: ssd + full landmarks", await median(() => endToEnd(ssd))]);
+for (const [name, ms] of rows) console.log(`${name.padEnd(40)} ${ms.toFixed(1).padStart(7)}`);
+console.log(
+  `tensors after: ${tf.memory().numTensors} (weights only); wasm heap ${(tf.memory() as { numBytesInWASM?: number }).numBytesInWASM ?? "?"} bytes in use`,
+);
+tiny.dispose();
+ssd.dispose();
