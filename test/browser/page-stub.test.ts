@@ -126,7 +126,10 @@ describe.skipIf(!hasChromium)(suiteName, () => {
     await upload(page, SAMPLE1);
     await page.locator(".face-box").first().waitFor();
 
-    await page.focus("#camera-button");
+    // Tab from the last visible picker button (the camera one shows on touch screens only).
+    const camera = await page.isVisible("#camera-button");
+    expect(camera).toBe(false);
+    await page.focus("#choose-button");
     await page.keyboard.press("Tab");
     expect(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.index)).toBe("0");
     await page.keyboard.press("Tab");
@@ -361,6 +364,25 @@ describe.skipIf(!hasChromium)(suiteName, () => {
     const button = await page.locator("#choose-button").boundingBox();
     expect(button!.height).toBeGreaterThanOrEqual(44);
     await page.screenshot({ path: join(BROWSER_OUTPUT_DIR, "page-stub-phone-360.png"), fullPage: true });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("offers the camera on a touch screen and takes its photo", async () => {
+    const page = await browser.newPage({ width: 360, height: 740 });
+    problems = watchPageProblems(page);
+    // Touch emulation makes (hover: none) and (pointer: coarse) match, as on a phone.
+    const cdp = await browser.context.newCDPSession(page);
+    await cdp.send("Emulation.setTouchEmulationEnabled", { enabled: true, maxTouchPoints: 5 });
+    await page.goto(stub.url);
+    await page.waitForSelector("html.ready");
+    expect(await page.isVisible("#camera-button")).toBe(true);
+    const [chooser] = await Promise.all([page.waitForEvent("filechooser"), page.click("#camera-button")]);
+    expect(await chooser.element().getAttribute("capture")).toBe("environment");
+    expect(await chooser.element().getAttribute("accept")).toBe("image/*");
+    await chooser.setFiles(SAMPLE1);
+    await expect.poll(() => page.locator(".face-box").count()).toBe(3);
+    expect(stub.uploads).toHaveLength(1);
     expect(problems).toEqual([]);
     await page.close();
   });
