@@ -11,6 +11,7 @@ import {
   embedWholeImageAsFace,
   euclideanDistance,
   type FaceModels,
+  fetchWeightSource,
   loadFaceModels,
 } from "./index.ts";
 import { cropRgb, readRgb, samplePhotoPath, tightFaceCrop, useBackend } from "./test-support.ts";
@@ -198,6 +199,32 @@ describe("memory", () => {
 });
 
 describe("loadFaceModels", () => {
+  it("loads through a fetcher (as the edge reads its assets) and reports a missing file", async () => {
+    const source = nodeFaceWeightSource();
+    const requested: string[] = [];
+    const assets = {
+      async fetch(url: string) {
+        requested.push(url);
+        const name = url.slice(url.lastIndexOf("/") + 1);
+        if (name.startsWith("face_landmark_68_tiny")) return new Response("not found", { status: 404 });
+        return new Response(await source(name));
+      },
+    };
+    const models = await loadFaceModels(fetchWeightSource(assets, "https://assets.local/face"), {
+      detector: "tiny",
+    });
+    expect(requested).toContain("https://assets.local/face/tiny_face_detector_model-weights_manifest.json");
+    expect(models.weightFiles).toEqual([
+      "tiny_face_detector_model",
+      "face_landmark_68_model",
+      "face_recognition_model",
+    ]);
+    models.dispose();
+    await expect(
+      loadFaceModels(fetchWeightSource(assets, "https://assets.local/face"), { landmarks: "tiny" }),
+    ).rejects.toSatisfy((e) => isMarqueeError(e, "model_unavailable"));
+  });
+
   it("fails with model_unavailable when a weight file cannot be read", async () => {
     const before = tf.memory().numTensors;
     const source = nodeFaceWeightSource();

@@ -17,4 +17,10 @@ export {
   type LandmarkNetKind,
   loadFaceModels,
 } from "./models.ts";
-export { type FaceWeightName, loadWeightMap, type WeightSource } from "./weights.ts";
+export {
+  type FaceWeightName,
+  type Fetcher,
+  fetchWeightSource,
+  loadWeightMap,
+  type WeightSource,
+} from "./weights.ts";

@@ -91,3 +91,23 @@ export function weight<R extends tf.Rank>(map: tf.NamedTensorMap, name: string, 
   }
   return t as tf.Tensor<R>;
 }
+
+/** Anything with a `fetch` like workerd's `env.ASSETS` binding (or `globalThis`). */
+export interface Fetcher {
+  fetch(input: string): Promise<Response>;
+}
+
+/**
+ * A {@link WeightSource} reading weight files over a fetcher, e.g. the edge's static assets.
+ *
+ * @example
+ * const source = fetchWeightSource(env.ASSETS, "https://assets.local/face/");
+ */
+export function fetchWeightSource(fetcher: Fetcher, baseUrl: string): WeightSource {
+  const base = baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`;
+  return async (name) => {
+    const response = await fetcher.fetch(new URL(name, base).toString());
+    if (!response.ok) throw new Error(`GET ${name} answered ${response.status}`);
+    return response.arrayBuffer();
+  };
+}
