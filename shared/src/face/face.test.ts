@@ -207,7 +207,7 @@ describe("loadFaceModels", () => {
         requested.push(url);
         const name = url.slice(url.lastIndexOf("/") + 1);
         if (name.startsWith("face_landmark_68_tiny")) return new Response("not found", { status: 404 });
-        return new Response(await source(name));
+        return new Response((await source(name)) as Uint8Array<ArrayBuffer>);
       },
     };
     const models = await loadFaceModels(fetchWeightSource(assets, "https://assets.local/face"), {
