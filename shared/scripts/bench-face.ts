@@ -82,8 +82,29 @@ rows.push(["end to end: tiny@416 + tiny landmarks", await median(() => endToEnd(
 rows.push(["end to end: tiny@320 + tiny landmarks", await median(() => endToEnd(tiny, 320))]);
 rows.push(["end to end: ssd + full landmarks", await median(() => endToEnd(ssd))]);
 for (const [name, ms] of rows) console.log(`${name.padEnd(40)} ${ms.toFixed(1).padStart(7)}`);
+// wasm memory only grows: report the heap after the runs above, then after a 12 MP photo.
+const heapMiB = () =>
+  ((tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } }).wasm?.HEAPU8.length ?? 0) / 2 ** 20;
 console.log(
-  `tensors after: ${tf.memory().numTensors} (weights only); wasm heap ${(tf.memory() as { numBytesInWASM?: number }).numBytesInWASM ?? "?"} bytes in use`,
+  `wasm heap after the runs above: ${heapMiB().toFixed(1)} MiB; tensors alive: ${tf.memory().numTensors} (weights only)`,
 );
+const big = { width: 4000, height: 3000, data: new Uint8Array(4000 * 3000 * 3) };
+for (let y = 0; y < big.height; y++) {
+  for (let x = 0; x < big.width; x++) {
+    const src =
+      (Math.floor((y * image.height) / big.height) * image.width +
+        Math.floor((x * image.width) / big.width)) *
+      3;
+    big.data.set(image.data.subarray(src, src + 3), (y * big.width + x) * 3);
+  }
+}
+for (const models of [tiny, ssd]) {
+  const t = performance.now();
+  const faces = await detectFaces(models, big);
+  await embedFaces(models, big, faces);
+  console.log(
+    `12 MP (${models.detector.kind}): ${faces.length} face(s), ${(performance.now() - t).toFixed(0)} ms, wasm heap now ${heapMiB().toFixed(1)} MiB`,
+  );
+}
 tiny.dispose();
 ssd.dispose();

@@ -167,7 +167,7 @@ async function main() {
   const rows = parts.flat();
   const count = (stage: Row["stage"]) => rows.filter((r) => r.stage === stage).length;
   console.log(
-    `${dataDir}: ${rows.length} photos in ${seconds.toFixed(1)} s = ${(rows.length / seconds).toFixed(1)} photos/s (${workers} workers; detector ${detector}@${detector === "ssd" ? 512 : inputSize}, landmarks ${landmarksKind}; includes the tight-crop checks)`,
+    `${dataDir}: ${rows.length} photos in ${seconds.toFixed(1)} s = ${(rows.length / seconds).toFixed(1)} photos/s (${workers} workers; detector ${detector}@${detector === "ssd" ? 512 : inputSize}, landmarks ${landmarksKind}${withCrops ? "; includes the tight-crop checks" : ""})`,
   );
   console.log(
     `face found directly: ${count("detected")}, only by the padded retry: ${count("padded")}, whole-image fallback: ${count("whole-image")}, no face: ${count("none")}`,
