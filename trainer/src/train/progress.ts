@@ -39,7 +39,8 @@ export function consoleReporter(
     epochBegin({ epoch, epochs, steps, fromStep }) {
       stopBar();
       if (!stream.isTTY) {
-        log(`Epoch ${epoch + 1}/${epochs}${fromStep ? ` (resuming at step ${fromStep + 1}/${steps})` : ""}`);
+        // No bar off a terminal; the epoch's summary line follows when it ends.
+        if (fromStep) log(`Epoch ${epoch + 1}/${epochs}: resuming at step ${fromStep + 1}/${steps}`);
         return;
       }
       bar = new cliProgress.SingleBar(
