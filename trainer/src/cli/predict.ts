@@ -1,0 +1,101 @@
+// `pnpm predict --model-dir DIR photo.jpg [more.jpg …] [--json] [--top N]`: classify photos with an export.
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { decodeImage, isMarqueeError, MarqueeError, preprocessImage } from "@marquee/shared";
+import { useNodeWasmDecoders } from "@marquee/shared/node";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { type BackendRequest, selectBackend } from "../backend/index.ts";
+import { type ClassScore, classifyPixels, loadExportedModel } from "../export/load-model.ts";
+
+const program = new Command()
+  .name("pnpm predict")
+  .description("Print the top classes for each photo, using an exported model (the best weights).")
+  .requiredOption(
+    "--model-dir <dir>",
+    "export folder (model.json + metadata.json), or a run folder containing model/",
+  )
+  .argument("<photos...>", "image files (JPEG, PNG, WebP, GIF)")
+  .option("--json", "print JSON instead of text", false)
+  .option(
+    "--top <n>",
+    "classes to show per photo",
+    (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("--top must be a positive integer.");
+      return n;
+    },
+    3,
+  )
+  .addOption(
+    new Option("--backend <name>", "tfjs backend")
+      .choices(["auto", "node-gpu", "node", "wasm", "cpu"])
+      .default("auto"),
+  );
+
+/** One photo's outcome. */
+type PhotoResult =
+  | { file: string; predictions: ClassScore[] }
+  | { file: string; error: { code: string; message: string } };
+
+async function main(): Promise<number> {
+  program.parse();
+  const o = program.opts();
+  const photos = program.args;
+  let dir = resolve(o.modelDir);
+  if (!existsSync(join(dir, "model.json")) && existsSync(join(dir, "model", "model.json")))
+    dir = join(dir, "model");
+
+  await selectBackend(o.backend as BackendRequest);
+  await useNodeWasmDecoders();
+  const loaded = await loadExportedModel(dir);
+  if (loaded.metadata.pipeline !== "image") {
+    throw new MarqueeError(
+      "bad_request",
+      `${dir} holds a "${loaded.metadata.pipeline}" model; pnpm predict classifies whole images only.`,
+    );
+  }
+  const results: PhotoResult[] = [];
+  for (const file of photos) {
+    try {
+      const { image } = await decodeImage(new Uint8Array(await readFile(file)));
+      const pixels = preprocessImage(image, loaded.metadata);
+      results.push({ file, predictions: (await classifyPixels(loaded, pixels)).slice(0, o.top) });
+    } catch (err) {
+      const code = isMarqueeError(err) ? err.code : ((err as NodeJS.ErrnoException).code ?? "error");
+      results.push({ file, error: { code, message: (err as Error).message } });
+    }
+  }
+  loaded.model.dispose();
+
+  if (o.json) {
+    console.log(
+      JSON.stringify(
+        { model: { name: loaded.metadata.name, version: loaded.metadata.version, dir }, results },
+        null,
+        2,
+      ),
+    );
+  } else {
+    for (const r of results) {
+      console.log(r.file);
+      if ("error" in r) {
+        console.log(`  error (${r.error.code}): ${r.error.message}`);
+        continue;
+      }
+      r.predictions.forEach((p, i) =>
+        console.log(`  ${i + 1}. ${p.label.padEnd(24)} ${(p.probability * 100).toFixed(1).padStart(5)}%`),
+      );
+    }
+  }
+  return results.some((r) => "error" in r) ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    if (isMarqueeError(err)) console.error(`error: ${err.message}`);
+    else console.error(err);
+    process.exit(1);
+  },
+);
