@@ -83,9 +83,9 @@ async function main(): Promise<number> {
         console.log(`  error (${r.error.code}): ${r.error.message}`);
         continue;
       }
-      r.predictions.forEach((p, i) =>
-        console.log(`  ${i + 1}. ${p.label.padEnd(24)} ${(p.probability * 100).toFixed(1).padStart(5)}%`),
-      );
+      r.predictions.forEach((p, i) => {
+        console.log(`  ${i + 1}. ${p.label.padEnd(24)} ${(p.probability * 100).toFixed(1).padStart(5)}%`);
+      });
     }
   }
   return results.some((r) => "error" in r) ? 1 : 0;
