@@ -196,7 +196,7 @@ const program = new Command("train-bench")
     (v) => Number.parseInt(v, 10),
     1,
   )
-  .option("--dw <methods>", "wasm filter-gradient methods to compare: im2col,conv", "im2col,conv");
+  .option("--dw <methods>", "wasm filter-gradient methods to compare: taps,im2col,conv", "taps,im2col,conv");
 
 async function main(): Promise<void> {
   const opts = program

@@ -3,7 +3,7 @@ import { type backend_util, getKernel, type NamedAttrMap, type TensorInfo } from
 
 /** The parts of tfjs-backend-wasm's BackendWasm that the gradient kernels use. */
 export interface WasmBackendLike {
-  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
+  makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number): TensorInfo;
   typedArrayFromHeap(t: TensorInfo): backend_util.TypedArray;
   disposeData(dataId: object, force?: boolean): boolean;
 }
@@ -52,50 +52,6 @@ export function convGeometry(info: backend_util.Conv2DInfo): ConvGeometry {
 // which never shrinks, small while leaving each GEMM big enough to run at full speed.
 const IM2COL_MAX_FLOATS = 4 * 1024 * 1024;
 
-/**
- * Fills `col` ([rows = images·OH·OW, K = FH·FW·Ci], row-major) with the input patches of images
- * [n0, n0 + count). Out-of-bounds taps (padding) are zero.
- */
-function im2colRows(x: Float32Array, g: ConvGeometry, n0: number, count: number, col: Float32Array): void {
-  const { inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = g;
-  const { filterHeight: FH, filterWidth: FW, strideHeight: sh, strideWidth: sw } = g;
-  const { dilationHeight: dh, dilationWidth: dw, padTop, padLeft } = g;
-  const K = FH * FW * C;
-  // Short channel runs are faster copied by hand than through subarray()+set().
-  const copyByHand = C < 16;
-  let dst = 0;
-  for (let n = n0; n < n0 + count; n++) {
-    const xImage = n * H * W * C;
-    for (let oh = 0; oh < OH; oh++) {
-      for (let ow = 0; ow < OW; ow++) {
-        for (let fh = 0; fh < FH; fh++) {
-          const ih = oh * sh + fh * dh - padTop;
-          if (ih < 0 || ih >= H) {
-            col.fill(0, dst, dst + FW * C);
-            dst += FW * C;
-            continue;
-          }
-          const xRow = xImage + ih * W * C;
-          for (let fw = 0; fw < FW; fw++) {
-            const iw = ow * sw + fw * dw - padLeft;
-            if (iw < 0 || iw >= W) {
-              col.fill(0, dst, dst + C);
-            } else if (copyByHand) {
-              const src = xRow + iw * C;
-              for (let c = 0; c < C; c++) col[dst + c] = x[src + c] as number;
-            } else {
-              const src = xRow + iw * C;
-              col.set(x.subarray(src, src + C), dst);
-            }
-            dst += C;
-          }
-        }
-      }
-    }
-  }
-  void K;
-}
-
 /** Calls a registered wasm kernel directly (as the wasm backend's own kernels call each other). */
 function callWasmKernel(
   backend: WasmBackendLike,
@@ -106,75 +62,6 @@ function callWasmKernel(
   const kernel = getKernel(name, "wasm");
   if (!kernel) throw new Error(`wasm backend kernel ${name} is not registered`);
   return kernel.kernelFunc({ inputs, backend: backend as never, attrs }) as TensorInfo;
-}
-
-/**
- * dW[fh,fw,ci,co] = Σ_{n,oh,ow} x[n, oh·sh+fh·dh−pt, ow·sw+fw·dw−pl, ci] · dy[n,oh,ow,co].
- *
- * Computed as dWᵀ = dyᵀ · im2col(x) in batch chunks (bounded scratch memory), each GEMM run by the
- * wasm backend's own BatchMatMul (XNNPACK, SIMD). Neither GEMM operand is flagged transposed:
- * tfjs-backend-wasm 4.22 falls back to a scalar loop (≈7× slower) whenever transposeA/B is set,
- * so dy is transposed explicitly (it is smaller than the patches). Returns [FH, FW, Ci, Co].
- */
-export function conv2dBackpropFilterIm2col(
-  backend: WasmBackendLike,
-  x: TensorInfo,
-  dy: TensorInfo,
-  g: ConvGeometry,
-): TensorInfo {
-  const K = g.filterHeight * g.filterWidth * g.inChannels;
-  const CO = g.outChannels;
-  const pixels = g.outHeight * g.outWidth;
-  const perChunk = Math.max(1, Math.min(g.batchSize, Math.floor(IM2COL_MAX_FLOATS / (pixels * K))));
-  let total: TensorInfo | null = null;
-  for (let n0 = 0; n0 < g.batchSize; n0 += perChunk) {
-    const count = Math.min(perChunk, g.batchSize - n0);
-    const rows = count * pixels;
-    const col = backend.makeOutput([1, rows, K], "float32");
-    im2colRows(
-      backend.typedArrayFromHeap(x) as Float32Array,
-      g,
-      n0,
-      count,
-      backend.typedArrayFromHeap(col) as Float32Array,
-    );
-    // Images are contiguous in dy, so the chunk is a plain copy; the transpose goes through the
-    // wasm Transpose kernel.
-    const dyChunk = backend.makeOutput([rows, CO], "float32");
-    (backend.typedArrayFromHeap(dyChunk) as Float32Array).set(
-      (backend.typedArrayFromHeap(dy) as Float32Array).subarray(n0 * pixels * CO, (n0 + count) * pixels * CO),
-    );
-    const dyT = callWasmKernel(backend, "Transpose", { x: dyChunk }, { perm: [1, 0] });
-    backend.disposeData(dyChunk.dataId);
-    const dyT3 = { ...dyT, shape: [1, CO, rows] };
-    // Read after every allocation: makeOutput may grow the heap and detach earlier views.
-    const part = callWasmKernel(
-      backend,
-      "BatchMatMul",
-      { a: dyT3, b: col },
-      { transposeA: false, transposeB: false },
-    );
-    backend.disposeData(col.dataId);
-    backend.disposeData(dyT.dataId);
-    if (total === null) {
-      total = part;
-    } else {
-      const sum = callWasmKernel(backend, "Add", { a: total, b: part }, {});
-      backend.disposeData(total.dataId);
-      backend.disposeData(part.dataId);
-      total = sum;
-    }
-  }
-  const filterShape = [g.filterHeight, g.filterWidth, g.inChannels, CO];
-  if (total === null) {
-    const zero = backend.makeOutput(filterShape, "float32");
-    (backend.typedArrayFromHeap(zero) as Float32Array).fill(0);
-    return zero;
-  }
-  // [1, Co, K] → [K, Co] = [FH, FW, Ci, Co].
-  const dW = callWasmKernel(backend, "Transpose", { x: { ...total, shape: [CO, K] } }, { perm: [1, 0] });
-  backend.disposeData(total.dataId);
-  return { ...dW, shape: filterShape };
 }
 
 /**
@@ -334,43 +221,121 @@ export function conv2dBackpropFilterIm2colT(
   return { ...total, shape: filterShape };
 }
 
-/** Plain-JS reference/baseline: the same sum as {@link conv2dBackpropFilterIm2col}, no GEMM. */
-export function conv2dBackpropFilterLoop(
-  backend: WasmBackendLike,
+/** The wasm-heap bookkeeping that {@link conv2dBackpropFilterTaps} needs to alias memory. */
+interface WasmHeapAccess {
+  dataIdMap: {
+    get(dataId: object): { id: number; memoryOffset: number } | undefined;
+    delete(dataId: object): boolean;
+  };
+  wasm: { tfjs: { disposeData(id: number): void } };
+}
+
+/**
+ * Stride-1 filter gradient with no patch matrix: per image, one GEMM per filter tap reading x in place.
+ *
+ * x is copied to padded NCHW, xT [N, Ci, Hp·Wp], and dy zero-extended to dyP [N, Hp·Wp, Co] on
+ * the same grid. For tap (fh, fw) the inputs x[n, h+fh·dh, w+fw·dw, c] are xT[n, c, p + off] with
+ * off = fh·dh·Wp + fw·dw, so dW[fh,fw] += A·dyP[n] where A is the [Ci, Hp·Wp] block of image n
+ * shifted by off floats — a heap view, no copy. Reads that run past the end of a row land on grid
+ * points where dyP is zero (Hp ≥ OH + (FH−1)·dh, Wp ≥ OW + (FW−1)·dw), so they add nothing.
+ * Working per image keeps each GEMM's dy block in cache; one [Ci, N·Hp·Wp] GEMM per tap would
+ * stream dy from memory once per row block and runs ~1.6× slower.
+ */
+export function conv2dBackpropFilterTaps(
+  backend: WasmBackendLike & WasmHeapAccess,
   x: TensorInfo,
   dy: TensorInfo,
   g: ConvGeometry,
 ): TensorInfo {
-  const { inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: CO } = g;
-  const { filterHeight: FH, filterWidth: FW, strideHeight: sh, strideWidth: sw } = g;
-  const out = backend.makeOutput([FH, FW, C, CO], "float32");
-  const dW = backend.typedArrayFromHeap(out) as Float32Array;
-  dW.fill(0);
-  const xd = backend.typedArrayFromHeap(x) as Float32Array;
-  const dyd = backend.typedArrayFromHeap(dy) as Float32Array;
-  for (let n = 0; n < g.batchSize; n++) {
-    for (let oh = 0; oh < OH; oh++) {
-      for (let ow = 0; ow < OW; ow++) {
-        const dyOff = ((n * OH + oh) * OW + ow) * CO;
-        for (let fh = 0; fh < FH; fh++) {
-          const ih = oh * sh + fh * g.dilationHeight - g.padTop;
-          if (ih < 0 || ih >= H) continue;
-          for (let fw = 0; fw < FW; fw++) {
-            const iw = ow * sw + fw * g.dilationWidth - g.padLeft;
-            if (iw < 0 || iw >= W) continue;
-            const xOff = ((n * H + ih) * W + iw) * C;
-            const wOff = (fh * FW + fw) * C * CO;
-            for (let ci = 0; ci < C; ci++) {
-              const xv = xd[xOff + ci] as number;
-              if (xv === 0) continue;
-              const wRow = wOff + ci * CO;
-              for (let co = 0; co < CO; co++)
-                dW[wRow + co] = (dW[wRow + co] as number) + xv * (dyd[dyOff + co] as number);
-            }
-          }
+  if (g.strideHeight !== 1 || g.strideWidth !== 1) return conv2dBackpropFilterIm2colT(backend, x, dy, g);
+  const {
+    batchSize: N,
+    inHeight: H,
+    inWidth: W,
+    inChannels: C,
+    outHeight: OH,
+    outWidth: OW,
+    outChannels: CO,
+  } = g;
+  const { filterHeight: FH, filterWidth: FW, dilationHeight: dh, dilationWidth: dw, padTop, padLeft } = g;
+  const Hp = Math.max(H + padTop, OH + (FH - 1) * dh);
+  const Wp = Math.max(W + padLeft, OW + (FW - 1) * dw);
+  const P = Hp * Wp;
+  const maxShift = (FH - 1) * dh * Wp + (FW - 1) * dw;
+
+  // x → NCHW on the wasm Transpose kernel, then padded rows in JS.
+  const xCm = callWasmKernel(backend, "Transpose", { x }, { perm: [0, 3, 1, 2] });
+  const xT = backend.makeOutput([N * C * P + maxShift], "float32");
+  {
+    const src = backend.typedArrayFromHeap(xCm) as Float32Array;
+    const dst = backend.typedArrayFromHeap(xT) as Float32Array;
+    if (P === H * W) {
+      dst.set(src);
+      dst.fill(0, N * C * P);
+    } else {
+      dst.fill(0);
+      for (let nc = 0; nc < N * C; nc++) {
+        for (let h = 0; h < H; h++) {
+          const from = (nc * H + h) * W;
+          dst.set(src.subarray(from, from + W), nc * P + (h + padTop) * Wp + padLeft);
         }
       }
     }
   }
+  backend.disposeData(xCm.dataId);
+
+  const dyP = backend.makeOutput([N * P * CO], "float32");
+  {
+    const src = backend.typedArrayFromHeap(dy) as Float32Array;
+    const dst = backend.typedArrayFromHeap(dyP) as Float32Array;
+    if (Hp === OH && Wp === OW) {
+      dst.set(src);
+    } else {
+      dst.fill(0);
+      for (let n = 0; n < N; n++) {
+        for (let h = 0; h < OH; h++) {
+          const from = (n * OH + h) * OW * CO;
+          dst.set(src.subarray(from, from + OW * CO), (n * Hp + h) * Wp * CO);
+        }
+      }
+    }
+  }
+
+  const xBase = backend.dataIdMap.get(xT.dataId)?.memoryOffset;
+  const dyBase = backend.dataIdMap.get(dyP.dataId)?.memoryOffset;
+  if (xBase === undefined || dyBase === undefined)
+    throw new Error("filter-gradient scratch is not on the wasm heap");
+  // Views borrow scratch memory: unregister them without freeing.
+  const release = (view: TensorInfo) => {
+    const data = backend.dataIdMap.get(view.dataId);
+    if (data) backend.wasm.tfjs.disposeData(data.id);
+    backend.dataIdMap.delete(view.dataId);
+  };
+  const acc = new Float64Array(FH * FW * C * CO);
+  for (let n = 0; n < N; n++) {
+    const dyView = backend.makeOutput([1, P, CO], "float32", dyBase + n * P * CO * 4);
+    for (let fh = 0; fh < FH; fh++) {
+      for (let fw = 0; fw < FW; fw++) {
+        const off = fh * dh * Wp + fw * dw;
+        const xView = backend.makeOutput([1, C, P], "float32", xBase + (n * C * P + off) * 4);
+        const tap = callWasmKernel(
+          backend,
+          "BatchMatMul",
+          { a: xView, b: dyView },
+          { transposeA: false, transposeB: false },
+        );
+        release(xView);
+        const t = backend.typedArrayFromHeap(tap) as Float32Array;
+        const at = (fh * FW + fw) * C * CO;
+        for (let i = 0; i < t.length; i++) acc[at + i] = (acc[at + i] as number) + (t[i] as number);
+        backend.disposeData(tap.dataId);
+      }
+    }
+    release(dyView);
+  }
+  backend.disposeData(dyP.dataId);
+  backend.disposeData(xT.dataId);
+  const out = backend.makeOutput([FH, FW, C, CO], "float32");
+  (backend.typedArrayFromHeap(out) as Float32Array).set(acc);
   return out;
 }

@@ -1,8 +1,14 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { conv2dBackpropFilterViaConv, convGeometry, type WasmBackendLike } from "./conv2d-backprop-filter.ts";
+import {
+  conv2dBackpropFilterIm2colT,
+  conv2dBackpropFilterTaps,
+  conv2dBackpropFilterViaConv,
+  convGeometry,
+  type WasmBackendLike,
+} from "./conv2d-backprop-filter.ts";
 import { expectClose, onBackend, randomValues, seededRandom } from "./test-support.ts";
-import { registerWasmTrainingKernels } from "./wasm-training-kernels.ts";
+import { registerWasmTrainingKernels, setFilterGradientMethod } from "./wasm-training-kernels.ts";
 
 const REL = 1e-4;
 
@@ -53,7 +59,10 @@ function convCases(): ConvCase[] {
 }
 
 describe("wasm training kernels match the cpu backend's gradients", () => {
-  it.each(convCases())("conv2d dW and dx: %o", async (c) => {
+  it.each(
+    convCases().flatMap((c) => (["taps", "im2col", "conv"] as const).map((method) => ({ ...c, method }))),
+  )("conv2d dW and dx: %o", async (c) => {
+    setFilterGradientMethod(c.method);
     const rand = seededRandom(c.n * 1000 + c.h * 100 + c.w * 10 + c.ci);
     const x = randomValues(rand, c.n * c.h * c.w * c.ci);
     const f = randomValues(rand, c.fh * c.fw * c.ci * c.co);
@@ -81,6 +90,7 @@ describe("wasm training kernels match the cpu backend's gradients", () => {
     const [dxWasm, dfWasm] = await onBackend("wasm", grads);
     expectClose(dfWasm as Float32Array, dfCpu as Float32Array, REL, "Conv2DBackpropFilter");
     expectClose(dxWasm as Float32Array, dxCpu as Float32Array, REL, "Conv2DBackpropInput");
+    setFilterGradientMethod("auto");
   });
 
   // tfjs' conv2d gradient refuses dilation > 1, so the filter-gradient routine is checked directly
@@ -121,14 +131,16 @@ describe("wasm training kernels match the cpu backend's gradients", () => {
           (a * fw + b) * ci * co,
         );
     await tf.setBackend("wasm");
-    const backend = tf.backend() as unknown as WasmBackendLike;
+    const backend = tf.backend() as unknown as Parameters<typeof conv2dBackpropFilterTaps>[0];
     const xT = tf.tensor(x, [n, h, w, ci]);
     const dyT = tf.tensor(dy, info.outShape);
-    const out = conv2dBackpropFilterViaConv(backend, xT, dyT, convGeometry(info));
-    const got = (backend.typedArrayFromHeap(out) as Float32Array).slice();
-    backend.disposeData(out.dataId);
+    for (const impl of [conv2dBackpropFilterTaps, conv2dBackpropFilterIm2colT, conv2dBackpropFilterViaConv]) {
+      const out = impl(backend, xT, dyT, convGeometry(info));
+      const got = (backend.typedArrayFromHeap(out) as Float32Array).slice();
+      backend.disposeData(out.dataId);
+      expectClose(got, expected, REL, `dilated Conv2DBackpropFilter (${impl.name})`);
+    }
     tf.dispose([xT, dyT]);
-    expectClose(got, expected, REL, "dilated Conv2DBackpropFilter");
   });
 
   it.each([
