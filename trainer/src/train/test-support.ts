@@ -55,3 +55,55 @@ export function tinyModel(classes = 3, size = TOY_IMAGE): tf.Sequential {
   model.add(tf.layers.dense({ name: "dense", units: classes, kernelInitializer: init(2) }));
   return model;
 }
+
+/**
+ * One toy training run (tiny model, toy data, fixed seeds) through {@link fit}, for the resume tests.
+ * `checkpointEverySeconds: 0.001` saves a resume checkpoint after nearly every step, so a SIGKILL lands
+ * anywhere, including in the middle of writing one.
+ */
+export async function toyFitRun(
+  dir: string,
+  config: {
+    epochs: number;
+    resume: boolean;
+    onStep?: (epoch: number, batch: number) => void;
+    checkpointEverySeconds?: number;
+  },
+): Promise<{ weights: number[][]; history: import("./history.ts").History }> {
+  const { fit } = await import("./fit.ts");
+  const { inMemoryTrainingData } = await import("./data-source.ts");
+  const { collectingReporter } = await import("./progress.ts");
+  const data = inMemoryTrainingData({
+    labels: ["a", "b", "c"],
+    imageSize: TOY_IMAGE,
+    seed: 5,
+    train: toyExamples(40, 3, 1),
+    validation: toyExamples(9, 3, 2),
+  });
+  const model = tinyModel();
+  const result = await fit(
+    {
+      model,
+      data,
+      checkpointDir: dir,
+      reporter: collectingReporter(),
+      runConfig: { toy: 1 },
+      resume: config.resume,
+      afterStep: (s) => config.onStep?.(s.epoch, s.batchInEpoch),
+    },
+    {
+      epochs: config.epochs,
+      batchSize: 4,
+      seed: 11,
+      schedule: { initialLearningRate: 0.02, decaySteps: 3, decayRate: 0.96, staircase: true },
+      adam: { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
+      fromLogits: true,
+      checkpoint: { monitor: "val_accuracy", mode: "max" },
+      earlyStopping: null,
+      checkpointEverySeconds: config.checkpointEverySeconds ?? 0.001,
+    },
+  );
+  const weights = model.getWeights().map((w) => Array.from(w.dataSync()));
+  model.dispose();
+  return { weights, history: result.history };
+}
