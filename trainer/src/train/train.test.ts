@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_ADAM } from "./adam.ts";
 import { BestTracker, EarlyStopping, type EpochLogs } from "./callbacks.ts";
 import { loadBestWeights } from "./checkpoint.ts";
-import { type InMemoryExamples, inMemoryTrainingData } from "./data-source.ts";
+import { inMemoryTrainingData } from "./data-source.ts";
 import { type FitOptions, fit } from "./fit.ts";
 import { collectingReporter } from "./progress.ts";
 import { DEFAULT_SCHEDULE, learningRateAt } from "./schedule.ts";
