@@ -34,8 +34,10 @@ export class ScheduledAdam {
     readonly schedule: ExponentialDecay,
     readonly options: AdamOptions = DEFAULT_ADAM,
   ) {
-    this.m = variables.map((w) => tf.variable(tf.zerosLike(w), false));
-    this.v = variables.map((w) => tf.variable(tf.zerosLike(w), false));
+    // tf.variable copies its initial value; the zeros themselves must be freed.
+    const zeros = () => variables.map((w) => tf.tidy(() => tf.variable(tf.zerosLike(w), false)));
+    this.m = zeros();
+    this.v = zeros();
   }
 
   /** The learning rate the next update will use. */

@@ -8,9 +8,7 @@ import { categoricalCrossEntropy } from "./losses.ts";
 export function batchTensors(batch: Batch, imageSize: number, numClasses: number) {
   const n = batch.ys.length;
   const xs = tf.tensor4d(batch.xs, [n, imageSize, imageSize, 3], "float32");
-  const labels = tf.tensor1d(batch.ys, "int32");
-  const ys = tf.oneHot(labels, numClasses).toFloat() as tf.Tensor2D;
-  labels.dispose();
+  const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(batch.ys, "int32"), numClasses).toFloat() as tf.Tensor2D);
   return { xs, ys, n };
 }
 

@@ -170,6 +170,13 @@ describe("fit", () => {
     expect(resumed.result.history.loss).toEqual(straight.result.history.loss);
   });
 
+  it("does not leak tensors across steps, epochs, checkpoints and resume", async () => {
+    const before = tf.memory().numTensors;
+    await run(join(root, "leak"), 2);
+    await run(join(root, "leak"), 3, { resume: true });
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it("refuses to resume a checkpoint from a different run", async () => {
     const dir = join(root, "plain");
     const model = tinyModel();
