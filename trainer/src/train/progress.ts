@@ -31,6 +31,9 @@ export function consoleReporter(
   const stream = options.stream ?? process.stderr;
   const log = options.log ?? ((line: string) => console.log(line));
   let bar: cliProgress.SingleBar | null = null;
+  // Off a terminal: a plain line every tenth of an epoch instead of a bar.
+  let nextLineAt = 0;
+  let epochStarted = 0;
   const stopBar = () => {
     bar?.stop();
     bar = null;
@@ -39,8 +42,9 @@ export function consoleReporter(
     epochBegin({ epoch, epochs, steps, fromStep }) {
       stopBar();
       if (!stream.isTTY) {
-        // No bar off a terminal; the epoch's summary line follows when it ends.
         if (fromStep) log(`Epoch ${epoch + 1}/${epochs}: resuming at step ${fromStep + 1}/${steps}`);
+        nextLineAt = fromStep + Math.max(1, Math.ceil(steps / 10));
+        epochStarted = performance.now();
         return;
       }
       bar = new cliProgress.SingleBar(
@@ -56,8 +60,16 @@ export function consoleReporter(
       );
       bar.start(steps, fromStep, { loss: "-", accuracy: "-" });
     },
-    stepEnd({ step, loss, accuracy }) {
-      bar?.update(step, { loss: loss.toFixed(4), accuracy: accuracy.toFixed(4) });
+    stepEnd({ step, steps, loss, accuracy }) {
+      if (bar) {
+        bar.update(step, { loss: loss.toFixed(4), accuracy: accuracy.toFixed(4) });
+      } else if (!stream.isTTY && step >= nextLineAt && step < steps) {
+        nextLineAt = step + Math.max(1, Math.ceil(steps / 10));
+        const seconds = (performance.now() - epochStarted) / 1000;
+        log(
+          `  step ${step}/${steps} - loss: ${loss.toFixed(4)} - accuracy: ${accuracy.toFixed(4)} - ${seconds.toFixed(0)}s`,
+        );
+      }
     },
     epochEnd(line) {
       stopBar();

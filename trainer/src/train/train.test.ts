@@ -8,7 +8,7 @@ import { BestTracker, EarlyStopping, type EpochLogs } from "./callbacks.ts";
 import { loadBestWeights } from "./checkpoint.ts";
 import { inMemoryTrainingData } from "./data-source.ts";
 import { type FitOptions, fit } from "./fit.ts";
-import { collectingReporter } from "./progress.ts";
+import { collectingReporter, consoleReporter } from "./progress.ts";
 import { DEFAULT_SCHEDULE, learningRateAt } from "./schedule.ts";
 import { TOY_IMAGE, tinyModel, toyExamples } from "./test-support.ts";
 
@@ -95,6 +95,21 @@ describe("BestTracker (checkpoint best val_accuracy)", () => {
     ]);
     expect(best.state).toEqual({ best: 0.5, bestEpoch: 4 });
     expect(best.onEpochEnd(5, logs(Number.NaN))).toBe(false);
+  });
+});
+
+describe("consoleReporter off a terminal", () => {
+  it("prints a progress line every tenth of an epoch and the epoch line, no bar", () => {
+    const lines: string[] = [];
+    const r = consoleReporter({ stream: { isTTY: false } as NodeJS.WriteStream, log: (l) => lines.push(l) });
+    r.epochBegin({ epoch: 0, epochs: 2, steps: 20, fromStep: 0 });
+    for (let s = 1; s <= 20; s++) r.stepEnd({ step: s, steps: 20, loss: 1 / s, accuracy: s / 20 });
+    r.epochEnd("Epoch 1/2 - done");
+    expect(lines.filter((l) => l.startsWith("  step "))).toHaveLength(9);
+    expect(lines[0]).toMatch(/^ {2}step 2\/20 - loss: 0\.5000 - accuracy: 0\.1000 - \d+s$/);
+    expect(lines.at(-1)).toBe("Epoch 1/2 - done");
+    r.epochBegin({ epoch: 1, epochs: 2, steps: 20, fromStep: 5 });
+    expect(lines.at(-1)).toBe("Epoch 2/2: resuming at step 6/20");
   });
 });
 
