@@ -22,6 +22,8 @@ export interface StartWorkerOptions {
   /** Vars overriding wrangler.toml's [vars]. */
   vars?: Record<string, string>;
   inspectorPort?: number;
+  /** Drop the worker's console output (e.g. a decoder's warnings during fuzzing). */
+  quiet?: boolean;
 }
 
 /**
@@ -53,6 +55,14 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     },
     cf: false,
     ...(options.inspectorPort !== undefined ? { inspectorPort: options.inspectorPort } : {}),
+    ...(options.quiet
+      ? {
+          handleRuntimeStdio(stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) {
+            stdout.resume();
+            stderr.resume();
+          },
+        }
+      : {}),
   } satisfies MiniflareOptions;
   const mf = new Miniflare(mfOptions);
   await mf.ready;

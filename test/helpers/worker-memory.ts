@@ -41,14 +41,9 @@ export class WorkerInspector {
     });
   }
 
-  /** Heap usage right now (no GC forced). */
+  /** Heap usage right now. (workerd never answers HeapProfiler.collectGarbage, so no GC is forced.) */
   heapUsage(): Promise<HeapUsage> {
     return this.send<HeapUsage>("Runtime.getHeapUsage");
-  }
-
-  /** Force a full garbage collection. */
-  async collectGarbage(): Promise<void> {
-    await this.send("HeapProfiler.collectGarbage");
   }
 
   close(): void {
