@@ -157,4 +157,30 @@ describe("prepareImages", () => {
       await cleanup();
     }
   });
+
+  it("decodes in worker threads with the same results as in-process", async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      for (let i = 0; i < 8; i++)
+        await put(dir, `data/c${i % 2}/${i}.jpg`, await makeImage(40 + i, { width: 90, height: 70 }));
+      await put(dir, "data/c1/bad.png", (await makeImage(60, { format: "png" })).subarray(0, 200));
+      const scan = await scanDataset(join(dir, "data"), { log: silentLog });
+      const warnings: string[] = [];
+      const log = { info: () => {}, warn: (l: string) => warnings.push(l) };
+      const inWorkers = new ImageCache({ dir: join(dir, "w"), width: 12, height: 12 });
+      const inProcess = new ImageCache({ dir: join(dir, "p"), width: 12, height: 12 });
+      const a = await prepareImages(scan.files, inWorkers, { log, progress: false, workers: 2 });
+      expect(warnings.filter((w) => !w.includes("bad.png") && !w.startsWith("skipped"))).toEqual([]);
+      const b = await prepareImages(scan.files, inProcess, { log: silentLog, progress: false, workers: 0 });
+      expect(a.hashes).toEqual(b.hashes);
+      expect(a.skipped.map((s) => s.path)).toEqual(b.skipped.map((s) => s.path));
+      expect(a.skipped[0]!.reason).toMatch(/^could not be decoded/);
+      for (const f of a.files) {
+        expect(await inWorkers.checkEntry(f.sha256)).toBeNull();
+        expect(await inWorkers.read(f)).toEqual(await inProcess.read(f));
+      }
+    } finally {
+      await cleanup();
+    }
+  });
 });

@@ -85,7 +85,8 @@ export class ImageCache {
   /** Values per image: width × height × 3. */
   readonly sampleLength: number;
   readonly stats: CacheStats = { hits: 0, computed: 0, repaired: 0, reads: 0 };
-  private readonly limits: DecodeLimits;
+  /** Decode limits applied when computing entries. */
+  readonly limits: DecodeLimits;
   private readonly madeDirs = new Set<string>();
 
   constructor(options: ImageCacheOptions) {

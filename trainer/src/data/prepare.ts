@@ -1,4 +1,6 @@
+import { availableParallelism } from "node:os";
 import cliProgress from "cli-progress";
+import { DecodePool } from "./decodePool.ts";
 import type { PerceptualHashes } from "./duplicates.ts";
 import { HashStore } from "./hashStore.ts";
 import type { ImageCache } from "./imageCache.ts";
@@ -12,8 +14,13 @@ export interface PrepareOptions {
   log?: DataLog;
   /** Show a progress bar with ETA while decoding (default: when stderr is a terminal). */
   progress?: boolean;
-  /** Photos decoded at once; decoding is CPU-bound, this only overlaps the file I/O. */
+  /** Photos decoded at once in-process; decoding is CPU-bound, this only overlaps the file I/O. */
   concurrency?: number;
+  /**
+   * Worker threads decoding in parallel. Default: one per core (at most 4) when more than 64
+   * photos need decoding, else 0 (in-process). Falls back to in-process if workers fail.
+   */
+  workers?: number;
   /** Root for shorter paths in messages. */
   root?: string;
 }
@@ -66,20 +73,40 @@ export async function prepareImages(
     const bar = makeProgressBar(options.progress ?? Boolean(process.stderr.isTTY), todo.length, log);
     let done = 0;
     let lastSave = performance.now();
-    await mapWithConcurrency(todo, options.concurrency ?? 2, async (f) => {
+    const pool = await startPool(
+      options.workers ?? (todo.length > 64 ? Math.min(4, availableParallelism()) : 0),
+      cache,
+      log,
+    );
+    const decodeOne = async (f: DatasetFile): Promise<PerceptualHashes | string> => {
+      if (pool && !pool.broken) {
+        const reply = await pool.decode(f);
+        if ("hashes" in reply) return reply.hashes;
+        if (!reply.crashed) return `could not be decoded: ${reply.error}`;
+      }
       try {
         const { image } = await cache.compute(f);
-        store.set(f.sha256, { dct: dctHash(image), difference: differenceHash(image) });
+        return { dct: dctHash(image), difference: differenceHash(image) };
       } catch (err) {
-        failed.set(f.sha256, `could not be decoded: ${err instanceof Error ? err.message : String(err)}`);
+        return `could not be decoded: ${err instanceof Error ? err.message : String(err)}`;
       }
-      bar.update(++done);
-      // Save hashes now and then so a crash mid-fill loses little.
-      if (performance.now() - lastSave > 30_000) {
-        lastSave = performance.now();
-        await store.save();
-      }
-    });
+    };
+    try {
+      await mapWithConcurrency(todo, pool ? pool.size * 2 : (options.concurrency ?? 2), async (f) => {
+        const result = await decodeOne(f);
+        if (typeof result === "string") failed.set(f.sha256, result);
+        else store.set(f.sha256, result);
+        bar.update(++done);
+        // Save hashes now and then so a crash mid-fill loses little.
+        if (performance.now() - lastSave > 30_000) {
+          lastSave = performance.now();
+          await store.save();
+        }
+      });
+    } finally {
+      await pool?.close();
+    }
+    if (pool?.broken) log.warn(`${pool.broken.message}; finished decoding in the main thread.`);
     bar.stop();
     await store.save();
   }
@@ -105,6 +132,25 @@ export async function prepareImages(
     log.info(`Decoded ${todo.length - failed.size} images in ${seconds.toFixed(1)} s.`);
   }
   return { files: kept, hashes, skipped, decoded: todo.length, seconds };
+}
+
+async function startPool(workers: number, cache: ImageCache, log: DataLog): Promise<DecodePool | null> {
+  if (workers < 2) return null;
+  try {
+    return await DecodePool.start(workers, {
+      dir: cache.dir,
+      width: cache.width,
+      height: cache.height,
+      fit: cache.fit,
+      dtype: cache.dtype,
+      limits: cache.limits,
+    });
+  } catch (err) {
+    log.warn(
+      `decoding in the main thread: worker threads unavailable (${err instanceof Error ? err.message : err}).`,
+    );
+    return null;
+  }
 }
 
 interface ProgressBar {
