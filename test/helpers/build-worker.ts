@@ -5,7 +5,7 @@ import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { makeTinyModel } from "../fixtures/make-tiny-model.ts";
 import { CACHE_DIR, REPO_DIR } from "./paths.ts";
@@ -27,14 +27,17 @@ export interface WorkerBuild {
 // Everything that changes the bundle or its assets.
 const INPUTS = ["edge/src", "edge/scripts", "edge/public", "shared/src", "wrangler.toml", "test/fixtures"];
 
-/** Build (or reuse) the worker bundle serving the tiny fixture model. */
-export async function ensureWorkerBuild(): Promise<WorkerBuild> {
-  const key = await hashInputs();
+/**
+ * Build (or reuse) the worker bundle serving the tiny fixture model, or `options.modelDir`
+ * (an exported model folder) when given.
+ */
+export async function ensureWorkerBuild(options: { modelDir?: string } = {}): Promise<WorkerBuild> {
+  const key = await hashInputs(options.modelDir);
   const root = join(CACHE_DIR, `build-${key}`);
   const build: WorkerBuild = {
     bundleDir: join(root, "bundle"),
     assetsDir: join(root, "assets"),
-    modelDir: join(root, "model"),
+    modelDir: options.modelDir ?? join(root, "model"),
     wranglerOutput: "",
   };
   const done = join(root, "done.json");
@@ -45,7 +48,7 @@ export async function ensureWorkerBuild(): Promise<WorkerBuild> {
     if (await exists(done))
       return { ...build, wranglerOutput: JSON.parse(await readFile(done, "utf8")).output };
     await rm(root, { recursive: true, force: true });
-    await makeTinyModel(build.modelDir);
+    if (!options.modelDir) await makeTinyModel(build.modelDir);
     const wrangler = join(
       dirname(createRequire(import.meta.url).resolve("wrangler/package.json")),
       "bin",
@@ -73,10 +76,10 @@ function dirname(path: string): string {
   return path.slice(0, path.lastIndexOf("/"));
 }
 
-async function hashInputs(): Promise<string> {
+async function hashInputs(modelDir?: string): Promise<string> {
   const hash = createHash("sha256");
-  for (const input of INPUTS) {
-    const path = join(REPO_DIR, input);
+  for (const input of modelDir ? [...INPUTS, modelDir] : INPUTS) {
+    const path = resolve(REPO_DIR, input);
     if (!(await exists(path))) continue;
     const info = await stat(path);
     const files = info.isDirectory()
