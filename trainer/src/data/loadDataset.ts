@@ -33,6 +33,8 @@ export interface LoadDatasetOptions {
   log?: DataLog;
   /** Progress bar while decoding; default when stderr is a terminal. */
   progress?: boolean;
+  /** Decode worker threads for filling the cache; see PrepareOptions.workers. */
+  workers?: number;
 }
 
 /** A loaded, cached, de-duplicated and split dataset, ready to iterate. */
