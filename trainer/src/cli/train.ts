@@ -139,7 +139,7 @@ async function main(): Promise<number> {
 
   const controller = new AbortController();
   let interrupts = 0;
-  process.on("SIGINT", () => {
+  const stop = () => {
     interrupts++;
     if (interrupts === 1) {
       console.error("\nStopping after this step and saving a checkpoint (Ctrl-C again to quit at once)…");
@@ -147,7 +147,9 @@ async function main(): Promise<number> {
     } else {
       process.exit(130);
     }
-  });
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
 
   const outcome = await runTraining(options, {
     data: trainingDataFromImageDataset(ds, o.seed, o.imageSize),
