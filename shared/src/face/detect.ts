@@ -42,7 +42,7 @@ export interface DetectFacesOptions {
 const PAD_RETRY_SCALE = 1.6;
 
 const SSD_INPUT_SIZE = 512;
-const LANDMARK_BATCH = 8;
+const LANDMARK_BATCH = 1;
 
 function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));

@@ -7,7 +7,7 @@ import { faceRecognitionForward, RECOGNITION_INPUT_SIZE } from "./nets/face-reco
 import { sampleSquare } from "./sample.ts";
 
 // Four 150×150 faces per forward pass keeps the ResNet's activations to a few MB of wasm heap.
-const RECOGNITION_BATCH = 4;
+const RECOGNITION_BATCH = 1;
 
 /** Length of a face descriptor. */
 export const FACE_DESCRIPTOR_SIZE = 128;

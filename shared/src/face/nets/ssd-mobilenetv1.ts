@@ -47,7 +47,7 @@ function foldBatchNorm(
   mean: tf.Tensor1D,
   variance: tf.Tensor1D,
 ): DepthwiseParams {
-  return tf.tidy(() => {
+  const folded = tf.tidy(() => {
     const k = tf.div(gamma, tf.sqrt(tf.add(variance, BN_EPSILON)));
     const channels = k.shape[0];
     return {
@@ -55,6 +55,9 @@ function foldBatchNorm(
       bias: tf.sub(beta, tf.mul(mean, k)) as tf.Tensor1D,
     };
   });
+  // Free the originals at once so the wasm heap never holds both copies.
+  for (const t of [filters, gamma, beta, mean, variance]) t.dispose();
+  return folded;
 }
 
 /** Picks the SSD's tensors out of its weight map (batch norms folded into new tensors). */
