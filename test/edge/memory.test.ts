@@ -24,7 +24,9 @@ let inspector: WorkerInspector;
 let maxMegapixels: number;
 
 beforeAll(async () => {
-  const build = await ensureWorkerBuild();
+  // MARQUEE_TEST_MODEL_DIR measures a real export instead of the tiny fixture model.
+  const modelDir = process.env.MARQUEE_TEST_MODEL_DIR;
+  const build = await ensureWorkerBuild(modelDir ? { modelDir } : {});
   const toml = await readFile(join(REPO_DIR, "wrangler.toml"), "utf8");
   maxMegapixels = Number(
     process.env.MARQUEE_TEST_MAX_MP ?? /MAX_MEGAPIXELS\s*=\s*"([\d.]+)"/.exec(toml)?.[1],
