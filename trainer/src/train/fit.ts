@@ -110,7 +110,7 @@ export async function fit(ctx: FitContext, options: FitOptions): Promise<FitResu
       if (options.earlyStopping && !state.earlyStopping)
         state.earlyStopping = initialState(options).earlyStopping;
       reporter.message(
-        `Resuming from epoch ${state.epoch + 1}, step ${state.batchInEpoch + 1} of that epoch (${state.step} optimiser steps done).`,
+        `Resuming in epoch ${state.epoch + 1} after ${state.batchInEpoch} of its steps (${state.step} optimiser steps done in all).`,
       );
     }
     const earlyStopping = options.earlyStopping ? new EarlyStopping(options.earlyStopping) : null;

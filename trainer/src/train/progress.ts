@@ -42,7 +42,13 @@ export function consoleReporter(
     epochBegin({ epoch, epochs, steps, fromStep }) {
       stopBar();
       if (!stream.isTTY) {
-        if (fromStep) log(`Epoch ${epoch + 1}/${epochs}: resuming at step ${fromStep + 1}/${steps}`);
+        if (fromStep) {
+          log(
+            fromStep >= steps
+              ? `Epoch ${epoch + 1}/${epochs}: all ${steps} steps done before the interruption; validating`
+              : `Epoch ${epoch + 1}/${epochs}: resuming at step ${fromStep + 1}/${steps}`,
+          );
+        }
         nextLineAt = fromStep + Math.max(1, Math.ceil(steps / 10));
         epochStarted = performance.now();
         return;

@@ -180,7 +180,7 @@ describe("fit", () => {
     expect(first.result.stopReason).toBe("interrupted");
     expect(first.lines.at(-1)).toMatch(/Interrupted at epoch 2, step 1\/3/);
     const resumed = await run(dir, 3, { resume: true });
-    expect(resumed.lines[0]).toMatch(/Resuming from epoch 2, step 2/);
+    expect(resumed.lines[0]).toMatch(/Resuming in epoch 2 after 1 of its steps/);
     expect(resumed.weights).toEqual(straight.weights);
     expect(resumed.result.history.loss).toEqual(straight.result.history.loss);
   });
