@@ -148,6 +148,19 @@ describe("runTraining", () => {
     expect(resumed.evaluation).toEqual(straight.evaluation);
   });
 
+  it("refuses to train without validation images", async () => {
+    const noValidation = inMemoryTrainingData({
+      labels,
+      imageSize: TOY_IMAGE,
+      seed: 5,
+      train: toyExamples(6, 3, 1),
+      validation: { images: [], labels: [] },
+    });
+    await expect(runTraining(options(join(root, "noval")), deps({ data: noValidation }))).rejects.toThrow(
+      /validation split is empty/,
+    );
+  });
+
   it("refuses --resume when there is nothing to resume", async () => {
     await expect(runTraining(options(join(root, "empty"), { resume: true }), deps())).rejects.toThrow(
       /Nothing to resume/,
