@@ -85,21 +85,39 @@ export function decodeCacheEntry(
 
 /** Why `entry` is not a valid entry for `shape`, or null when it is. */
 export function checkCacheEntry(entry: Uint8Array, shape: CacheEntryShape): string | null {
-  const expected = cacheEntryLength(shape);
-  if (entry.length < CACHE_ENTRY_HEADER_BYTES) return `truncated header (${entry.length} bytes)`;
-  const view = new DataView(entry.buffer, entry.byteOffset, entry.byteLength);
-  if (view.getUint32(0, true) !== MAGIC) return "bad magic";
-  if (view.getUint16(4, true) !== ENTRY_FORMAT_VERSION) return "other entry format version";
-  if (view.getUint8(6) !== (shape.dtype === "float32" ? 0 : 1)) return "other dtype";
-  if (view.getUint32(8, true) !== shape.width || view.getUint32(12, true) !== shape.height)
-    return "other size";
-  if (view.getUint32(16, true) !== 3) return "other channel count";
-  const payloadBytes = view.getUint32(20, true);
-  if (payloadBytes !== expected - CACHE_ENTRY_HEADER_BYTES) return "header length disagrees with the shape";
-  if (entry.length !== expected) return `truncated: ${entry.length} of ${expected} bytes`;
-  if (Buffer.from(entry.subarray(28, 60)).toString("hex") !== shape.sha256)
-    return "entry belongs to other content";
-  if (crc32(entry.subarray(CACHE_ENTRY_HEADER_BYTES)) !== view.getUint32(24, true))
-    return "payload CRC mismatch";
+  const head = checkCacheHeader(entry.subarray(0, CACHE_ENTRY_HEADER_BYTES), entry.length, shape);
+  if ("problem" in head) return head.problem;
+  if (crc32(entry.subarray(CACHE_ENTRY_HEADER_BYTES)) !== head.crc) return "payload CRC mismatch";
   return null;
+}
+
+/**
+ * Check an entry's header against `shape` and the entry file's size, without the payload,
+ * so a reader can then stream the payload straight into its batch buffer. Returns the CRC
+ * the payload must have.
+ */
+export function checkCacheHeader(
+  header: Uint8Array,
+  fileBytes: number,
+  shape: CacheEntryShape,
+): { problem: string } | { crc: number } {
+  const expected = cacheEntryLength(shape);
+  if (header.length < CACHE_ENTRY_HEADER_BYTES)
+    return { problem: `truncated header (${header.length} bytes)` };
+  const view = new DataView(header.buffer, header.byteOffset, CACHE_ENTRY_HEADER_BYTES);
+  if (view.getUint32(0, true) !== MAGIC) return { problem: "bad magic" };
+  if (view.getUint16(4, true) !== ENTRY_FORMAT_VERSION) return { problem: "other entry format version" };
+  if (view.getUint8(6) !== (shape.dtype === "float32" ? 0 : 1)) return { problem: "other dtype" };
+  if (view.getUint32(8, true) !== shape.width || view.getUint32(12, true) !== shape.height) {
+    return { problem: "other size" };
+  }
+  if (view.getUint32(16, true) !== 3) return { problem: "other channel count" };
+  if (view.getUint32(20, true) !== expected - CACHE_ENTRY_HEADER_BYTES) {
+    return { problem: "header length disagrees with the shape" };
+  }
+  if (fileBytes !== expected) return { problem: `truncated: ${fileBytes} of ${expected} bytes` };
+  if (Buffer.from(header.subarray(28, 60)).toString("hex") !== shape.sha256) {
+    return { problem: "entry belongs to other content" };
+  }
+  return { crc: view.getUint32(24, true) };
 }

@@ -46,6 +46,13 @@ describe("ImageCache", () => {
       expect(Math.max(...warm)).toBeGreaterThan(1.5); // not normalised to 0..1
     }
     expect(cache.stats).toEqual({ hits: 3, computed: 3, repaired: 0, reads: 3 });
+    // A warm read lands exactly at the offset in a batch buffer, touching nothing else.
+    const n = cache.sampleLength;
+    const batch = new Float32Array(3 * n).fill(-1);
+    await cache.readInto(files[1]!, batch, n);
+    expect(batch.subarray(n, 2 * n)).toEqual(await expected(files[1]!, 32));
+    expect(batch.subarray(0, n).every((v) => v === -1)).toBe(true);
+    expect(batch.subarray(2 * n).every((v) => v === -1)).toBe(true);
     const entry = await readFile(cache.entryPath(files[0]!.sha256));
     expect(entry.length).toBe(CACHE_ENTRY_HEADER_BYTES + 32 * 32 * 3 * 4);
     // Atomic writes leave no temp files behind.

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { type FileHandle, mkdir, open, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { crc32 } from "node:zlib";
 import {
   type DecodeLimits,
   decodeImage,
@@ -11,10 +12,11 @@ import {
   type RgbImage,
 } from "@marquee/shared";
 import {
+  CACHE_ENTRY_HEADER_BYTES,
   type CacheDtype,
   cacheEntryLength,
   checkCacheEntry,
-  decodeCacheEntry,
+  checkCacheHeader,
   encodeCacheEntry,
 } from "./cacheEntry.ts";
 import { ensureNodeDecoders } from "./decoders.ts";
@@ -128,24 +130,13 @@ export class ImageCache {
    * a valid entry exists, else by decoding the photo and writing the entry.
    */
   async readInto(file: DatasetFile, out: Float32Array, offset: number): Promise<void> {
-    const shape = { width: this.width, height: this.height, dtype: this.dtype, sha256: file.sha256 };
-    let entry: Uint8Array | null = null;
-    try {
-      entry = await readFile(this.entryPath(file.sha256));
-    } catch {
-      // Missing: compute below.
+    const hit = await this.readEntryInto(file.sha256, out, offset);
+    if (hit === "hit") {
+      this.stats.hits++;
+      return;
     }
-    if (entry) {
-      this.stats.reads++;
-      const bad = decodeCacheEntry(entry, shape, out, offset);
-      if (!bad) {
-        this.stats.hits++;
-        return;
-      }
-      this.stats.repaired++;
-    } else {
-      this.stats.computed++;
-    }
+    if (hit === "damaged") this.stats.repaired++;
+    else this.stats.computed++;
     const { pixels } = await this.compute(file);
     if (this.dtype === "uint8") {
       // Read back what was stored so a cold read equals a warm one.
@@ -153,6 +144,46 @@ export class ImageCache {
         out[offset + i] = Math.min(255, Math.max(0, Math.round(pixels[i]!)));
     } else {
       out.set(pixels, offset);
+    }
+  }
+
+  /**
+   * Stream a stored entry's payload straight into `out` (no per-image buffer, so a long epoch
+   * makes little garbage), verifying header, length and CRC. `out` may be partly overwritten
+   * when the entry turns out damaged; the caller then recomputes it.
+   */
+  private async readEntryInto(
+    sha256: string,
+    out: Float32Array,
+    offset: number,
+  ): Promise<"hit" | "damaged" | "missing"> {
+    let handle: FileHandle;
+    try {
+      handle = await open(this.entryPath(sha256), "r");
+    } catch {
+      return "missing";
+    }
+    try {
+      this.stats.reads++;
+      const shape = { width: this.width, height: this.height, dtype: this.dtype, sha256 };
+      const { size } = await handle.stat();
+      const header = new Uint8Array(CACHE_ENTRY_HEADER_BYTES);
+      const got = await readFully(handle, header, 0);
+      const head = checkCacheHeader(header.subarray(0, got), size, shape);
+      if ("problem" in head) return "damaged";
+      const count = this.sampleLength;
+      const target =
+        this.dtype === "float32"
+          ? new Uint8Array(out.buffer, out.byteOffset + offset * 4, count * 4)
+          : new Uint8Array(count);
+      if ((await readFully(handle, target, CACHE_ENTRY_HEADER_BYTES)) !== target.length) return "damaged";
+      if (crc32(target) !== head.crc) return "damaged";
+      if (this.dtype === "uint8") for (let i = 0; i < count; i++) out[offset + i] = target[i]!;
+      return "hit";
+    } catch {
+      return "damaged";
+    } finally {
+      await handle.close();
     }
   }
 
@@ -232,4 +263,15 @@ export class ImageCache {
     }
     return checkCacheEntry(entry, { width: this.width, height: this.height, dtype: this.dtype, sha256 });
   }
+}
+
+/** Read until `target` is full or the file ends; returns the bytes read. */
+async function readFully(handle: FileHandle, target: Uint8Array, position: number): Promise<number> {
+  let done = 0;
+  while (done < target.length) {
+    const { bytesRead } = await handle.read(target, done, target.length - done, position + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done;
 }
