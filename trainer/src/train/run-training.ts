@@ -86,6 +86,13 @@ export async function runTraining(options: TrainingOptions, deps: TrainingDeps):
   const labels = data.labels;
   if (data.trainSize === 0)
     throw new MarqueeError("bad_request", "No training images: the training split is empty.");
+  if (data.validationSize === 0) {
+    // Best-weights checkpointing, early stopping and the exported metrics all need validation data.
+    throw new MarqueeError(
+      "bad_request",
+      "The validation split is empty; use a --validation-split above 0 or add images.",
+    );
+  }
 
   const buildOptions: ModelBuildOptions = {
     numClasses: labels.length,
