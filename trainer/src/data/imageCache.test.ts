@@ -1,5 +1,7 @@
-import { readdir, readFile, truncate, writeFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { readdir, readFile, truncate, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { decodeImage, preprocessImage } from "@marquee/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CACHE_ENTRY_HEADER_BYTES, cacheEntryLength } from "./cacheEntry.ts";
@@ -190,4 +192,64 @@ describe("prepareImages", () => {
       await cleanup();
     }
   });
+
+  it("survives SIGKILL mid-write: every entry left is whole or absent, then the cache recovers", async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      for (let i = 0; i < 6; i++)
+        await put(dir, `data/c${i % 2}/${i}.jpg`, await makeImage(70 + i, { width: 400, height: 300 }));
+      const cacheDir = join(dir, "cache");
+      const script = fileURLToPath(new URL("./testCacheWriterChild.ts", import.meta.url));
+      // `node --import tsx` rather than the tsx CLI: the CLI runs the script in a grandchild
+      // that SIGKILL on the CLI would not reach.
+      const loader = new URL("../../../node_modules/tsx/dist/loader.mjs", import.meta.url).href;
+      const child = spawn(process.execPath, ["--import", loader, script, join(dir, "data"), cacheDir], {
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
+      await new Promise((r) => setTimeout(r, 1500));
+      child.kill("SIGKILL");
+      const signal = await new Promise((r) => child.once("exit", (_code, sig) => r(sig)));
+      expect(signal).toBe("SIGKILL");
+      const afterKill = await listEntries(cacheDir);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await listEntries(cacheDir)).toEqual(afterKill); // nothing is still writing
+
+      const scan = await scanDataset(join(dir, "data"), { log: silentLog });
+      const cache = new ImageCache({ dir: cacheDir, width: 160, height: 160 });
+      for (const f of scan.files) {
+        const problem = await cache.checkEntry(f.sha256);
+        expect(problem === null || problem === "missing").toBe(true);
+      }
+      // Simulate the worst torn write a non-atomic writer could leave, plus an old temp file.
+      const f0 = scan.files[0]!;
+      const entry = await readFile(cache.entryPath(f0.sha256)).catch(() => null);
+      if (entry) await writeFile(cache.entryPath(f0.sha256), entry.subarray(0, entry.length >> 1));
+      const shard = join(cache.specDir, f0.sha256.slice(0, 2));
+      const stale = join(shard, "x.bin.1.dead.tmp");
+      await put(shard, "x.bin.1.dead.tmp", "partial");
+      await utimes(stale, new Date(0), new Date(0));
+      const result = await prepareImages(scan.files, cache, { log: silentLog, progress: false, workers: 0 });
+      expect(result.skipped).toEqual([]);
+      for (const f of scan.files) {
+        await cache.read(f);
+        expect(await cache.checkEntry(f.sha256)).toBeNull();
+      }
+      await expect(readFile(stale)).rejects.toThrow();
+    } finally {
+      await cleanup();
+    }
+  });
 });
+
+async function listEntries(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string): Promise<void> => {
+    for (const e of await readdir(d, { withFileTypes: true }).catch(() => [])) {
+      if (e.isDirectory()) await walk(join(d, e.name));
+      else out.push(`${e.name}:${(await readFile(join(d, e.name)).catch(() => Buffer.alloc(0))).length}`);
+    }
+  };
+  await walk(dir);
+  return out.sort();
+}

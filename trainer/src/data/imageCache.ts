@@ -1,5 +1,15 @@
 import { createHash, randomBytes } from "node:crypto";
-import { type FileHandle, mkdir, open, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
+import {
+  type FileHandle,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  stat,
+  unlink,
+  writeFile,
+} from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
@@ -238,6 +248,7 @@ export class ImageCache {
     if (!this.madeDirs.has(folder)) {
       await mkdir(folder, { recursive: true });
       this.madeDirs.add(folder);
+      await removeStaleTempFiles(folder);
     }
     const bytes = encodeCacheEntry(
       { width: this.width, height: this.height, dtype: this.dtype, sha256 },
@@ -274,4 +285,19 @@ async function readFully(handle: FileHandle, target: Uint8Array, position: numbe
     done += bytesRead;
   }
   return done;
+}
+
+/** Temp files older than this are leftovers of a crashed writer, not one still writing. */
+const STALE_TEMP_MS = 60 * 60 * 1000;
+
+/** Delete `*.tmp` files a killed process left in `folder` (once per folder per process). */
+async function removeStaleTempFiles(folder: string): Promise<void> {
+  const names = await readdir(folder).catch(() => [] as string[]);
+  const now = Date.now();
+  for (const name of names) {
+    if (!name.endsWith(".tmp")) continue;
+    const path = join(folder, name);
+    const s = await stat(path).catch(() => null);
+    if (s && now - s.mtimeMs > STALE_TEMP_MS) await unlink(path).catch(() => {});
+  }
 }
