@@ -31,17 +31,26 @@ const photo =
   args.find((a) => !a.startsWith("--") && a !== String(runs)) ??
   (existsSync(defaultPhoto) ? defaultPhoto : samplePhotoPath(1));
 
-async function median(fn: () => Promise<unknown>): Promise<number> {
-  await fn(); // warm-up
-  await fn();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await fn();
-    times.push(performance.now() - t);
+// Cases run interleaved, one call each per round, so that load from other processes on this
+// shared machine spreads evenly over them instead of skewing whichever ran during a busy spell.
+const cases: { name: string; fn: () => Promise<unknown> }[] = [];
+async function runCases(): Promise<[string, number][]> {
+  for (const c of cases) {
+    await c.fn(); // warm-up
+    await c.fn();
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)] as number;
+  const times = cases.map(() => [] as number[]);
+  for (let r = 0; r < runs; r++) {
+    for (const [i, c] of cases.entries()) {
+      const t = performance.now();
+      await c.fn();
+      times[i]?.push(performance.now() - t);
+    }
+  }
+  return cases.map((c, i) => {
+    const sorted = (times[i] ?? []).sort((a, b) => a - b);
+    return [c.name, sorted[Math.floor(sorted.length / 2)] as number];
+  });
 }
 
 await useBackend("wasm");
@@ -51,24 +60,24 @@ const { image } = await decodeImage(bytes);
 console.log(
   `photo ${photo} (${image.width}×${image.height}), backend ${tf.getBackend()}, SIMD ${tf.env().getBool("WASM_HAS_SIMD_SUPPORT")}, ${runs} runs, median ms`,
 );
-const rows: [string, number][] = [];
-rows.push(["decode (decodeImage)", await median(() => decodeImage(bytes))]);
+cases.push({ name: "decode (decodeImage)", fn: () => decodeImage(bytes) });
 
 const tiny = await loadFaceModels(nodeFaceWeightSource(), { detector: "tiny", landmarks: "tiny" });
 const ssd = await loadFaceModels(nodeFaceWeightSource(), { detector: "ssd", landmarks: "full" });
+const tinyFull = await loadFaceModels(nodeFaceWeightSource(), { detector: "tiny", landmarks: "full" });
 for (const size of [416, 320, 224, 160]) {
-  rows.push([
-    `detect tiny @${size}`,
-    await median(() => detectFaces(tiny, image, { inputSize: size, landmarks: false })),
-  ]);
+  cases.push({
+    name: `detect tiny @${size}`,
+    fn: () => detectFaces(tiny, image, { inputSize: size, landmarks: false }),
+  });
 }
-rows.push(["detect ssd @512", await median(() => detectFaces(ssd, image, { landmarks: false }))]);
+cases.push({ name: "detect ssd @512", fn: () => detectFaces(ssd, image, { landmarks: false }) });
 const [face] = await detectFaces(ssd, image, { landmarks: false });
 if (!face) throw new Error("no face found in the bench photo");
-rows.push(["landmarks full (1 face)", await median(() => detectLandmarks(ssd, image, [face.box]))]);
-rows.push(["landmarks tiny (1 face)", await median(() => detectLandmarks(tiny, image, [face.box]))]);
+cases.push({ name: "landmarks full (1 face)", fn: () => detectLandmarks(ssd, image, [face.box]) });
+cases.push({ name: "landmarks tiny (1 face)", fn: () => detectLandmarks(tiny, image, [face.box]) });
 const [landmarks] = await detectLandmarks(ssd, image, [face.box]);
-rows.push(["descriptor (1 face)", await median(() => embedFaces(ssd, image, [{ ...face, landmarks }]))]);
+cases.push({ name: "descriptor (1 face)", fn: () => embedFaces(ssd, image, [{ ...face, landmarks }]) });
 
 async function endToEnd(models: FaceModels, inputSize?: number) {
   const decoded = await decodeImage(bytes);
@@ -78,9 +87,11 @@ async function endToEnd(models: FaceModels, inputSize?: number) {
     faces: faces.map((f, i) => ({ box: f.box, score: f.score, d: Array.from(descriptors[i] ?? []) })),
   });
 }
-rows.push(["end to end: tiny@416 + tiny landmarks", await median(() => endToEnd(tiny, 416))]);
-rows.push(["end to end: tiny@320 + tiny landmarks", await median(() => endToEnd(tiny, 320))]);
-rows.push(["end to end: ssd + full landmarks", await median(() => endToEnd(ssd))]);
+cases.push({ name: "end to end: tiny@416 + full landmarks", fn: () => endToEnd(tinyFull, 416) });
+cases.push({ name: "end to end: tiny@416 + tiny landmarks", fn: () => endToEnd(tiny, 416) });
+cases.push({ name: "end to end: tiny@320 + full landmarks", fn: () => endToEnd(tinyFull, 320) });
+cases.push({ name: "end to end: ssd + full landmarks", fn: () => endToEnd(ssd) });
+const rows = await runCases();
 for (const [name, ms] of rows) console.log(`${name.padEnd(40)} ${ms.toFixed(1).padStart(7)}`);
 // wasm memory only grows: report the heap after the runs above, then after a 12 MP photo.
 const heapMiB = () =>
@@ -108,3 +119,4 @@ for (const models of [tiny, ssd]) {
 }
 tiny.dispose();
 ssd.dispose();
+tinyFull.dispose();
