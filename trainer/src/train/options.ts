@@ -42,6 +42,8 @@ export interface TrainingOptions {
   fit: "stretch" | "centerCrop";
   /** Write curves / confusion matrix / per-class PNGs. */
   charts: boolean;
+  /** Print the Keras-style model summary before training (as the tutorial does). */
+  printSummary: boolean;
 }
 
 /** The tutorial's settings; `outDir` and `name` must still be given. */
@@ -65,6 +67,7 @@ export const DEFAULT_TRAINING_OPTIONS: Omit<TrainingOptions, "outDir" | "name"> 
   weightDtype: "float32",
   fit: "stretch",
   charts: true,
+  printSummary: true,
 });
 
 /** Fill unspecified options with {@link DEFAULT_TRAINING_OPTIONS}. */

@@ -104,6 +104,7 @@ describe("runTraining", () => {
     const history = JSON.parse(await readFile(join(outDir, "history.json"), "utf8"));
     expect(history.history.val_accuracy).toEqual(va);
     expect(d.reporter.lines.filter((l) => l.startsWith("Epoch ")).length).toBe(5);
+    expect(d.reporter.lines[0]).toMatch(/^Model: "sequential.*Total params: /s);
     x.dispose();
     loaded.model.dispose();
   });

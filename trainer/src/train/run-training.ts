@@ -6,7 +6,7 @@ import { withDequantizedWeights } from "../export/dequantize.ts";
 import { writeFileAtomic } from "../export/durable-fs.ts";
 import { type ExportResult, exportModel } from "../export/export-model.ts";
 import { buildModel, type ModelBuildOptions, modelDefinition } from "../models/registry.ts";
-import { countParams } from "../models/summary.ts";
+import { countParams, summarize } from "../models/summary.ts";
 import { writeTrainingCharts } from "../report/charts.ts";
 import { hasResumeCheckpoint, loadBestWeights, restoreModelWeights } from "./checkpoint.ts";
 import type { TrainingData } from "./data-source.ts";
@@ -124,6 +124,7 @@ export async function runTraining(options: TrainingOptions, deps: TrainingDeps):
 
   const model = (deps.buildModel ?? buildModel)(options.model, buildOptions);
   const parameters = countParams(model).total;
+  if (options.printSummary && !options.resume) reporter.message(summarize(model));
   try {
     const result = await fit(
       {
