@@ -78,6 +78,19 @@ describe("BatchIterator", () => {
     }
   });
 
+  it("resumes mid-epoch: fromBatch yields the same remaining batches without reading the skipped ones", async () => {
+    const full = await collect(
+      new BatchIterator(files(50), new CountingSource(), { batchSize: 8, seed: 3 }).epoch(2),
+    );
+    const source = new CountingSource();
+    const resumed = await collect(
+      new BatchIterator(files(50), source, { batchSize: 8, seed: 3 }).epoch(2, 4),
+    );
+    expect(resumed.map((b) => Array.from(b.ys))).toEqual(full.slice(4).map((b) => Array.from(b.ys)));
+    expect(resumed.map((b) => Array.from(b.xs))).toEqual(full.slice(4).map((b) => Array.from(b.xs)));
+    expect(source.reads).toHaveLength(50 - 4 * 8);
+  });
+
   it("keeps validation order fixed when shuffle is off", async () => {
     const it = new BatchIterator(files(25), new CountingSource(), { batchSize: 8, shuffle: false });
     const b = await collect(it.epoch(3));

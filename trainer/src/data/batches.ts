@@ -104,12 +104,16 @@ export class BatchIterator {
     return shuffleBufferOrder(n, this.options.bufferSize, seededRandom(this.options.seed, epoch));
   }
 
-  /** The batches of one epoch, read lazily with `prefetch` batches in flight. */
-  async *epoch(epoch = 0): AsyncGenerator<Batch> {
+  /**
+   * The batches of one epoch, read lazily with `prefetch` batches in flight. `fromBatch`
+   * skips the first batches without reading them (resuming mid-epoch yields exactly the
+   * batches an uninterrupted epoch would have yielded from there).
+   */
+  async *epoch(epoch = 0, fromBatch = 0): AsyncGenerator<Batch> {
     const order = this.order(epoch);
     const count = this.batchesPerEpoch;
     const pending: Promise<Batch>[] = [];
-    let next = 0;
+    let next = Math.max(0, fromBatch);
     const launch = () => {
       if (next >= count) return;
       const start = next++ * this.batchSize;

@@ -35,6 +35,8 @@ export interface LoadDatasetOptions {
   progress?: boolean;
   /** Decode worker threads for filling the cache; see PrepareOptions.workers. */
   workers?: number;
+  /** Fewer classes with usable images is an error. Default 2 (training); evaluation may pass 1. */
+  minClasses?: number;
 }
 
 /** A loaded, cached, de-duplicated and split dataset, ready to iterate. */
@@ -85,7 +87,8 @@ export async function loadImageDataset(dir: string, options: LoadDatasetOptions 
   const seed = options.seed ?? 123;
   const validationSplit = options.validationSplit ?? 0.1;
 
-  const scan = await scanDataset(dir, { log, limits: options.limits });
+  const minClasses = options.minClasses ?? 2;
+  const scan = await scanDataset(dir, { log, limits: options.limits, minClasses });
   const cache = new ImageCache({
     ...size,
     fit: options.fit,
@@ -100,7 +103,7 @@ export async function loadImageDataset(dir: string, options: LoadDatasetOptions 
   });
   const files = prepared.files;
   const skipped = [...scan.skipped, ...prepared.skipped];
-  assertUsable(scan.root, scan.classNames, files, files.length + skipped.length, 2);
+  assertUsable(scan.root, scan.classNames, files, files.length + skipped.length, minClasses);
 
   const near = { ...DEFAULT_NEAR_DUPLICATES, ...options.nearDuplicates };
   const duplicates = findDuplicates(files, prepared.hashes, near);

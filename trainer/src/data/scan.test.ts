@@ -189,6 +189,8 @@ describe("scanDataset when nothing usable remains", () => {
       await put(dir, "cats/a.jpg", await makeImage(1));
       await put(dir, "dogs/notes.txt", "hello");
       await expect(scanDataset(dir, { log: capture() })).rejects.toThrow(/only 1 class\(es\).*at least 2/);
+      // Evaluation of a one-person folder can allow it.
+      expect((await scanDataset(dir, { log: capture(), minClasses: 1 })).files).toHaveLength(1);
     } finally {
       await cleanup();
     }
