@@ -99,7 +99,7 @@ export function confusionMatrixSpec(
             field: "share",
             type: "quantitative",
             title: "share of row",
-            scale: { scheme: "blues", domain: [0, 1] },
+            scale: { domain: [0, 1], range: ["#ffffff", "#08306b"] },
           },
         },
       },
