@@ -99,7 +99,7 @@ async function runShard(index: number, count: number): Promise<Row[]> {
           row.crop.detectedDescriptor = Array.from(
             (await embedFaces(models, crop, onCrop))[0] as Float32Array,
           );
-      } else if (!face && Math.abs(image.width / image.height - 1) < 0.34) {
+      } else if (!face && image.width / image.height >= 0.75 && image.width / image.height <= 4 / 3) {
         row.stage = "whole-image";
         row.descriptor = Array.from((await embedWholeImageAsFace(models, image)).descriptor);
       }
