@@ -19,9 +19,9 @@ beforeAll(async () => {
   const port = await freePort();
   worker = await startWorker({ ...build, inspectorPort: port, quiet: true });
   inspector = await WorkerInspector.connect(port);
-  const [jpeg, png, webp, gif] = await Promise.all(
+  const [jpeg, png, webp, gif] = (await Promise.all(
     (["jpeg", "png", "webp", "gif"] as const).map((f) => samplePhotoAs(f, 96)),
-  );
+  )) as [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
   const bad = buildMalformedCorpus({ jpeg, png, webp, gif }, { seed: 7, maxBytes: 10 * 1024 * 1024 }).filter(
     (c) => c.body.byteLength < 1024 * 1024,
   );

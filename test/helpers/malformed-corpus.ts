@@ -258,7 +258,8 @@ export function buildMalformedCorpus(
     const [format, bytes] = formats[i % formats.length] as [string, Uint8Array];
     const cut = 8 + int(bytes.byteLength - 16);
     const body = bytes.slice(0, cut);
-    body[int(body.length)] ^= 0xff;
+    const at = int(body.length);
+    body[at] = (body[at] as number) ^ 0xff;
     cases.push({ name: `${format} truncated to ${cut} with a byte inverted (#${i})`, body });
   }
   return cases;
