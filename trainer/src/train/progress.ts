@@ -31,7 +31,7 @@ export function consoleReporter(
   const stream = options.stream ?? process.stderr;
   const log = options.log ?? ((line: string) => console.log(line));
   let bar: cliProgress.SingleBar | null = null;
-  // Off a terminal: a plain line every tenth of an epoch instead of a bar.
+  // Off a terminal: a plain line every tenth of an epoch instead of a bar (none for short epochs).
   let nextLineAt = 0;
   let epochStarted = 0;
   const stopBar = () => {
@@ -69,7 +69,7 @@ export function consoleReporter(
     stepEnd({ step, steps, loss, accuracy }) {
       if (bar) {
         bar.update(step, { loss: loss.toFixed(4), accuracy: accuracy.toFixed(4) });
-      } else if (!stream.isTTY && step >= nextLineAt && step < steps) {
+      } else if (!stream.isTTY && steps >= 10 && step >= nextLineAt && step < steps) {
         nextLineAt = step + Math.max(1, Math.ceil(steps / 10));
         const seconds = (performance.now() - epochStarted) / 1000;
         log(
