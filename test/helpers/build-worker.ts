@@ -66,6 +66,7 @@ export async function ensureWorkerBuild(options: { modelDir?: string } = {}): Pr
     await cp(join(REPO_DIR, "edge", "dist", "assets"), build.assetsDir, { recursive: true });
     const output = `${stdout}\n${stderr}`;
     await writeFile(done, JSON.stringify({ output }));
+    await removeStaleBuilds(root);
     return { ...build, wranglerOutput: output };
   } finally {
     await rm(lock, { recursive: true, force: true });
@@ -74,6 +75,20 @@ export async function ensureWorkerBuild(options: { modelDir?: string } = {}): Pr
 
 function dirname(path: string): string {
   return path.slice(0, path.lastIndexOf("/"));
+}
+
+// Builds for source trees that no longer exist pile up (each is a few MB); drop those untouched
+// for an hour.
+async function removeStaleBuilds(keep: string): Promise<void> {
+  for (const name of await readdir(CACHE_DIR)) {
+    const dir = join(CACHE_DIR, name);
+    if (!name.startsWith("build-") || dir === keep) continue;
+    const age = await stat(dir).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => 0,
+    );
+    if (age > 60 * 60_000) await rm(dir, { recursive: true, force: true });
+  }
 }
 
 async function hashInputs(modelDir?: string): Promise<string> {
