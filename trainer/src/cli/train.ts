@@ -1,6 +1,6 @@
 // `pnpm train --data DIR [--model seed-cnn|vgg16] [--out DIR] [options]`: the tutorial, end to end.
 import { readdir } from "node:fs/promises";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { isMarqueeError, MarqueeError } from "@marquee/shared";
 import * as tf from "@tensorflow/tfjs";
 import { Command, InvalidArgumentError, Option } from "commander";
@@ -101,7 +101,10 @@ async function main(): Promise<number> {
   if (!o.data) throw new MarqueeError("bad_request", "--data <dir> is required (a folder of class folders).");
 
   const dataDir = resolve(o.data);
-  const dataName = basename(dataDir);
+  // A folder named train/ (as in five-celeb/train) says less than its parent.
+  const dataName = /^(train|training)$/i.test(basename(dataDir))
+    ? basename(dirname(dataDir))
+    : basename(dataDir);
   const outDir = resolve(o.out ?? join("runs", `${dataName}-${model}`));
   const backend = await selectBackend(o.backend as BackendRequest, (line) => console.log(line));
 
