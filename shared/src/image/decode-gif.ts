@@ -1,3 +1,4 @@
+/// <reference path="./omggif.d.ts" />
 import omggif from "omggif";
 import { MarqueeError } from "../errors.ts";
 import { rgbaOverWhite } from "./rgb.ts";
