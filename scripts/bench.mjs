@@ -35,7 +35,10 @@ for (const name of run) {
     continue;
   }
   console.log(`\n=== bench ${name}: ${suites[name].about} ===`);
-  const res = spawnSync(process.execPath, ["--import", "tsx", file, ...forwarded], { stdio: "inherit", cwd: root });
+  const res = spawnSync(process.execPath, ["--import", "tsx", file, ...forwarded], {
+    stdio: "inherit",
+    cwd: root,
+  });
   if (res.status !== 0) failed++;
 }
 process.exit(failed ? 1 : 0);
