@@ -2,6 +2,11 @@
 export interface Batch {
   xs: Float32Array;
   ys: Int32Array;
+  /**
+   * Shape of one example in `xs` when it is not an imageSize² RGB image, e.g. `[128]` for the
+   * face head's embeddings. Default `[imageSize, imageSize, 3]`.
+   */
+  shape?: readonly number[];
 }
 
 /** What the training loop needs from the data side. */

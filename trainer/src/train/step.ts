@@ -4,10 +4,11 @@ import type { ScheduledAdam } from "./adam.ts";
 import type { Batch } from "./data-source.ts";
 import { categoricalCrossEntropy } from "./losses.ts";
 
-/** Turn a batch into tensors: xs [N,H,W,3] and one-hot ys [N,C]. Caller disposes. */
+/** Turn a batch into tensors: xs [N,H,W,3] (or [N, ...batch.shape]) and one-hot ys [N,C]. Caller disposes. */
 export function batchTensors(batch: Batch, imageSize: number, numClasses: number) {
   const n = batch.ys.length;
-  const xs = tf.tensor4d(batch.xs, [n, imageSize, imageSize, 3], "float32");
+  const shape = batch.shape ?? [imageSize, imageSize, 3];
+  const xs = tf.tensor(batch.xs, [n, ...shape], "float32");
   const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(batch.ys, "int32"), numClasses).toFloat() as tf.Tensor2D);
   return { xs, ys, n };
 }
