@@ -1,13 +1,17 @@
 // Builds the worker's static-assets folder (edge/dist/assets): the page from edge/public and the
 // served model, copied to the folder wrangler.toml's MODEL_PATH names. The model is validated the
 // same way the worker reads it, so a broken model fails the build rather than the first request.
+// A face model (metadata pipeline "face") also gets the pretrained face nets it names, copied from
+// node_modules/@vladmandic/face-api/model into <model>/face-weights/ (build output only, never git).
 //
 //   node --import tsx edge/scripts/prepare-assets.ts [--model <dir>]
 //   MARQUEE_MODEL_DIR=<dir>  same as --model; default: models/default at the repo root
 import { cp, mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { isMarqueeError } from "@marquee/shared";
+import { isMarqueeError, type ModelMetadata } from "@marquee/shared";
+import { FACE_WEIGHTS_FOLDER, faceWeightNames } from "../src/model/face-options.ts";
 import { readModelFiles } from "../src/model/read-model-files.ts";
 
 const EDGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -26,7 +30,7 @@ async function main(): Promise<void> {
         "Train one (pnpm train --data <folder> --out models/default) or point MARQUEE_MODEL_DIR at an exported model folder.",
     );
   }
-  await validateModel(modelDir);
+  const metadata = await validateModel(modelDir);
 
   await rm(ASSETS_DIR, { recursive: true, force: true });
   await mkdir(ASSETS_DIR, { recursive: true });
@@ -38,19 +42,55 @@ async function main(): Promise<void> {
       await cp(join(modelDir, name), join(target, name));
     }
   }
+  const faceFiles = metadata.pipeline === "face" ? await copyFaceWeights(metadata, target) : 0;
   await assertAssetSizes(ASSETS_DIR);
-  console.log(`prepare-assets: model ${modelDir} → assets/${modelPath}`);
+  console.log(
+    `prepare-assets: model ${modelDir} → assets/${modelPath}` +
+      (faceFiles ? ` (+ ${faceFiles} face-api weight files in ${FACE_WEIGHTS_FOLDER}/)` : ""),
+  );
 }
 
-async function validateModel(dir: string): Promise<void> {
+// Copies each pretrained part's manifest and the shards it lists; returns how many files.
+async function copyFaceWeights(metadata: ModelMetadata, modelTarget: string): Promise<number> {
+  let names: string[];
   try {
-    await readModelFiles(async (file) => {
+    names = faceWeightNames(metadata);
+  } catch (err) {
+    fail(`The face model cannot be served: ${isMarqueeError(err) ? err.message : String(err)}`);
+  }
+  const source = faceApiModelDir();
+  const target = join(modelTarget, FACE_WEIGHTS_FOLDER);
+  await mkdir(target, { recursive: true });
+  let copied = 0;
+  for (const name of names) {
+    const manifestName = `${name}-weights_manifest.json`;
+    const manifest = JSON.parse(await readFile(join(source, manifestName), "utf8")) as { paths: string[] }[];
+    for (const file of [manifestName, ...manifest.flatMap((group) => group.paths)]) {
+      if (file.includes("/") || file.includes("\\") || file.startsWith("."))
+        fail(`${manifestName} names an unsafe path ${file}`);
+      await cp(join(source, file), join(target, file));
+      copied++;
+    }
+  }
+  return copied;
+}
+
+// face-api is a dependency of @marquee/shared, which pins the version its face code was ported from.
+function faceApiModelDir(): string {
+  const fromShared = createRequire(createRequire(import.meta.url).resolve("@marquee/shared"));
+  return join(dirname(fromShared.resolve("@vladmandic/face-api/package.json")), "model");
+}
+
+async function validateModel(dir: string): Promise<ModelMetadata> {
+  try {
+    const files = await readModelFiles(async (file) => {
       try {
         return new Response(await readFile(join(dir, file)));
       } catch {
         return new Response(null, { status: 404 });
       }
     });
+    return files.metadata;
   } catch (err) {
     fail(`The model at ${dir} is not servable: ${isMarqueeError(err) ? err.message : String(err)}`);
   }

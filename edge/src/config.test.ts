@@ -8,10 +8,21 @@ it("uses defaults for unset vars and reads set ones", () => {
   expect(readConfig({ ASSETS } as WorkerEnv)).toEqual({
     modelPath: "models/default",
     limits: { maxBytes: 10 * 1024 * 1024, maxMegapixels: 40 },
+    face: { detectorInputSize: 320, maxFaces: 10 },
   });
-  expect(readConfig({ ASSETS, MODEL_PATH: "/models/x/", MAX_BYTES: "1000", MAX_MEGAPIXELS: "2.5" })).toEqual({
+  expect(
+    readConfig({
+      ASSETS,
+      MODEL_PATH: "/models/x/",
+      MAX_BYTES: "1000",
+      MAX_MEGAPIXELS: "2.5",
+      FACE_DETECTOR_INPUT_SIZE: "224",
+      MAX_FACES: "3",
+    }),
+  ).toEqual({
     modelPath: "models/x",
     limits: { maxBytes: 1000, maxMegapixels: 2.5 },
+    face: { detectorInputSize: 224, maxFaces: 3 },
   });
 });
 
@@ -19,4 +30,6 @@ it("refuses nonsense vars instead of silently ignoring them", () => {
   expect(() => readConfig({ ASSETS, MAX_BYTES: "lots" })).toThrow(/MAX_BYTES/);
   expect(() => readConfig({ ASSETS, MAX_MEGAPIXELS: "-1" })).toThrow(/MAX_MEGAPIXELS/);
   expect(() => readConfig({ ASSETS, MODEL_PATH: "../secrets" })).toThrow(/MODEL_PATH/);
+  expect(() => readConfig({ ASSETS, FACE_DETECTOR_INPUT_SIZE: "300" })).toThrow(/FACE_DETECTOR_INPUT_SIZE/);
+  expect(() => readConfig({ ASSETS, MAX_FACES: "0" })).toThrow(/MAX_FACES/);
 });

@@ -4,10 +4,22 @@ import type { WorkerEnv } from "./env.ts";
 /** The model folder served when wrangler.toml sets no `MODEL_PATH`. */
 export const DEFAULT_MODEL_PATH = "models/default";
 
+/** Face models: the tiny detector's input side when wrangler.toml sets no `FACE_DETECTOR_INPUT_SIZE`. */
+export const DEFAULT_FACE_DETECTOR_INPUT_SIZE = 320;
+
+/** Face models: at most this many faces (the largest) per photo when `MAX_FACES` is unset. */
+export const DEFAULT_MAX_FACES = 10;
+
 /** Settings the worker derives from its vars, with defaults for anything unset. */
 export interface EdgeConfig {
   modelPath: string;
   limits: DecodeLimits;
+  face: {
+    /** Side of the tiny face detector's square input (a multiple of 32). */
+    detectorInputSize: number;
+    /** Faces beyond this many (smallest first) are not described or classified. */
+    maxFaces: number;
+  };
 }
 
 /**
@@ -28,7 +40,21 @@ export function readConfig(env: WorkerEnv): EdgeConfig {
         DEFAULT_DECODE_LIMITS.maxMegapixels,
       ),
     },
+    face: {
+      detectorInputSize: detectorInputSize(env.FACE_DETECTOR_INPUT_SIZE),
+      maxFaces: Math.floor(positiveNumber("MAX_FACES", env.MAX_FACES, DEFAULT_MAX_FACES)),
+    },
   };
+}
+
+function detectorInputSize(raw: string | undefined): number {
+  const size = positiveNumber("FACE_DETECTOR_INPUT_SIZE", raw, DEFAULT_FACE_DETECTOR_INPUT_SIZE);
+  if (!Number.isInteger(size) || size % 32 !== 0 || size > 608) {
+    throw new Error(
+      `wrangler.toml var FACE_DETECTOR_INPUT_SIZE must be a multiple of 32 up to 608, got "${raw}"`,
+    );
+  }
+  return size;
 }
 
 function positiveNumber(name: string, raw: string | undefined, fallback: number): number {

@@ -1,6 +1,7 @@
-import { configureWasmDecoders } from "@marquee/shared";
+import { configureWasmDecoders, fetchWeightSource } from "@marquee/shared";
 import { type EdgeConfig, readConfig } from "./config.ts";
 import type { WorkerEnv } from "./env.ts";
+import { FACE_WEIGHTS_FOLDER } from "./model/face-options.ts";
 import { ModelStore } from "./model/model-store.ts";
 import { initWasmBackend, type WasmBackendInfo } from "./tf/wasm-backend.ts";
 
@@ -30,12 +31,16 @@ export function createRuntime(wasm: WasmModules): EdgeRuntime {
     config: (env) => readConfig(env),
     backend: () => initWasmBackend(wasm.tfjsSimd, { simd: true }),
     models(env) {
-      const { modelPath } = readConfig(env);
+      const { modelPath, face } = readConfig(env);
       // The assets binding belongs to the env object of a request; the fetch below only uses it
       // for immutable files, so capturing the first env is fine. A changed MODEL_PATH means a new deploy.
       if (!store || storeKey !== modelPath) {
         storeKey = modelPath;
-        store = new ModelStore((file) => env.ASSETS.fetch(`https://assets.invalid/${modelPath}/${file}`));
+        const base = `https://assets.invalid/${modelPath}/`;
+        store = new ModelStore((file) => env.ASSETS.fetch(`${base}${file}`), {
+          weights: fetchWeightSource(env.ASSETS, `${base}${FACE_WEIGHTS_FOLDER}/`),
+          detectorInputSize: face.detectorInputSize,
+        });
       }
       return store;
     },

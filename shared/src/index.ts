@@ -4,3 +4,5 @@ export * from "./image/index.ts";
 export * from "./image/types.ts";
 export * from "./preprocess/index.ts";
 export * from "./face/index.ts";
+export * from "./api/types.ts";
+export * from "./face-head/index.ts";

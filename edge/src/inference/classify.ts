@@ -1,11 +1,11 @@
 import * as tf from "@tensorflow/tfjs-core";
-import type { LoadedModel } from "../model/build-model.ts";
+import type { LoadedImageModel } from "../model/build-model.ts";
 
 /**
  * Run the model on one preprocessed HWC float32 image and return a probability per label.
  * All intermediate tensors are freed (tf.tidy), so the tensor count stays flat across requests.
  */
-export function classify({ model, metadata }: LoadedModel, pixels: Float32Array): Float64Array {
+export function classify({ model, metadata }: LoadedImageModel, pixels: Float32Array): Float64Array {
   const { width, height, channels } = metadata.input;
   const raw = tf.tidy(() => {
     const input = tf.tensor4d(pixels, [1, height, width, channels]);

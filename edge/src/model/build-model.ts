@@ -3,8 +3,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import type { ModelFiles } from "./read-model-files.ts";
 
-/** A model ready to classify, with the metadata it was validated against. */
-export interface LoadedModel {
+/** An image-pipeline model ready to classify, with the metadata it was validated against. */
+export interface LoadedImageModel {
+  kind: "image";
   model: tfl.LayersModel;
   metadata: ModelMetadata;
 }
@@ -13,7 +14,7 @@ export interface LoadedModel {
  * Turn read model files into a tfjs LayersModel, check that its input and output shapes agree
  * with metadata.json, and run one warm-up prediction so the first request pays no kernel set-up.
  */
-export async function buildModel(files: ModelFiles): Promise<LoadedModel> {
+export async function buildModel(files: ModelFiles): Promise<LoadedImageModel> {
   let model: tfl.LayersModel;
   try {
     model = await tfl.loadLayersModel(tf.io.fromMemory(files.artifacts));
@@ -30,7 +31,7 @@ export async function buildModel(files: ModelFiles): Promise<LoadedModel> {
     model.dispose();
     throw err;
   }
-  return { model, metadata: files.metadata };
+  return { kind: "image", model, metadata: files.metadata };
 }
 
 function checkShapes(model: tfl.LayersModel, metadata: ModelMetadata): void {

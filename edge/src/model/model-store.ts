@@ -1,6 +1,10 @@
-import { MarqueeError } from "@marquee/shared";
-import { buildModel, type LoadedModel } from "./build-model.ts";
+import { MarqueeError, type WeightSource } from "@marquee/shared";
+import { buildFaceModel, type FaceWarmUp, type LoadedFaceModel } from "./build-face-model.ts";
+import { buildModel, type LoadedImageModel } from "./build-model.ts";
 import { type ModelFileFetcher, readModelFiles } from "./read-model-files.ts";
+
+/** A served model of either pipeline. */
+export type LoadedModel = LoadedImageModel | LoadedFaceModel;
 
 /** What /health says about the model. */
 export interface ModelStatus {
@@ -8,24 +12,42 @@ export interface ModelStatus {
   error?: { code: string; message: string };
 }
 
+/** Where a face model's pretrained weights come from, and how its nets will be run. */
+export interface FaceNetSource extends FaceWarmUp {
+  weights: WeightSource;
+}
+
 /**
  * Loads the served model once per isolate. Concurrent first requests share one load; a failed
  * load is remembered for /health and retried by the next caller, so fixing the assets recovers
- * without a restart.
+ * without a restart. `metadata.json`'s pipeline decides what is built: an image classifier, or
+ * the face nets plus a head on their descriptors.
  */
 export class ModelStore {
   private loaded: LoadedModel | null = null;
   private pending: Promise<LoadedModel> | null = null;
   private lastError: MarqueeError | null = null;
 
-  constructor(private readonly fetchFile: ModelFileFetcher) {}
+  constructor(
+    private readonly fetchFile: ModelFileFetcher,
+    private readonly faceNets?: FaceNetSource,
+  ) {}
 
   /** The model, loading it first if needed; throws a MarqueeError (503 codes) when it cannot. */
   get(): Promise<LoadedModel> {
     if (this.loaded) return Promise.resolve(this.loaded);
     if (!this.pending) {
       this.pending = readModelFiles(this.fetchFile)
-        .then(buildModel)
+        .then((files): Promise<LoadedModel> => {
+          if (files.metadata.pipeline !== "face") return buildModel(files);
+          if (!this.faceNets) {
+            throw new MarqueeError(
+              "model_unavailable",
+              "no source for the pretrained face weights is configured",
+            );
+          }
+          return buildFaceModel(files, this.faceNets.weights, this.faceNets);
+        })
         .then(
           (model) => {
             this.loaded = model;

@@ -1,6 +1,6 @@
+import type { HealthResponse } from "@marquee/shared";
 import * as tf from "@tensorflow/tfjs-core";
 import type { Context } from "hono";
-import type { HealthResponse } from "../api-types.ts";
 import type { WorkerEnv } from "../env.ts";
 import type { EdgeRuntime } from "../runtime.ts";
 

@@ -1,5 +1,5 @@
+import type { ModelResponse } from "@marquee/shared";
 import type { Context } from "hono";
-import type { ModelResponse } from "../api-types.ts";
 import type { WorkerEnv } from "../env.ts";
 import type { EdgeRuntime } from "../runtime.ts";
 

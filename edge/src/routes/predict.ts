@@ -1,14 +1,27 @@
-import { decodeImage, MarqueeError, preprocessImage } from "@marquee/shared";
+import {
+  type DecodedImage,
+  decodeImage,
+  MarqueeError,
+  type PredictResponse,
+  preprocessImage,
+} from "@marquee/shared";
 import type { Context } from "hono";
-import type { PredictResponse } from "../api-types.ts";
+import type { EdgeConfig } from "../config.ts";
 import type { WorkerEnv } from "../env.ts";
 import { imageFromRequest } from "../http/image-from-request.ts";
 import { classify, topK } from "../inference/classify.ts";
+import { recognizeFaces } from "../inference/recognize-faces.ts";
+import type { LoadedFaceModel } from "../model/build-face-model.ts";
+import type { LoadedImageModel } from "../model/build-model.ts";
 import type { EdgeRuntime } from "../runtime.ts";
 
 const DEFAULT_TOP_K = 5;
 
-/** `POST /predict`: classify one uploaded image. */
+/** Sent with `faces: []` when a face model finds no face. */
+export const NO_FACE_MESSAGE =
+  "No face was found in the image. Send a photo in which a face is clearly visible (roughly 40 px or wider).";
+
+/** `POST /predict`: classify one uploaded image (image models) or every face in it (face models). */
 export function predictHandler(runtime: EdgeRuntime) {
   return async (c: Context<{ Bindings: WorkerEnv }>): Promise<Response> => {
     const start = performance.now();
@@ -22,26 +35,68 @@ export function predictHandler(runtime: EdgeRuntime) {
 
     const decodeStart = performance.now();
     const decoded = await decodeImage(bytes, { limits: config.limits });
-    const preprocessStart = performance.now();
-    const pixels = preprocessImage(decoded.image, loaded.metadata);
-    const inferenceStart = performance.now();
-    const scores = classify(loaded, pixels);
-    const end = performance.now();
-
-    const { metadata } = loaded;
-    const body: PredictResponse = {
-      predictions: topK(scores, metadata.labels, Math.min(k, metadata.labels.length)),
-      model: { name: metadata.name, version: metadata.version, pipeline: metadata.pipeline },
-      image: { width: decoded.image.width, height: decoded.image.height, format: decoded.header.format },
-      timingsMs: {
-        decode: round(preprocessStart - decodeStart),
-        preprocess: round(inferenceStart - preprocessStart),
-        inference: round(end - inferenceStart),
-        total: round(end - start),
-      },
-    };
+    const decodeEnd = performance.now();
+    const body =
+      loaded.kind === "face"
+        ? await predictFaces(loaded, decoded, k, config)
+        : predictImage(loaded, decoded, k);
+    body.timingsMs.decode = round(decodeEnd - decodeStart);
+    body.timingsMs.total = round(performance.now() - start);
     return c.json(body);
   };
+}
+
+function predictImage(loaded: LoadedImageModel, decoded: DecodedImage, k: number): PredictResponse {
+  const t0 = performance.now();
+  const pixels = preprocessImage(decoded.image, loaded.metadata);
+  const t1 = performance.now();
+  const scores = classify(loaded, pixels);
+  const t2 = performance.now();
+  const { metadata } = loaded;
+  return {
+    predictions: topK(scores, metadata.labels, Math.min(k, metadata.labels.length)),
+    model: modelSummary(loaded),
+    image: imageSummary(decoded),
+    timingsMs: { decode: 0, preprocess: round(t1 - t0), inference: round(t2 - t1), total: 0 },
+  };
+}
+
+async function predictFaces(
+  loaded: LoadedFaceModel,
+  decoded: DecodedImage,
+  k: number,
+  config: EdgeConfig,
+): Promise<PredictResponse> {
+  const { faces, timingsMs } = await recognizeFaces(loaded, decoded.image, {
+    detectorInputSize: config.face.detectorInputSize,
+    maxFaces: config.face.maxFaces,
+    topK: k,
+  });
+  const body: PredictResponse = {
+    predictions: faces[0]?.predictions ?? [],
+    faces,
+    model: modelSummary(loaded),
+    image: imageSummary(decoded),
+    timingsMs: {
+      decode: 0,
+      preprocess: 0,
+      inference: round(timingsMs.detect + timingsMs.embed + timingsMs.classify),
+      total: 0,
+      detect: round(timingsMs.detect),
+      embed: round(timingsMs.embed),
+      classify: round(timingsMs.classify),
+    },
+  };
+  if (faces.length === 0) body.message = NO_FACE_MESSAGE;
+  return body;
+}
+
+function modelSummary({ metadata }: { metadata: LoadedImageModel["metadata"] }): PredictResponse["model"] {
+  return { name: metadata.name, version: metadata.version, pipeline: metadata.pipeline };
+}
+
+function imageSummary(decoded: DecodedImage): PredictResponse["image"] {
+  return { width: decoded.image.width, height: decoded.image.height, format: decoded.header.format };
 }
 
 /**

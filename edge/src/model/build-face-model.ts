@@ -1,0 +1,93 @@
+import {
+  detectFaces,
+  embedWholeImageAsFace,
+  FACE_DESCRIPTOR_SIZE,
+  type FaceModels,
+  loadFaceModels,
+  MarqueeError,
+  type ModelMetadata,
+  type WeightSource,
+} from "@marquee/shared";
+import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
+import { collectTensors } from "../tf/collect-tensors.ts";
+import { type ReleaseReport, releasePackedWeights, watchWeights } from "../tf/release-packed-weights.ts";
+import { faceModelOptions } from "./face-options.ts";
+import type { ModelFiles } from "./read-model-files.ts";
+
+/** A face-pipeline model: the pretrained face nets plus the trained head on their descriptors. */
+export interface LoadedFaceModel {
+  kind: "face";
+  /** Classifies 128-d descriptors: input [n, 128], output [n, labels]. */
+  head: tfl.LayersModel;
+  nets: FaceModels;
+  metadata: ModelMetadata;
+  /** Weights whose original copy was freed after XNNPACK packed its own (see release-packed-weights.ts). */
+  released: ReleaseReport;
+}
+
+/** How the face nets will be run, so the warm-up runs the same kernels the requests will. */
+export interface FaceWarmUp {
+  detectorInputSize: number;
+}
+
+/**
+ * Build a face model: the head from model.json, the pretrained detector, landmark and descriptor
+ * nets from `weights` (face-api's manifests and shards), then one warm-up pass through each net so
+ * the first request pays no kernel set-up.
+ */
+export async function buildFaceModel(
+  files: ModelFiles,
+  weights: WeightSource,
+  warmUp: FaceWarmUp,
+): Promise<LoadedFaceModel> {
+  const options = faceModelOptions(files.metadata);
+  let head: tfl.LayersModel;
+  try {
+    head = await tfl.loadLayersModel(tf.io.fromMemory(files.artifacts));
+  } catch (err) {
+    throw new MarqueeError("model_unavailable", `model.json could not be loaded: ${(err as Error).message}`);
+  }
+  let nets: FaceModels | null = null;
+  try {
+    checkHeadShapes(head, files.metadata);
+    nets = await loadFaceModels(weights, options);
+    const weightTensors = [
+      ...collectTensors([nets.detector, nets.landmarks, nets.recognition]),
+      ...head.weights.map((w) => w.read()),
+    ];
+    watchWeights(weightTensors, { eager: true });
+    tf.tidy(() => {
+      (head.predict(tf.zeros([1, FACE_DESCRIPTOR_SIZE])) as tf.Tensor).dataSync();
+    });
+    const grey = { width: 160, height: 160, data: new Uint8Array(160 * 160 * 3).fill(128) };
+    await detectFaces(nets, grey, { inputSize: warmUp.detectorInputSize, padRetry: false });
+    await embedWholeImageAsFace(nets, grey);
+    const released = releasePackedWeights(weightTensors);
+    return { kind: "face", head, nets, metadata: files.metadata, released };
+  } catch (err) {
+    head.dispose();
+    nets?.dispose();
+    throw err;
+  }
+}
+
+function checkHeadShapes(head: tfl.LayersModel, metadata: ModelMetadata): void {
+  if (head.inputs.length !== 1 || head.outputs.length !== 1) {
+    throw new MarqueeError("invalid_metadata", "the face head must have exactly one input and one output");
+  }
+  const inShape = head.inputs[0]?.shape ?? [];
+  if (inShape.length !== 2 || inShape[1] !== FACE_DESCRIPTOR_SIZE) {
+    throw new MarqueeError(
+      "invalid_metadata",
+      `the face head must take [n, ${FACE_DESCRIPTOR_SIZE}] descriptors but takes [${inShape.join(", ")}]`,
+    );
+  }
+  const outShape = head.outputs[0]?.shape ?? [];
+  if (outShape.length !== 2 || outShape[1] !== metadata.labels.length) {
+    throw new MarqueeError(
+      "invalid_metadata",
+      `metadata.json lists ${metadata.labels.length} labels but the face head outputs [${outShape.join(", ")}]`,
+    );
+  }
+}
