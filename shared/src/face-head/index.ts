@@ -1,0 +1,16 @@
+export {
+  classifyFaceDescriptors,
+  classifyFaceHead,
+  type FaceClassification,
+  type FaceHeadMetadata,
+  type FaceHeadModel,
+  normalizeDescriptor,
+  UNKNOWN_FACE_LABEL,
+} from "./classify.ts";
+export {
+  type FaceRecognition,
+  type RecognizedFace,
+  type RecognizeOptions,
+  recognizeFaces,
+} from "./recognize.ts";
+export { type ScoredBox, SUBJECT_SCORE_RATIO, subjectFaceIndex } from "./subject.ts";
