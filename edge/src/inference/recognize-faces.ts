@@ -1,85 +1,47 @@
-import {
-  type DetectedFace,
-  detectFaces,
-  embedFaces,
-  embedWholeImageAsFace,
-  type FacePrediction,
-  type RgbImage,
-} from "@marquee/shared";
+import { type FacePrediction, type FaceRecognition, type RgbImage, recognizeFaces as recognize } from "@marquee/shared";
 import type { LoadedFaceModel } from "../model/build-face-model.ts";
-import { topK } from "./classify.ts";
-import { classifyDescriptors } from "./face-head.ts";
 
 /** Options for {@link recognizeFaces}. */
 export interface RecognizeOptions {
+  /** The tiny detector's first input side; the trainer's other sizes are tried when it finds nothing. */
   detectorInputSize: number;
   maxFaces: number;
   topK: number;
 }
 
-/** The faces found, largest first, and where the time went. */
+/** The faces found (largest first), which one is the photo's subject, and where the time went. */
 export interface RecognizedFaces {
   faces: FacePrediction[];
-  timingsMs: { detect: number; embed: number; classify: number };
+  /** Index of the face the top-level `predictions` describe; -1 when there is none. */
+  subject: number;
 }
 
-/**
- * Images at most this large on their longest side, and near-square, are taken as one tight face
- * crop when the detector finds nothing (aligned dataset crops are 112–250 px). Bigger photos
- * without a detected face answer with no faces.
- */
-export const TIGHT_CROP_MAX_SIDE = 256;
+/** The detector sizes the trainer's pipeline tries, in order, when the first finds nothing. */
+export const TRAINER_RETRY_INPUT_SIZES = [320, 512];
 
 /**
- * Detect → align → embed → classify every face (up to `maxFaces`, largest first): the face
- * pipeline of a `pipeline: "face"` model. Boxes come back as fractions of the image.
+ * Detect → align → embed → classify every face (up to `maxFaces`, largest first) with the shared
+ * face pipeline, so the worker answers exactly as `pnpm predict` does with the same options.
  */
 export async function recognizeFaces(
   model: LoadedFaceModel,
   image: RgbImage,
   options: RecognizeOptions,
 ): Promise<RecognizedFaces> {
-  const t0 = performance.now();
-  const minScore = model.metadata.face?.minDetectionScore ?? 0.5;
-  let faces: DetectedFace[] = await detectFaces(model.nets, image, {
+  const result: FaceRecognition = await recognize(model.nets, model.head, image, model.metadata, {
     inputSize: options.detectorInputSize,
-    minScore,
+    retryInputSizes: TRAINER_RETRY_INPUT_SIZES.filter((size) => size !== options.detectorInputSize),
     maxFaces: options.maxFaces,
+    topK: options.topK,
   });
-  const t1 = performance.now();
-  let descriptors: Float32Array[];
-  if (faces.length === 0 && looksLikeTightCrop(image)) {
-    const crop = await embedWholeImageAsFace(model.nets, image);
-    faces = [crop.face];
-    descriptors = [crop.descriptor];
-  } else {
-    descriptors = await embedFaces(model.nets, image, faces);
-  }
-  const t2 = performance.now();
-  const verdicts = classifyDescriptors(model.head, model.metadata, descriptors);
-  const t3 = performance.now();
-  const k = Math.min(options.topK, model.metadata.labels.length);
   return {
-    faces: faces.map((face, i) => {
-      const verdict = verdicts[i] as (typeof verdicts)[number];
-      return {
-        box: {
-          left: face.box.left / image.width,
-          top: face.box.top / image.height,
-          width: face.box.width / image.width,
-          height: face.box.height / image.height,
-        },
-        detectionScore: face.score,
-        label: verdict.label,
-        score: verdict.score,
-        predictions: topK(verdict.scores, model.metadata.labels, k),
-      };
-    }),
-    timingsMs: { detect: t1 - t0, embed: t2 - t1, classify: t3 - t2 },
+    faces: result.faces.map((face) => ({
+      box: face.box,
+      detectionScore: face.detectionScore,
+      label: face.label,
+      score: face.score,
+      predictions: face.predictions,
+    })),
+    subject: result.subject,
   };
-}
-
-function looksLikeTightCrop(image: RgbImage): boolean {
-  const aspect = image.width / image.height;
-  return Math.max(image.width, image.height) <= TIGHT_CROP_MAX_SIDE && aspect >= 0.75 && aspect <= 4 / 3;
 }

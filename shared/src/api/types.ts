@@ -18,9 +18,6 @@ export interface FractionBox {
   height: number;
 }
 
-/** The label given to a face that matches none of the model's classes well enough. */
-export const UNKNOWN_LABEL = "unknown";
-
 /** One detected face of a `pipeline: "face"` model's answer. */
 export interface FacePrediction {
   /** Where the face is, as fractions of the image. */
@@ -40,22 +37,17 @@ export interface PredictTimings {
   decode: number;
   /** Image models: crop, resize, normalise. Face models: 0 (sampling is part of each net's step). */
   preprocess: number;
-  /** Image models: the network. Face models: detect + embed + classify. */
+  /** Image models: the network. Face models: detect, align, embed and classify every face. */
   inference: number;
   total: number;
-  /** Face models: detector and landmarks. */
-  detect?: number;
-  /** Face models: alignment and the 128-d descriptor net, all faces. */
-  embed?: number;
-  /** Face models: the classification head and the rejection rule, all faces. */
-  classify?: number;
 }
 
 /** 200 response of `POST /predict`. */
 export interface PredictResponse {
   /**
    * Highest score first; scores are a softmax over all classes (they sum to 1 over every label).
-   * Face models: the largest face's top-k; empty when no face was found.
+   * Face models: the top-k of the photo's subject (the largest clearly detected face, see
+   * `subjectFaceIndex`); empty when no face was found.
    */
   predictions: PredictionEntry[];
   model: { name: string; version: string; pipeline: ModelMetadata["pipeline"] };

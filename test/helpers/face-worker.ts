@@ -1,0 +1,68 @@
+// Shared set-up of the face-model tests: the fixture model, a worker built to serve it, and a Node
+// reference running the same shared face pipeline with the same options on tfjs' stock wasm backend.
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  type FaceModels,
+  loadFaceModels,
+  type ModelMetadata,
+  parseModelMetadataText,
+  recognizeFaces,
+} from "@marquee/shared";
+import { useNodeWasmDecoders } from "@marquee/shared/node";
+import "@tensorflow/tfjs-backend-wasm";
+import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
+import { DEFAULT_FACE_DETECTOR_INPUT_SIZE, DEFAULT_MAX_FACES } from "../../edge/src/config.ts";
+import { TRAINER_RETRY_INPUT_SIZES } from "../../edge/src/inference/recognize-faces.ts";
+import { faceApiWeightSource } from "../fixtures/make-face-model.ts";
+import { ensureWorkerBuild, type WorkerBuild } from "./build-worker.ts";
+import { ensureFaceModel, type FaceFixture } from "./face-model.ts";
+
+/** The face fixture and a worker build serving it. */
+export async function ensureFaceWorkerBuild(): Promise<FaceFixture & { build: WorkerBuild }> {
+  const fixture = await ensureFaceModel();
+  const build = await ensureWorkerBuild({ modelDir: fixture.modelDir });
+  return { ...fixture, build };
+}
+
+/** The fixture model run in plain Node, as `pnpm predict` would run it. */
+export interface NodeFaceReference {
+  metadata: ModelMetadata;
+  recognize(image: Parameters<typeof recognizeFaces>[2]): ReturnType<typeof recognizeFaces>;
+  dispose(): void;
+}
+
+/** Load the fixture's head and face-api's nets in Node on tfjs' stock wasm backend. */
+export async function nodeFaceReference(modelDir: string): Promise<NodeFaceReference> {
+  await tf.setBackend("wasm");
+  await useNodeWasmDecoders();
+  const metadata = parseModelMetadataText(await readFile(join(modelDir, "metadata.json"), "utf8"));
+  const modelJson = JSON.parse(await readFile(join(modelDir, "model.json"), "utf8"));
+  const weights = await readFile(join(modelDir, "weights.bin"));
+  const head = await tfl.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: modelJson.modelTopology,
+      weightSpecs: modelJson.weightsManifest[0].weights,
+      weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+    }),
+  );
+  const nets: FaceModels = await loadFaceModels(faceApiWeightSource(), {
+    detector: "tiny",
+    landmarks: "full",
+  });
+  return {
+    metadata,
+    recognize: (image) =>
+      recognizeFaces(nets, head, image, metadata, {
+        inputSize: DEFAULT_FACE_DETECTOR_INPUT_SIZE,
+        retryInputSizes: TRAINER_RETRY_INPUT_SIZES.filter((s) => s !== DEFAULT_FACE_DETECTOR_INPUT_SIZE),
+        maxFaces: DEFAULT_MAX_FACES,
+        topK: metadata.labels.length,
+      }),
+    dispose: () => {
+      head.dispose();
+      nets.dispose();
+    },
+  };
+}
