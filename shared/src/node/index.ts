@@ -42,3 +42,5 @@ export async function useNodeWasmDecoders(): Promise<void> {
 async function compile(path: string): Promise<WebAssembly.Module> {
   return WebAssembly.compile(await readFile(path));
 }
+
+export * from "./face-weights.ts";
