@@ -134,6 +134,11 @@ async function benchBackend(label: string, batch: number, warmup: number, steps:
       steps,
       batch,
     );
+    // Progress for long runs (the cpu row takes many minutes); the table comes at the end.
+    console.error(
+      `  ${label}: train ${train.wallMsPerImg.toFixed(1)} ms/img wall, ${train.cpuMsPerImg.toFixed(1)} CPU; ` +
+        `infer ${infer.wallMsPerImg.toFixed(1)} wall, ${infer.cpuMsPerImg.toFixed(1)} CPU`,
+    );
     return { backend: label, status: "ok", train, infer };
   } finally {
     tf.dispose([x, y]);
