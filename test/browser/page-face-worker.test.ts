@@ -1,0 +1,158 @@
+// The page in real Chromium against the real worker serving a face model (the face fixture: three
+// people cut from face-api's sample photos, everyone else a stranger): the wrangler-built bundle
+// under plain Miniflare, page and API from the same origin.
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { PredictResponse } from "@marquee/shared";
+import type { Page } from "playwright-core";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { FaceGallery } from "../fixtures/make-face-model.ts";
+import { ensureFaceWorkerBuild } from "../helpers/face-worker.ts";
+import { samplePhotoPath } from "../helpers/images.ts";
+import { type RunningWorker, startWorker } from "../helpers/start-worker.ts";
+import {
+  BROWSER_OUTPUT_DIR,
+  type Browser,
+  CHROMIUM_PATH,
+  hasChromium,
+  launchChromium,
+  watchPageProblems,
+} from "./chromium.ts";
+
+const suiteName = hasChromium
+  ? "page (face model in the worker, Chromium)"
+  : `page (face model in the worker): SKIPPED, no Chromium at ${CHROMIUM_PATH} (apt-get install chromium)`;
+
+describe.skipIf(!hasChromium)(suiteName, () => {
+  let worker: RunningWorker;
+  let browser: Browser;
+  let url: string;
+  let gallery: FaceGallery;
+
+  beforeAll(async () => {
+    const fixture = await ensureFaceWorkerBuild();
+    gallery = fixture.gallery;
+    [worker, browser] = await Promise.all([startWorker(fixture.build), launchChromium()]);
+    url = (await worker.mf.ready).toString();
+  });
+
+  afterAll(async () => {
+    await Promise.all([browser?.close(), worker?.dispose()]);
+  });
+
+  async function openPage(): Promise<{ page: Page; problems: string[] }> {
+    const page = await browser.newPage();
+    const problems = watchPageProblems(page);
+    expect((await page.goto(url))?.status()).toBe(200);
+    await page.waitForSelector("html.ready");
+    await page.waitForFunction(
+      () => !document.querySelector("#model-card")?.textContent?.includes("Loading"),
+    );
+    return { page, problems };
+  }
+
+  async function upload(page: Page, file: string | { name: string; mimeType: string; buffer: Buffer }) {
+    await page.setInputFiles("#file-input", file);
+    await page.waitForFunction(
+      () => !document.querySelector("#result")?.hasAttribute("aria-busy"),
+      undefined,
+      {
+        timeout: 60_000,
+      },
+    );
+    expect(await page.isHidden("#error"), (await page.textContent("#error")) ?? "").toBe(true);
+  }
+
+  it("draws exactly the worker's faces, names the known one, and the keyboard picks a face's top-k", async () => {
+    // A sample photo in which the worker finds a gallery person (the detector misses some faces).
+    let chosen: { photo: number; label: string; answer: PredictResponse } | undefined;
+    for (const person of gallery.people) {
+      const body = new Uint8Array(await readFile(samplePhotoPath(person.photo)));
+      const response = await worker.fetch("/predict", { method: "POST", body });
+      const answer = (await response.json()) as PredictResponse;
+      if (answer.faces?.some((f) => f.label === person.label)) {
+        chosen = { photo: person.photo, label: person.label, answer };
+        break;
+      }
+    }
+    expect(chosen, "the worker recognises at least one gallery person in its photo").toBeDefined();
+    const { photo: photoNumber, label, answer } = chosen!;
+    const faces = answer.faces!;
+
+    const { page, problems } = await openPage();
+    await expect(page.textContent("#model-card")).resolves.toContain("Face recognition");
+    await upload(page, samplePhotoPath(photoNumber));
+
+    const boxes = page.locator(".face-box");
+    await expect.poll(() => boxes.count()).toBe(faces.length);
+    const tags = await page.locator(".face-tag").allTextContents();
+    expect(tags.map((t) => (t === "unknown" ? t : t.replace(/ [\d.]+%$/, "")))).toEqual(
+      faces.map((f) => f.label),
+    );
+    const index = faces.findIndex((f) => f.label === label);
+    expect(tags[index]).toMatch(new RegExp(`^${label} \\d+(\\.\\d)?%$`));
+    const count = faces.length;
+    expect(await page.getAttribute("#photo", "alt")).toBe(
+      `Your photo, with ${count} ${count === 1 ? "face" : "faces"} marked`,
+    );
+
+    // Every box is drawn where the worker's fractions put it on the displayed photo.
+    const photo = (await page.locator("#photo").boundingBox())!;
+    for (const [i, face] of faces.entries()) {
+      const drawn = (await boxes.nth(i).boundingBox())!;
+      expect(Math.abs(drawn.x - (photo.x + face.box.left * photo.width))).toBeLessThan(2);
+      expect(Math.abs(drawn.y - (photo.y + face.box.top * photo.height))).toBeLessThan(2);
+      expect(Math.abs(drawn.width - face.box.width * photo.width)).toBeLessThan(2);
+      expect(Math.abs(drawn.height - face.box.height * photo.height)).toBeLessThan(2);
+    }
+
+    // Keyboard: Tab into the boxes, move with the arrows, Enter selects; the chart follows.
+    await page.focus("#choose-button");
+    await page.keyboard.press("Tab");
+    for (let i = 0; i < index; i++) await page.keyboard.press("ArrowRight");
+    await page.keyboard.press("Enter");
+    await expect(page.textContent("#chart-heading")).resolves.toBe(`Face ${index + 1}: ${label}`);
+    expect(await page.locator("#bars .bar-label").allTextContents()).toEqual(
+      faces[index]!.predictions.map((p) => p.label),
+    );
+    const stranger = faces.findIndex((f) => f.label === "unknown");
+    if (stranger >= 0) {
+      await page.focus(`.face-box[data-index="${stranger}"]`);
+      await page.keyboard.press(" ");
+      await expect(page.textContent("#chart-heading")).resolves.toBe(`Face ${stranger + 1}: unknown`);
+      await expect(page.textContent("#chart-note")).resolves.toContain("Not close enough");
+      await page.focus(`.face-box[data-index="${index}"]`);
+      await page.keyboard.press("Enter");
+    }
+
+    await page.screenshot({ path: join(BROWSER_OUTPUT_DIR, "page-worker-faces.png"), fullPage: true });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("says so when a photo has no face", async () => {
+    const { page, problems } = await openPage();
+    // The picture test/edge/face.test.ts checks the worker finds no face in: a rectangle on blue.
+    const { data, info } = await sharp({
+      create: { width: 640, height: 400, channels: 3, background: { r: 40, g: 120, b: 200 } },
+    })
+      .composite([
+        {
+          input: Buffer.from(
+            '<svg width="640" height="400"><rect x="100" y="80" width="300" height="200" fill="orange"/></svg>',
+          ),
+        },
+      ])
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const noFace = await sharp(data, { raw: info }).jpeg().toBuffer();
+    await upload(page, { name: "no-face.jpg", mimeType: "image/jpeg", buffer: noFace });
+    await expect(page.textContent("#photo-caption")).resolves.toBe("No face found.");
+    expect(await page.locator(".face-box").count()).toBe(0);
+    await expect(page.textContent("#status")).resolves.toMatch(/no face/i);
+    await page.screenshot({ path: join(BROWSER_OUTPUT_DIR, "page-worker-no-face.png"), fullPage: true });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
