@@ -10,10 +10,13 @@ import {
   checkImageLimits,
   type DecodeLimits,
   type ErrorCode,
+  type FacePrediction,
+  type HealthResponse,
   httpStatusFor,
   type ImageHeader,
   isMarqueeError,
   type ModelMetadata,
+  type PredictResponse,
   readImageHeader,
 } from "@marquee/shared";
 import { PAGE_SECURITY_HEADERS } from "../../edge/src/http/security-headers.ts";
@@ -22,14 +25,8 @@ import { REPO_DIR } from "../helpers/paths.ts";
 /** The page's folder, served at `/`. */
 export const PUBLIC_DIR = join(REPO_DIR, "edge", "public");
 
-/** One face in a /predict answer. */
-export interface StubFace {
-  box: { left: number; top: number; width: number; height: number };
-  detectionScore: number;
-  label: string;
-  score: number;
-  predictions: { label: string; score: number }[];
-}
+/** One face in a /predict answer (the worker's own type, so the stub follows the contract). */
+export type StubFace = FacePrediction;
 
 /** Three faces placed where face-api's detector finds them in sample1.jpg (1920×1280), largest first. */
 export const SAMPLE1_FACES: StubFace[] = [
@@ -158,15 +155,17 @@ export async function startStubServer(initial: Partial<StubBehaviour> = {}): Pro
     }
     if (path === "/health") {
       const loaded = behaviour.modelError === null;
-      return sendJson(res, loaded ? 200 : 503, {
+      const health: Omit<HealthResponse, "limits"> & Partial<Pick<HealthResponse, "limits">> = {
         ok: loaded,
-        model: loaded ? { loaded } : { loaded, error: behaviour.modelError },
+        model: loaded ? { loaded } : { loaded, error: behaviour.modelError! },
         backend: "wasm",
         simd: true,
         tensors: 0,
         wasmMemoryBytes: 0,
+        // Left out to test the page against a worker that does not report them.
         ...(behaviour.reportLimits ? { limits: behaviour.limits } : {}),
-      });
+      };
+      return sendJson(res, loaded ? 200 : 503, health);
     }
     if (req.method !== "GET" && req.method !== "HEAD")
       return sendError(res, "method_not_allowed", "Use GET.");
@@ -200,7 +199,11 @@ export async function startStubServer(initial: Partial<StubBehaviour> = {}): Pro
       throw err;
     }
     const { width, height, format } = upload.header;
-    const model = { name: `stub-${behaviour.pipeline}`, version: "1", pipeline: behaviour.pipeline };
+    const model: PredictResponse["model"] = {
+      name: `stub-${behaviour.pipeline}`,
+      version: "1",
+      pipeline: behaviour.pipeline,
+    };
     const image = { width, height, format };
     const timingsMs = { decode: 12, preprocess: 3, inference: 20, total: 36 };
     if (behaviour.pipeline === "image") {
@@ -210,17 +213,19 @@ export async function startStubServer(initial: Partial<StubBehaviour> = {}): Pro
         { label: "cat", score: 0.12 },
         { label: "owl", score: 0.05 },
       ];
-      return sendJson(res, 200, { predictions, model, image, timingsMs });
+      const answer: PredictResponse = { predictions, model, image, timingsMs };
+      return sendJson(res, 200, answer);
     }
     const faces = behaviour.faces;
-    return sendJson(res, 200, {
+    const answer: PredictResponse = {
       predictions: faces[0]?.predictions ?? [],
       faces,
       ...(faces.length === 0 ? { message: "No face found in the image." } : {}),
       model,
       image,
       timingsMs,
-    });
+    };
+    return sendJson(res, 200, answer);
   }
 
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
