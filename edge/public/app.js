@@ -197,7 +197,11 @@ function selectFace(index, focus, announce = true) {
   if (focus) state.faceButtons[index]?.focus();
   ui.chart.hidden = false;
   ui.chartHeading.textContent = `Face ${index + 1}: ${face.label === "unknown" ? "unknown" : face.label}`;
-  const detection = `Detector confidence ${percent(face.detectionScore)}.`;
+  // The worker reads a photo with no detected face as one tight face crop (detection score 0).
+  const detection =
+    face.detectionScore > 0
+      ? `Detector confidence ${percent(face.detectionScore)}.`
+      : "No face was detected, so the whole photo was read as one face crop.";
   ui.chartNote.textContent =
     face.label === "unknown" ? `${detection} Not close enough to anyone the model knows.` : detection;
   renderBars(ui.bars, face.predictions, face.label);

@@ -202,6 +202,22 @@ describe.skipIf(!hasChromium)(suiteName, () => {
     await page.close();
   });
 
+  it("keeps the tag on the photo when the whole photo was read as one face crop", async () => {
+    // What the worker answers when no detector hit a face: the whole image, detection score 0.
+    const whole = { ...SAMPLE1_FACES[1]!, box: { left: 0, top: 0, width: 1, height: 1 }, detectionScore: 0 };
+    stub.configure({ faces: [whole] });
+    const page = await openPage();
+    await upload(page, SAMPLE1);
+    await expect.poll(() => page.locator(".face-box").count()).toBe(1);
+    const photo = (await page.locator("#photo").boundingBox())!;
+    const tag = (await page.locator(".face-tag").boundingBox())!;
+    expect(tag.y).toBeGreaterThanOrEqual(photo.y - 1);
+    expect(tag.y + tag.height).toBeLessThanOrEqual(photo.y + photo.height + 1);
+    await expect(page.textContent("#chart-note")).resolves.toContain("whole photo was read as one face crop");
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it("charts the top-level predictions of a whole-photo model", async () => {
     stub.configure({ pipeline: "image" });
     const page = await openPage();
