@@ -5,7 +5,6 @@ import {
   conv2dBackpropFilterTaps,
   conv2dBackpropFilterViaConv,
   convGeometry,
-  type WasmBackendLike,
 } from "./conv2d-backprop-filter.ts";
 import { expectClose, onBackend, randomValues, seededRandom } from "./test-support.ts";
 import { registerWasmTrainingKernels, setFilterGradientMethod } from "./wasm-training-kernels.ts";
