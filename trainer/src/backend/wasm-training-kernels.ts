@@ -139,7 +139,8 @@ export function registerWasmTrainingKernels(): void {
         backpropInputGeometry(info),
       );
     });
-    replaceKernel({ kernelName: "Conv2DBackpropInput", backendName: "wasm", kernelFunc });
+    // Keep the stock setupFunc so the NCHW fallback has its C function bound.
+    replaceKernel({ ...(stock ?? { kernelName: "Conv2DBackpropInput", backendName: "wasm" }), kernelFunc });
   }
 
   if (!isOurs("BatchMatMul")) {
