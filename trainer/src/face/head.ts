@@ -5,9 +5,18 @@ import type { Batch, TrainingData } from "../train/data-source.ts";
 import { seededPermutation } from "../train/data-source.ts";
 
 /** Head architectures on the 128-d (unit-length) descriptor. */
-export const FACE_HEAD_KINDS = ["linear", "mlp"] as const;
-/** One of {@link FACE_HEAD_KINDS}: `linear` = Dense N (softmax regression); `mlp` = Dense 128 relu → Dropout → Dense N. */
+export const FACE_HEAD_KINDS = ["imprinted", "linear", "mlp"] as const;
+/**
+ * One of {@link FACE_HEAD_KINDS}:
+ * - `imprinted`: Dense N whose weights start as the class centroids (logit_k = s·(1 − ‖x − c_k‖²),
+ *   "imprinted weights", Qi et al. 2018), then fine-tuned at a tenth of the learning rate;
+ * - `linear`: Dense N from a random start (softmax regression);
+ * - `mlp`: Dense 128 relu → Dropout 0.3 → Dense N.
+ */
 export type FaceHeadKind = (typeof FACE_HEAD_KINDS)[number];
+
+/** Scale s of the imprinted start: softmax(s·(1 − d²)) is confident but not saturated at s = 16. */
+export const IMPRINT_SCALE = 16;
 
 /** An example for the head: a unit-length descriptor and its class. */
 export interface HeadExample {
@@ -36,7 +45,8 @@ function headLayers(
 }
 
 /**
- * The trainable head: unit-length descriptor [128] → class logits [N].
+ * The trainable head: unit-length descriptor [128] → class logits [N]. `imprinted` needs the class
+ * centroids (see {@link classCentroids}).
  *
  * @example
  * const head = buildFaceHead("linear", 17, 123);
@@ -45,14 +55,40 @@ export function buildFaceHead(
   kind: FaceHeadKind,
   numClasses: number,
   seed: number,
+  centroids?: readonly Float32Array[],
   size = 128,
 ): tf.LayersModel {
   const input = tf.input({ shape: [size], name: "descriptor" });
-  return tf.model({
+  const model = tf.model({
     inputs: input,
     outputs: headLayers(input, kind, numClasses, seed),
     name: `face_head_${kind}`,
   });
+  if (kind === "imprinted") {
+    if (!centroids || centroids.length !== numClasses)
+      throw new Error("The imprinted face head needs one centroid per class.");
+    const weights = centroidDenseWeights(centroids, IMPRINT_SCALE);
+    model.getLayer("logits").setWeights(weights);
+    tf.dispose(weights);
+  }
+  return model;
+}
+
+/** Dense weights computing s·(1 − ‖x − c_k‖²) for unit x: kernel 2s·c_k, bias −s·‖c_k‖². */
+function centroidDenseWeights(centroids: readonly Float32Array[], scale: number): tf.Tensor[] {
+  const size = centroids[0]!.length;
+  const n = centroids.length;
+  const kernel = new Float32Array(size * n);
+  const bias = new Float32Array(n);
+  centroids.forEach((c, k) => {
+    let sq = 0;
+    for (let i = 0; i < size; i++) {
+      kernel[i * n + k] = 2 * scale * c[i]!;
+      sq += c[i]! * c[i]!;
+    }
+    bias[k] = -scale * sq;
+  });
+  return [tf.tensor2d(kernel, [size, n]), tf.tensor1d(bias)];
 }
 
 /** Per-class mean of unit-length descriptors (not re-normalised). Classes without examples get zeros. */
@@ -94,17 +130,7 @@ export function buildExportHead(
     if (layer.getWeights().length === 0) continue;
     model.getLayer(layer.name).setWeights(layer.getWeights());
   }
-  const kernel = new Float32Array(size * n);
-  const bias = new Float32Array(n);
-  centroids.forEach((c, k) => {
-    let sq = 0;
-    for (let i = 0; i < size; i++) {
-      kernel[i * n + k] = 2 * c[i]!;
-      sq += c[i]! * c[i]!;
-    }
-    bias[k] = -sq;
-  });
-  const weights = [tf.tensor2d(kernel, [size, n]), tf.tensor1d(bias)];
+  const weights = centroidDenseWeights(centroids, 1);
   centroidLayer.setWeights(weights);
   tf.dispose(weights);
   return model;

@@ -71,7 +71,7 @@ export function openSetTradeOffSpec(
       font: "DejaVu Sans",
       view: { stroke: "#ddd" },
       axis: { labelFontSize: 11, titleFontSize: 12 },
-      legend: { labelFontSize: 11, titleFontSize: 12, orient: "bottom" },
+      legend: { labelFontSize: 11, titleFontSize: 12, orient: "bottom", labelLimit: 400 },
       title: { fontSize: 14 },
     },
   } as TopLevelSpec;

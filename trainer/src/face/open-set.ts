@@ -54,25 +54,28 @@ export function tradeOffCurve(
   });
 }
 
-/** Thresholds to sweep: probabilities 0..1 step 0.01; distances 0.2..1.0 step 0.005. */
+/**
+ * Thresholds to sweep: probabilities 0..1 step 0.01; distances 0.1..0.8 step 0.0025 (unit-length
+ * descriptors of one person lie within ~0.3 of their centroid; strangers beyond ~0.35).
+ */
 export function defaultThresholds(kind: RejectionKind): number[] {
-  if (kind === "probability") return Array.from({ length: 101 }, (_, i) => Math.round(i) / 100);
-  return Array.from({ length: 161 }, (_, i) => Math.round((0.2 + i * 0.005) * 1000) / 1000);
+  if (kind === "probability") return Array.from({ length: 101 }, (_, i) => i / 100);
+  return Array.from({ length: 281 }, (_, i) => Math.round((0.1 + i * 0.0025) * 10000) / 10000);
 }
 
 /**
  * Pick a threshold: among points rejecting at least `minStrangersRejected` of strangers, the one
- * that accepts the most known faces correctly (ties: the stricter one); if none reaches it, the
- * point with the best worst-case of the two rates.
+ * that accepts the most known faces correctly; if none reaches it, the point with the best
+ * worst-case of the two rates. Of equally good points, the middle one (the widest margin).
  */
 export function pickThreshold(curve: readonly TradeOffPoint[], minStrangersRejected = 0.95): TradeOffPoint {
   const ok = curve.filter((p) => p.strangersRejected >= minStrangersRejected);
   const pool = ok.length ? ok : curve;
   const score = (p: TradeOffPoint) =>
     ok.length ? p.knownAcceptedCorrect : Math.min(p.knownAcceptedCorrect, p.strangersRejected);
-  let best = pool[0]!;
-  for (const p of pool) if (score(p) > score(best)) best = p;
-  return best;
+  const best = Math.max(...pool.map(score));
+  const tied = pool.filter((p) => score(p) === best);
+  return tied[Math.floor((tied.length - 1) / 2)]!;
 }
 
 /** The worst-case of the two rates at the best threshold: how well a rule separates at all. */

@@ -122,7 +122,7 @@ async function trainHead(
   runDir: string,
   reporter: FitReporter,
 ): Promise<{ model: tf.LayersModel; history: History; bestEpoch: number; evaluation: Evaluation }> {
-  const model = buildFaceHead(kind, labels.length, options.seed);
+  const model = buildFaceHead(kind, labels.length, options.seed, classCentroids(train, labels.length));
   const data = descriptorTrainingData({ labels, seed: options.seed, train, validation });
   const checkpointDir = join(runDir, "checkpoints");
   await rm(checkpointDir, { recursive: true, force: true });
@@ -136,7 +136,8 @@ async function trainHead(
       batchSize: options.batchSize,
       seed: options.seed,
       schedule: {
-        initialLearningRate: options.learningRate,
+        // The imprinted head starts at a good solution; fine-tune it gently.
+        initialLearningRate: kind === "imprinted" ? options.learningRate / 10 : options.learningRate,
         decaySteps: options.decaySteps,
         decayRate: options.decayRate,
         staircase: true,
