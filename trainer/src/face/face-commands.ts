@@ -1,0 +1,125 @@
+// The face-model halves of `pnpm evaluate` and `pnpm predict` (the CLIs load the model and branch here).
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { decodeImage, isMarqueeError, type RecognizedFace, recognizeFaces } from "@marquee/shared";
+import { useNodeWasmDecoders } from "@marquee/shared/node";
+import { initWasmBackend } from "../backend/wasm-node.ts";
+import type { DataLog } from "../data/types.ts";
+import type { LoadedModel } from "../export/load-model.ts";
+import { evaluateFaceModel, formatFaceEvaluation } from "./evaluate-face.ts";
+import { DEFAULT_FACE_PIPELINE, loadPipelineModels, pipelineFromMetadata } from "./face-pipeline.ts";
+
+/** Progress and warnings on stderr, so `--json` leaves stdout to the one JSON object. */
+const stderrLog: DataLog = {
+  info: (line) => process.stderr.write(`${line}\n`),
+  warn: (line) => process.stderr.write(`warning: ${line}\n`),
+};
+
+/**
+ * `pnpm evaluate` for a face model: a table, or with `json` exactly one JSON object on stdout.
+ * Returns the exit code.
+ */
+export async function runFaceEvaluate(
+  loaded: LoadedModel,
+  o: { data: string; modelDir: string; json?: boolean; cacheDir?: string; workers?: number },
+): Promise<number> {
+  const ev = await evaluateFaceModel(loaded, resolve(o.data), {
+    modelDir: o.modelDir,
+    log: o.json ? stderrLog : { info: (l) => console.log(l), warn: (l) => console.warn(`warning: ${l}`) },
+    ...(o.cacheDir ? { cacheDir: resolve(o.cacheDir) } : {}),
+    ...(o.workers === undefined ? {} : { workers: o.workers }),
+  });
+  if (o.json) process.stdout.write(`${JSON.stringify(ev)}\n`);
+  else console.log(formatFaceEvaluation(ev));
+  return 0;
+}
+
+/** One photo's faces, as `pnpm predict --json` prints them. */
+export type FacePhotoResult =
+  | {
+      file: string;
+      faces: Array<
+        Pick<RecognizedFace, "box" | "detectionScore" | "label" | "score" | "predictions" | "source"> & {
+          distance: number | null;
+        }
+      >;
+      /** The subject face's top-k (empty without a face). */
+      predictions: { label: string; score: number }[];
+      message?: string;
+    }
+  | { file: string; error: { code: string; message: string } };
+
+/**
+ * `pnpm predict` for a face model: every face with its box (fractions of the photo), detection
+ * score, label (or "unknown"), score and top-k — shared's recognizeFaces, as the edge runs it.
+ */
+export async function predictFacePhotos(
+  loaded: LoadedModel,
+  photos: string[],
+  o: { top: number },
+): Promise<FacePhotoResult[]> {
+  const meta = loaded.metadata;
+  await initWasmBackend();
+  await useNodeWasmDecoders();
+  const pipeline = meta.face ? pipelineFromMetadata(meta.face) : DEFAULT_FACE_PIPELINE;
+  const nets = await loadPipelineModels(pipeline);
+  const results: FacePhotoResult[] = [];
+  try {
+    for (const file of photos) {
+      try {
+        const { image } = await decodeImage(new Uint8Array(await readFile(file)));
+        const r = await recognizeFaces(nets, loaded.model, image, meta, {
+          inputSize: pipeline.inputSize,
+          retryInputSizes: pipeline.retryInputSizes,
+          wholeImageFallback: pipeline.wholeImageFallback,
+          topK: o.top,
+        });
+        const faces = r.faces.map((f) => ({
+          box: f.box,
+          detectionScore: f.detectionScore,
+          label: f.label,
+          score: f.score,
+          distance: f.distance,
+          predictions: f.predictions,
+          source: f.source,
+        }));
+        results.push({
+          file,
+          faces,
+          predictions: r.subject >= 0 ? faces[r.subject]!.predictions : [],
+          ...(faces.length === 0 ? { message: "No face found in the photo." } : {}),
+        });
+      } catch (err) {
+        const code = isMarqueeError(err) ? err.code : ((err as NodeJS.ErrnoException).code ?? "error");
+        results.push({ file, error: { code, message: (err as Error).message } });
+      }
+    }
+  } finally {
+    nets.dispose();
+  }
+  return results;
+}
+
+/** Text lines for {@link predictFacePhotos} results. */
+export function formatFacePhotoResults(results: FacePhotoResult[]): string {
+  const lines: string[] = [];
+  const pct = (x: number) => `${(x * 100).toFixed(1).padStart(5)}%`;
+  for (const r of results) {
+    lines.push(r.file);
+    if ("error" in r) {
+      lines.push(`  error (${r.error.code}): ${r.error.message}`);
+      continue;
+    }
+    if (r.faces.length === 0) lines.push(`  ${r.message}`);
+    r.faces.forEach((f, i) => {
+      const b = f.box;
+      lines.push(
+        `  face ${i + 1}: box left ${b.left.toFixed(3)} top ${b.top.toFixed(3)} width ${b.width.toFixed(3)} height ${b.height.toFixed(3)}, detection ${f.source === "whole-image" ? "none (whole photo taken as a face crop)" : f.detectionScore.toFixed(2)}`,
+      );
+      lines.push(
+        `    → ${f.label} (${pct(f.score)}${f.distance === null ? "" : `, distance ${f.distance.toFixed(3)}`})   top: ${f.predictions.map((p) => `${p.label} ${pct(p.score).trim()}`).join(", ")}`,
+      );
+    });
+  }
+  return lines.join("\n");
+}
