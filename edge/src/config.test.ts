@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { readConfig } from "./config.ts";
+import { limitsFor, readConfig } from "./config.ts";
 import type { WorkerEnv } from "./env.ts";
 
 const ASSETS = { fetch: async () => new Response(null, { status: 404 }) };
@@ -8,7 +8,7 @@ it("uses defaults for unset vars and reads set ones", () => {
   expect(readConfig({ ASSETS } as WorkerEnv)).toEqual({
     modelPath: "models/default",
     limits: { maxBytes: 10 * 1024 * 1024, maxMegapixels: 40 },
-    face: { detectorInputSize: 320, maxFaces: 10 },
+    face: { detectorInputSize: 320, maxFaces: 10, maxMegapixels: 2 },
   });
   expect(
     readConfig({
@@ -18,11 +18,12 @@ it("uses defaults for unset vars and reads set ones", () => {
       MAX_MEGAPIXELS: "2.5",
       FACE_DETECTOR_INPUT_SIZE: "224",
       MAX_FACES: "3",
+      FACE_MAX_MEGAPIXELS: "1.5",
     }),
   ).toEqual({
     modelPath: "models/x",
     limits: { maxBytes: 1000, maxMegapixels: 2.5 },
-    face: { detectorInputSize: 224, maxFaces: 3 },
+    face: { detectorInputSize: 224, maxFaces: 3, maxMegapixels: 1.5 },
   });
 });
 
@@ -32,4 +33,11 @@ it("refuses nonsense vars instead of silently ignoring them", () => {
   expect(() => readConfig({ ASSETS, MODEL_PATH: "../secrets" })).toThrow(/MODEL_PATH/);
   expect(() => readConfig({ ASSETS, FACE_DETECTOR_INPUT_SIZE: "300" })).toThrow(/FACE_DETECTOR_INPUT_SIZE/);
   expect(() => readConfig({ ASSETS, MAX_FACES: "0" })).toThrow(/MAX_FACES/);
+});
+
+it("gives face models the lower of the two megapixel caps", () => {
+  const config = readConfig({ ASSETS, MAX_MEGAPIXELS: "4" });
+  expect(limitsFor(config, "image").maxMegapixels).toBe(4);
+  expect(limitsFor(config, "face").maxMegapixels).toBe(2);
+  expect(limitsFor(readConfig({ ASSETS, MAX_MEGAPIXELS: "1" }), "face").maxMegapixels).toBe(1);
 });

@@ -10,6 +10,14 @@ export const DEFAULT_FACE_DETECTOR_INPUT_SIZE = 320;
 /** Face models: at most this many faces (the largest) per photo when `MAX_FACES` is unset. */
 export const DEFAULT_MAX_FACES = 10;
 
+/**
+ * Face models: largest image in megapixels when `FACE_MAX_MEGAPIXELS` is unset (the lower of it
+ * and `MAX_MEGAPIXELS` applies). The face nets hold ~70 MiB of wasm memory, so a 4 MP photo's
+ * decode (~40 MB at its peak) would take the isolate past 128 MB (test/edge/face-memory.test.ts);
+ * the detector shrinks photos to ~640 px anyway, so more pixels add nothing.
+ */
+export const DEFAULT_FACE_MAX_MEGAPIXELS = 2;
+
 /** Settings the worker derives from its vars, with defaults for anything unset. */
 export interface EdgeConfig {
   modelPath: string;
@@ -19,6 +27,8 @@ export interface EdgeConfig {
     detectorInputSize: number;
     /** Faces beyond this many (smallest first) are not described or classified. */
     maxFaces: number;
+    /** Largest image for face models (the lower of this and `limits.maxMegapixels` applies). */
+    maxMegapixels: number;
   };
 }
 
@@ -43,7 +53,26 @@ export function readConfig(env: WorkerEnv): EdgeConfig {
     face: {
       detectorInputSize: detectorInputSize(env.FACE_DETECTOR_INPUT_SIZE),
       maxFaces: Math.floor(positiveNumber("MAX_FACES", env.MAX_FACES, DEFAULT_MAX_FACES)),
+      maxMegapixels: positiveNumber(
+        "FACE_MAX_MEGAPIXELS",
+        env.FACE_MAX_MEGAPIXELS,
+        DEFAULT_FACE_MAX_MEGAPIXELS,
+      ),
     },
+  };
+}
+
+/**
+ * The decode limits for a model of this pipeline: face models get the lower megapixel cap.
+ *
+ * @example
+ * limitsFor(config, "face").maxMegapixels; // 2 with the defaults
+ */
+export function limitsFor(config: EdgeConfig, pipeline: "image" | "face"): DecodeLimits {
+  if (pipeline !== "face") return config.limits;
+  return {
+    ...config.limits,
+    maxMegapixels: Math.min(config.limits.maxMegapixels, config.face.maxMegapixels),
   };
 }
 

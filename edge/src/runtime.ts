@@ -40,6 +40,7 @@ export function createRuntime(wasm: WasmModules): EdgeRuntime {
         store = new ModelStore((file) => env.ASSETS.fetch(`${base}${file}`), {
           weights: fetchWeightSource(env.ASSETS, `${base}${FACE_WEIGHTS_FOLDER}/`),
           detectorInputSize: face.detectorInputSize,
+          maxFaces: face.maxFaces,
         });
       }
       return store;

@@ -17,12 +17,28 @@ let gallery: FaceGallery;
 let node: NodeFaceReference;
 const answers = new Map<number, PredictResponse>();
 
+/**
+ * face-api's sample photo n scaled to 1536 px wide (≤ 2 MP, the face models' default cap), as the
+ * page shrinks a photo before uploading it.
+ */
+async function facePhoto(n: number): Promise<Uint8Array> {
+  return new Uint8Array(
+    await sharp(samplePhotoPath(n)).resize({ width: 1536 }).jpeg({ quality: 92 }).toBuffer(),
+  );
+}
+
+/** A gallery person's face box as fractions of their photo. */
+function fractionBox(person: FaceGallery["people"][number]): FaceBox {
+  const { box, imageWidth: w, imageHeight: h } = person;
+  return { left: box.left / w, top: box.top / h, width: box.width / w, height: box.height / h };
+}
+
 beforeAll(async () => {
   const { build, gallery: g, modelDir } = await ensureFaceWorkerBuild();
   gallery = g;
   worker = await startWorker(build);
   node = await nodeFaceReference(modelDir);
-  for (let n = 1; n <= 6; n++) answers.set(n, await predict(await samplePhoto(n)));
+  for (let n = 1; n <= 6; n++) answers.set(n, await predict(await facePhoto(n)));
 });
 afterAll(async () => {
   node?.dispose();
@@ -79,10 +95,10 @@ describe("faces in face-api's sample photos", () => {
         expect(f.box.top).toBeGreaterThanOrEqual(0);
         expect(f.box.left + f.box.width).toBeLessThanOrEqual(1 + 1e-6);
         expect(f.box.top + f.box.height).toBeLessThanOrEqual(1 + 1e-6);
-        // A face in these 1920 px group photos is roughly 100–450 px wide and about as tall as wide.
+        // A face in these 1536 px group photos is roughly 80–360 px wide and about as tall as wide.
         const px = pixels(f.box, answer.image.width, answer.image.height);
-        expect(px.width).toBeGreaterThan(60);
-        expect(px.width).toBeLessThan(600);
+        expect(px.width).toBeGreaterThan(50);
+        expect(px.width).toBeLessThan(500);
         expect(px.height / px.width).toBeGreaterThan(0.6);
         expect(px.height / px.width).toBeLessThan(2);
         expect(f.detectionScore).toBeGreaterThanOrEqual(0.5);
@@ -102,8 +118,7 @@ describe("faces in face-api's sample photos", () => {
     let strangers = 0;
     for (const [n, answer] of answers) {
       for (const face of answer.faces ?? []) {
-        const box = pixels(face.box, answer.image.width, answer.image.height);
-        const person = gallery.people.find((p) => p.photo === n && overlap(p.box, box) > 0.5);
+        const person = gallery.people.find((p) => p.photo === n && overlap(fractionBox(p), face.box) > 0.5);
         if (person) {
           expect(face.label, `sample${n} ${person.label}`).toBe(person.label);
           recognised++;
@@ -123,6 +138,12 @@ describe("faces in face-api's sample photos", () => {
       expect(answer.faces?.[0]?.label, person.label).toBe(person.label);
       expect(answer.predictions[0]?.label).toBe(person.label);
     }
+  });
+
+  it("refuses a photo over the face models' megapixel cap with 413", async () => {
+    const response = await worker.fetch("/predict", { method: "POST", body: await samplePhoto(1) });
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("image_too_large");
   });
 
   it("answers 200 with no faces and a message for a photo without a face", async () => {
@@ -150,7 +171,7 @@ describe("faces in face-api's sample photos", () => {
 describe("parity with Node", () => {
   it("gives the same faces, labels and scores (within 1e-4) as the shared pipeline in Node", async () => {
     const bodies: [string, Uint8Array][] = [];
-    for (const n of [1, 4, 6]) bodies.push([`sample${n}`, await samplePhoto(n)]);
+    for (const n of [1, 4, 6]) bodies.push([`sample${n}`, await facePhoto(n)]);
     bodies.push(["portrait", await portraitOf(gallery.people[0] as FaceGallery["people"][number])]);
     let compared = 0;
     for (const [name, body] of bodies) {
@@ -180,7 +201,7 @@ describe("parity with Node", () => {
 describe("resources", () => {
   it("keeps the tensor count and the wasm heap flat across repeated face requests", async () => {
     const health = async () => (await (await worker.fetch("/health")).json()) as HealthResponse;
-    const photos = await Promise.all([1, 4, 6].map(samplePhoto));
+    const photos = await Promise.all([1, 4, 6].map(facePhoto));
     for (const p of photos) await predict(p);
     const before = await health();
     for (let round = 0; round < 4; round++) for (const p of photos) await predict(p);

@@ -14,7 +14,7 @@ import "@tensorflow/tfjs-backend-wasm";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { DEFAULT_FACE_DETECTOR_INPUT_SIZE, DEFAULT_MAX_FACES } from "../../edge/src/config.ts";
-import { TRAINER_RETRY_INPUT_SIZES } from "../../edge/src/inference/recognize-faces.ts";
+import { EDGE_RETRY_INPUT_SIZES } from "../../edge/src/inference/recognize-faces.ts";
 import { faceApiWeightSource } from "../fixtures/make-face-model.ts";
 import { ensureWorkerBuild, type WorkerBuild } from "./build-worker.ts";
 import { ensureFaceModel, type FaceFixture } from "./face-model.ts";
@@ -56,7 +56,7 @@ export async function nodeFaceReference(modelDir: string): Promise<NodeFaceRefer
     recognize: (image) =>
       recognizeFaces(nets, head, image, metadata, {
         inputSize: DEFAULT_FACE_DETECTOR_INPUT_SIZE,
-        retryInputSizes: TRAINER_RETRY_INPUT_SIZES.filter((s) => s !== DEFAULT_FACE_DETECTOR_INPUT_SIZE),
+        retryInputSizes: EDGE_RETRY_INPUT_SIZES,
         maxFaces: DEFAULT_MAX_FACES,
         topK: metadata.labels.length,
       }),

@@ -1,4 +1,9 @@
-import { type FacePrediction, type FaceRecognition, type RgbImage, recognizeFaces as recognize } from "@marquee/shared";
+import {
+  type FacePrediction,
+  type FaceRecognition,
+  type RgbImage,
+  recognizeFaces as recognize,
+} from "@marquee/shared";
 import type { LoadedFaceModel } from "../model/build-face-model.ts";
 
 /** Options for {@link recognizeFaces}. */
@@ -16,8 +21,13 @@ export interface RecognizedFaces {
   subject: number;
 }
 
-/** The detector sizes the trainer's pipeline tries, in order, when the first finds nothing. */
-export const TRAINER_RETRY_INPUT_SIZES = [320, 512];
+/**
+ * Detector sizes tried, in order, when the first finds nothing. The trainer's pipeline retries at
+ * 320 and 512; the worker does not: a 512 pass grew the wasm heap (which never shrinks) from 69 to
+ * 100 MiB in test/edge/face-memory.test.ts, too much for a 128 MB isolate. A photo without a
+ * detected face still gets the whole-image (tight crop) fallback when it is near-square.
+ */
+export const EDGE_RETRY_INPUT_SIZES: number[] = [];
 
 /**
  * Detect → align → embed → classify every face (up to `maxFaces`, largest first) with the shared
@@ -30,7 +40,7 @@ export async function recognizeFaces(
 ): Promise<RecognizedFaces> {
   const result: FaceRecognition = await recognize(model.nets, model.head, image, model.metadata, {
     inputSize: options.detectorInputSize,
-    retryInputSizes: TRAINER_RETRY_INPUT_SIZES.filter((size) => size !== options.detectorInputSize),
+    retryInputSizes: EDGE_RETRY_INPUT_SIZES,
     maxFaces: options.maxFaces,
     topK: options.topK,
   });

@@ -1,6 +1,4 @@
 import {
-  detectFaces,
-  embedWholeImageAsFace,
   FACE_DESCRIPTOR_SIZE,
   type FaceModels,
   loadFaceModels,
@@ -10,6 +8,7 @@ import {
 } from "@marquee/shared";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
+import { recognizeFaces } from "../inference/recognize-faces.ts";
 import { collectTensors } from "../tf/collect-tensors.ts";
 import { type ReleaseReport, releasePackedWeights, watchWeights } from "../tf/release-packed-weights.ts";
 import { faceModelOptions } from "./face-options.ts";
@@ -29,6 +28,7 @@ export interface LoadedFaceModel {
 /** How the face nets will be run, so the warm-up runs the same kernels the requests will. */
 export interface FaceWarmUp {
   detectorInputSize: number;
+  maxFaces: number;
 }
 
 /**
@@ -57,14 +57,20 @@ export async function buildFaceModel(
       ...head.weights.map((w) => w.read()),
     ];
     watchWeights(weightTensors, { eager: true });
-    tf.tidy(() => {
-      (head.predict(tf.zeros([1, FACE_DESCRIPTOR_SIZE])) as tf.Tensor).dataSync();
-    });
+    // A flat near-square image takes the longest path: no face at any detector size (so the
+    // largest, 512, runs too), then the whole image as a tight crop through landmarks, descriptor
+    // and head. Every operator gets packed here, and the heap reaches the size requests need.
     const grey = { width: 160, height: 160, data: new Uint8Array(160 * 160 * 3).fill(128) };
-    await detectFaces(nets, grey, { inputSize: warmUp.detectorInputSize, padRetry: false });
-    await embedWholeImageAsFace(nets, grey);
+    const warming: LoadedFaceModel = {
+      kind: "face",
+      head,
+      nets,
+      metadata: files.metadata,
+      released: { released: 0, releasedBytes: 0, kept: 0 },
+    };
+    await recognizeFaces(warming, grey, { ...warmUp, topK: 1 });
     const released = releasePackedWeights(weightTensors);
-    return { kind: "face", head, nets, metadata: files.metadata, released };
+    return { ...warming, released };
   } catch (err) {
     head.dispose();
     nets?.dispose();
@@ -83,11 +89,13 @@ function checkHeadShapes(head: tfl.LayersModel, metadata: ModelMetadata): void {
       `the face head must take [n, ${FACE_DESCRIPTOR_SIZE}] descriptors but takes [${inShape.join(", ")}]`,
     );
   }
+  // N class scores, optionally followed by N centroid scores (see the shared classifyFaceHead).
   const outShape = head.outputs[0]?.shape ?? [];
-  if (outShape.length !== 2 || outShape[1] !== metadata.labels.length) {
+  const n = metadata.labels.length;
+  if (outShape.length !== 2 || (outShape[1] !== n && outShape[1] !== 2 * n)) {
     throw new MarqueeError(
       "invalid_metadata",
-      `metadata.json lists ${metadata.labels.length} labels but the face head outputs [${outShape.join(", ")}]`,
+      `metadata.json lists ${n} labels but the face head outputs [${outShape.join(", ")}] (expected ${n} or ${2 * n} values per face)`,
     );
   }
 }

@@ -1,6 +1,7 @@
 import type { HealthResponse } from "@marquee/shared";
 import * as tf from "@tensorflow/tfjs-core";
 import type { Context } from "hono";
+import { limitsFor } from "../config.ts";
 import type { WorkerEnv } from "../env.ts";
 import type { EdgeRuntime } from "../runtime.ts";
 
@@ -12,7 +13,7 @@ export function healthHandler(runtime: EdgeRuntime) {
   return async (c: Context<{ Bindings: WorkerEnv }>): Promise<Response> => {
     const backend = await runtime.backend();
     const store = runtime.models(c.env);
-    await store.get().catch(() => undefined);
+    const loaded = await store.get().catch(() => undefined);
     const model = store.status();
     const body: HealthResponse = {
       ok: model.loaded,
@@ -21,7 +22,7 @@ export function healthHandler(runtime: EdgeRuntime) {
       simd: backend.simd,
       tensors: tf.memory().numTensors,
       wasmMemoryBytes: backend.wasmMemoryBytes(),
-      limits: runtime.config(c.env).limits,
+      limits: limitsFor(runtime.config(c.env), loaded?.metadata.pipeline ?? "image"),
     };
     return c.json(body, model.loaded ? 200 : 503);
   };

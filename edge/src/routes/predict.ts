@@ -6,7 +6,7 @@ import {
   preprocessImage,
 } from "@marquee/shared";
 import type { Context } from "hono";
-import type { EdgeConfig } from "../config.ts";
+import { type EdgeConfig, limitsFor } from "../config.ts";
 import type { WorkerEnv } from "../env.ts";
 import { imageFromRequest } from "../http/image-from-request.ts";
 import { classify, topK } from "../inference/classify.ts";
@@ -34,7 +34,7 @@ export function predictHandler(runtime: EdgeRuntime) {
     const loaded = await runtime.models(c.env).get();
 
     const decodeStart = performance.now();
-    const decoded = await decodeImage(bytes, { limits: config.limits });
+    const decoded = await decodeImage(bytes, { limits: limitsFor(config, loaded.metadata.pipeline) });
     const decodeEnd = performance.now();
     const body =
       loaded.kind === "face"

@@ -8,8 +8,9 @@
 // are released (a weight read by any other kernel is kept), and a guard on the engine refuses any
 // later call that would miss the cache (a kernel/attribute combination not seen in the warm-up)
 // instead of letting it read freed memory. Filters and dense kernels (the big weights) are freed
-// right after the call that packed them, during the warm-up itself, so the packed copy of the
-// next layer can reuse their memory and the heap's peak stays near one copy of the weights. Pinned to tfjs 4.22.0; the parity tests compare the
+// right after the call that packed them, during the warm-up itself, so later layers' packed copies
+// and activations can reuse their memory. (Moving all weights out to JS memory first and back one
+// at a time was tried: the wasm heap reached the same size, so it is not done.) Pinned to tfjs 4.22.0; the parity tests compare the
 // results with stock tfjs in Node.
 import { MarqueeError } from "@marquee/shared";
 import * as tf from "@tensorflow/tfjs-core";
@@ -33,14 +34,8 @@ interface TensorRecord {
   eager: boolean;
 }
 
-interface WasmTensorData {
-  memoryOffset: number;
-  shape: number[];
-  dtype: string;
-}
-
 interface WasmBackendInternals {
-  dataIdMap: { get(dataId: object): WasmTensorData | undefined };
+  dataIdMap: { get(dataId: object): { memoryOffset: number; dtype: string } | undefined };
   wasm: { _free(pointer: number): void };
 }
 
@@ -54,7 +49,9 @@ export interface ReleaseReport {
 
 type RunKernel = (name: string, inputs: tf.NamedTensorMap, attrs?: tf.NamedAttrMap) => unknown;
 
-const records = new Map<object, TensorRecord>();
+const records = new WeakMap<object, TensorRecord>();
+/** Counters for tests and diagnostics. */
+export const weightResidencyStats = { released: 0, releasedBytes: 0 };
 let installed = false;
 
 /**
@@ -66,7 +63,12 @@ export function watchWeights(weights: readonly tf.Tensor[], options: { eager?: b
   installGuard();
   for (const w of weights) {
     if (!records.has(w.dataId)) {
-      records.set(w.dataId, { cached: true, signatures: new Set(), released: false, eager: !!options.eager });
+      records.set(w.dataId, {
+        cached: true,
+        signatures: new Set(),
+        released: false,
+        eager: !!options.eager,
+      });
     }
   }
 }
@@ -93,6 +95,8 @@ export function releasePackedWeights(weights: readonly tf.Tensor[]): ReleaseRepo
     record.released = true;
     report.released++;
     report.releasedBytes += w.size * 4;
+    weightResidencyStats.released++;
+    weightResidencyStats.releasedBytes += w.size * 4;
   }
   return report;
 }

@@ -1,0 +1,126 @@
+// Memory of a face model (pipeline "face": ~23.5 MB of pretrained face weights plus the head) in
+// the wrangler-built worker under Miniflare, for a 474×490 portrait, the largest image the limits
+// allow, and a large photo without a face (the detector then retries at 512). Cloudflare gives an
+// isolate 128 MB; we assert a bound well below it. Measures as in memory.test.ts.
+import { readFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import type { HealthResponse, PredictResponse } from "@marquee/shared";
+import sharp from "sharp";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { DEFAULT_FACE_MAX_MEGAPIXELS } from "../../edge/src/config.ts";
+import { ensureFaceWorkerBuild } from "../helpers/face-worker.ts";
+import { jpegOfMegapixels, samplePhotoPath } from "../helpers/images.ts";
+import { REPO_DIR } from "../helpers/paths.ts";
+import { type RunningWorker, startWorker } from "../helpers/start-worker.ts";
+import { processMemory, WorkerInspector, workerdPids } from "../helpers/worker-memory.ts";
+
+const MiB = 1024 * 1024;
+/** Everything the isolate holds at the peak of a request: JS heap + backing stores + tfjs wasm. */
+const BOUND_BYTES = 120 * MiB;
+/** tfjs' wasm memory alone (weights packed by XNNPACK + activations; it never shrinks). */
+const WASM_BOUND_BYTES = 72 * MiB;
+
+let worker: RunningWorker;
+let inspector: WorkerInspector;
+let maxMegapixels: number;
+
+beforeAll(async () => {
+  const { build } = await ensureFaceWorkerBuild();
+  const toml = await readFile(join(REPO_DIR, "wrangler.toml"), "utf8");
+  // A face model's largest image: the lower of wrangler.toml's MAX_MEGAPIXELS and the face cap.
+  maxMegapixels = Number(
+    process.env.MARQUEE_TEST_MAX_MP ??
+      Math.min(
+        Number(/^MAX_MEGAPIXELS\s*=\s*"([\d.]+)"/m.exec(toml)?.[1]),
+        Number(/^FACE_MAX_MEGAPIXELS\s*=\s*"([\d.]+)"/m.exec(toml)?.[1] ?? DEFAULT_FACE_MAX_MEGAPIXELS),
+      ),
+  );
+  const port = await freePort();
+  worker = await startWorker({
+    ...build,
+    inspectorPort: port,
+    vars: { MAX_MEGAPIXELS: String(maxMegapixels), FACE_MAX_MEGAPIXELS: String(maxMegapixels) },
+  });
+  inspector = await WorkerInspector.connect(port);
+});
+afterAll(async () => {
+  inspector?.close();
+  await worker?.dispose();
+});
+
+const health = async () => (await (await worker.fetch("/health")).json()) as HealthResponse;
+
+async function measure(name: string, bytes: Uint8Array): Promise<PredictResponse> {
+  const idle = await health();
+  const [pid] = await workerdPids();
+  const heapBefore = await inspector.heapUsage();
+  const rssBefore = pid ? await processMemory(pid) : undefined;
+  const response = await worker.fetch("/predict", { method: "POST", body: bytes });
+  expect(response.status, await response.clone().text()).toBe(200);
+  const answer = (await response.json()) as PredictResponse;
+  const heapAfter = await inspector.heapUsage();
+  const after = await health();
+  const rssAfter = pid ? await processMemory(pid) : undefined;
+  const jsHeap = heapAfter.usedSize + (heapAfter.backingStorageSize ?? 0);
+  const rssGrowth = rssBefore && rssAfter ? rssAfter.peakRss - rssBefore.rss : 0;
+  const isolateEstimate = heapBefore.totalSize + idle.wasmMemoryBytes + rssGrowth;
+  const mb = (n: number) => `${(n / MiB).toFixed(1)} MiB`;
+  console.log(
+    `${name} (${answer.image.width}×${answer.image.height}, ${answer.faces?.length} faces): JS heap used ${mb(heapAfter.usedSize)}` +
+      ` + backing stores ${mb(heapAfter.backingStorageSize ?? 0)}, tfjs wasm ${mb(after.wasmMemoryBytes)},` +
+      ` workerd peak RSS growth ${mb(rssGrowth)}, isolate estimate ${mb(isolateEstimate)}`,
+  );
+  expect(after.wasmMemoryBytes).toBeLessThan(WASM_BOUND_BYTES);
+  // Backing stores include earlier requests' garbage (V8 collects it at ~60 MB of ArrayBuffers and
+  // workerd cannot be asked to collect), so the bound is on the V8 heap plus what this request
+  // added to the process; jsHeap is logged for reference.
+  expect(heapAfter.usedSize + after.wasmMemoryBytes).toBeLessThan(BOUND_BYTES);
+  if (rssAfter) expect(isolateEstimate).toBeLessThan(BOUND_BYTES);
+  void jsHeap;
+  return answer;
+}
+
+it("keeps a face model's isolate well under 128 MB: portrait, largest allowed photo, no-face photo", async () => {
+  const loaded = await health();
+  expect(loaded.limits.maxMegapixels).toBe(maxMegapixels);
+  console.log(
+    `face model loaded: tfjs wasm ${(loaded.wasmMemoryBytes / MiB).toFixed(1)} MiB, ${loaded.tensors} tensors`,
+  );
+  const portrait = await sharp(samplePhotoPath(1))
+    .extract({ left: 1150, top: 50, width: 700, height: 724 })
+    .resize(474, 490)
+    .jpeg({ quality: 90 })
+    .toBuffer();
+  // Loading leaves ~30 MB of JS garbage (fetched and decoded weight files) until V8 collects it;
+  // a few requests give it the chance, so the figures below are those of a serving isolate.
+  for (let i = 0; i < 3; i++)
+    await worker.fetch("/predict", { method: "POST", body: new Uint8Array(portrait) });
+  expect((await measure("portrait", new Uint8Array(portrait))).faces?.length).toBeGreaterThanOrEqual(1);
+  const { bytes } = await jpegOfMegapixels(maxMegapixels);
+  await measure(`${maxMegapixels} MP photo`, bytes);
+  const side = Math.floor(Math.sqrt(maxMegapixels * 1e6 * 0.6));
+  const empty = await sharp({
+    create: {
+      width: Math.floor(side * 1.6),
+      height: side,
+      channels: 3,
+      background: { r: 90, g: 140, b: 60 },
+    },
+  })
+    .jpeg()
+    .toBuffer();
+  expect((await measure("no-face photo", new Uint8Array(empty))).faces).toEqual([]);
+}, 180_000);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
+    });
+  });
+}
