@@ -6,12 +6,12 @@ import {
   type ModelMetadata,
   type WeightSource,
 } from "@marquee/shared";
-import * as tf from "@tensorflow/tfjs-core";
-import * as tfl from "@tensorflow/tfjs-layers";
+import type * as tfl from "@tensorflow/tfjs-layers";
 import { recognizeFaces } from "../inference/recognize-faces.ts";
 import { collectTensors } from "../tf/collect-tensors.ts";
 import { type ReleaseReport, releasePackedWeights, watchWeights } from "../tf/release-packed-weights.ts";
 import { faceModelOptions } from "./face-options.ts";
+import { loadLayersModelLean } from "./load-layers-model.ts";
 import type { ModelFiles } from "./read-model-files.ts";
 
 /** A face-pipeline model: the pretrained face nets plus the trained head on their descriptors. */
@@ -44,7 +44,7 @@ export async function buildFaceModel(
   const options = faceModelOptions(files.metadata);
   let head: tfl.LayersModel;
   try {
-    head = await tfl.loadLayersModel(tf.io.fromMemory(files.artifacts));
+    head = await loadLayersModelLean(files.artifacts);
   } catch (err) {
     throw new MarqueeError("model_unavailable", `model.json could not be loaded: ${(err as Error).message}`);
   }

@@ -1,6 +1,8 @@
 import { MarqueeError, type ModelMetadata } from "@marquee/shared";
 import * as tf from "@tensorflow/tfjs-core";
-import * as tfl from "@tensorflow/tfjs-layers";
+import type * as tfl from "@tensorflow/tfjs-layers";
+import { type ReleaseReport, releasePackedWeights, watchWeights } from "../tf/release-packed-weights.ts";
+import { loadLayersModelLean } from "./load-layers-model.ts";
 import type { ModelFiles } from "./read-model-files.ts";
 
 /** An image-pipeline model ready to classify, with the metadata it was validated against. */
@@ -8,6 +10,8 @@ export interface LoadedImageModel {
   kind: "image";
   model: tfl.LayersModel;
   metadata: ModelMetadata;
+  /** Weights whose original copy was freed after XNNPACK packed its own (see release-packed-weights.ts). */
+  released: ReleaseReport;
 }
 
 /**
@@ -17,21 +21,24 @@ export interface LoadedImageModel {
 export async function buildModel(files: ModelFiles): Promise<LoadedImageModel> {
   let model: tfl.LayersModel;
   try {
-    model = await tfl.loadLayersModel(tf.io.fromMemory(files.artifacts));
+    model = await loadLayersModelLean(files.artifacts);
   } catch (err) {
     throw new MarqueeError("model_unavailable", `model.json could not be loaded: ${(err as Error).message}`);
   }
   try {
     checkShapes(model, files.metadata);
+    const weights = model.weights.map((w) => w.read());
+    watchWeights(weights, { eager: true });
     tf.tidy(() => {
       const { width, height, channels } = files.metadata.input;
       (model.predict(tf.zeros([1, height, width, channels])) as tf.Tensor).dataSync();
     });
+    const released = releasePackedWeights(weights);
+    return { kind: "image", model, metadata: files.metadata, released };
   } catch (err) {
     model.dispose();
     throw err;
   }
-  return { kind: "image", model, metadata: files.metadata };
 }
 
 function checkShapes(model: tfl.LayersModel, metadata: ModelMetadata): void {

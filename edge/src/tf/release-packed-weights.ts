@@ -21,6 +21,8 @@ const CONV_WEIGHT_INPUTS = new Set(["filter", "bias"]);
 /** Kernels that run through the cached XNNPACK fully-connected operator (when not transposed, batch 1). */
 const MATMUL_KERNELS = new Set(["BatchMatMul", "_FusedMatMul"]);
 const MATMUL_WEIGHT_INPUTS = new Set(["b", "bias"]);
+/** Kernels that only relabel a tensor's shape (the output shares its data) and never read values. */
+const SHAPE_ONLY_KERNELS = new Set(["Reshape", "ExpandDims", "Squeeze", "Identity"]);
 /** Inputs freed as soon as they are packed (biases are small and often read by an Add as well). */
 const EAGER_INPUTS = new Set(["filter", "b"]);
 
@@ -112,6 +114,7 @@ function installGuard(): void {
   const engine = tf.engine() as unknown as { runKernel: RunKernel };
   const runKernel = engine.runKernel.bind(engine) as RunKernel;
   engine.runKernel = (name, inputs, attrs) => {
+    if (SHAPE_ONLY_KERNELS.has(name)) return runKernel(name, inputs, attrs);
     const packed: tf.Tensor[] = [];
     for (const [inputName, tensor] of Object.entries(inputs)) {
       const record = tensor ? records.get(tensor.dataId) : undefined;
