@@ -65,17 +65,21 @@ export function defaultThresholds(kind: RejectionKind): number[] {
 
 /**
  * Pick a threshold: among points rejecting at least `minStrangersRejected` of strangers, the one
- * that accepts the most known faces correctly; if none reaches it, the point with the best
- * worst-case of the two rates. Of equally good points, the middle one (the widest margin).
+ * that accepts the most known faces correctly, then the one rejecting the most strangers (a wide
+ * plateau of equal known rates is common on small data; its loose end lets strangers through); if
+ * no point reaches the stranger target, the one with the best worst-case of the two rates. Of points
+ * still equal, the middle one.
  */
 export function pickThreshold(curve: readonly TradeOffPoint[], minStrangersRejected = 0.95): TradeOffPoint {
   const ok = curve.filter((p) => p.strangersRejected >= minStrangersRejected);
   const pool = ok.length ? ok : curve;
-  const score = (p: TradeOffPoint) =>
+  const first = (p: TradeOffPoint) =>
     ok.length ? p.knownAcceptedCorrect : Math.min(p.knownAcceptedCorrect, p.strangersRejected);
-  const best = Math.max(...pool.map(score));
-  const tied = pool.filter((p) => score(p) === best);
-  return tied[Math.floor((tied.length - 1) / 2)]!;
+  const bestFirst = Math.max(...pool.map(first));
+  const tied = pool.filter((p) => first(p) === bestFirst);
+  const bestStrangers = Math.max(...tied.map((p) => p.strangersRejected));
+  const still = tied.filter((p) => p.strangersRejected === bestStrangers);
+  return still[Math.floor((still.length - 1) / 2)]!;
 }
 
 /** The worst-case of the two rates at the best threshold: how well a rule separates at all. */
