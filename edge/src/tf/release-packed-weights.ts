@@ -175,13 +175,18 @@ function cachedSignature(
     ]);
   }
   if (MATMUL_KERNELS.has(kernel) && MATMUL_WEIGHT_INPUTS.has(inputName)) {
-    const aShape = inputs.a?.shape ?? [];
-    const bShape = inputs.b?.shape ?? [];
-    const xnnPath = !a.transposeA && !a.transposeB && aShape[0] === 1 && bShape[0] === 1;
+    // The C++ kernel takes XNNPACK's cached path only without transposes and with batch 1 on both
+    // sides (the product of all but the last two dimensions; 1 for a matrix).
+    const xnnPath = !a.transposeA && !a.transposeB && batchOf(inputs.a) === 1 && batchOf(inputs.b) === 1;
     if (!xnnPath || a.activation === "prelu") return null;
     return JSON.stringify([kernel, a.activation, !!inputs.bias, ids(inputs)]);
   }
   return null;
+}
+
+function batchOf(tensor: tf.Tensor | undefined): number {
+  const shape = tensor?.shape ?? [];
+  return shape.slice(0, -2).reduce((n, d) => n * d, 1);
 }
 
 // Weight identities by dataId object; a WeakMap keeps a stable number per dataId.
