@@ -201,12 +201,18 @@ const program = new Command("train-bench")
     (v) => Number.parseInt(v, 10),
     1,
   )
+  .option(
+    "--cpu-batch <n>",
+    "batch size on the cpu backend (32 takes over 10 CPU-minutes per step)",
+    (v) => Number.parseInt(v, 10),
+    32,
+  )
   .option("--dw <methods>", "wasm filter-gradient methods to compare: taps,im2col,conv", "taps,im2col,conv");
 
 async function main(): Promise<void> {
   const opts = program
     .parse()
-    .opts<{ batch: number; steps: number; warmup: number; cpuSteps: number; dw: string }>();
+    .opts<{ batch: number; steps: number; warmup: number; cpuSteps: number; cpuBatch: number; dw: string }>();
   const rows: Row[] = [];
   for (const which of ["node-gpu", "node"] as const) {
     const problem = nodeBackendProblem(which);
@@ -233,9 +239,11 @@ async function main(): Promise<void> {
   setFilterGradientMethod("auto");
   if (opts.cpuSteps > 0) {
     await selectBackend("cpu");
-    console.error(`measuring cpu (pure JS), ${opts.cpuSteps} step(s), no warm-up — this takes minutes …`);
-    const row = await benchBackend("cpu (pure JS)", opts.batch, 0, opts.cpuSteps);
-    rows.push({ ...row, note: "no warm-up" });
+    console.error(
+      `measuring cpu (pure JS), batch ${opts.cpuBatch}, ${opts.cpuSteps} step(s), no warm-up — this takes minutes …`,
+    );
+    const row = await benchBackend("cpu (pure JS)", opts.cpuBatch, 0, opts.cpuSteps);
+    rows.push({ ...row, note: `no warm-up, batch ${opts.cpuBatch}` });
   } else {
     rows.push({ backend: "cpu (pure JS)", status: "skipped (--cpu-steps 0)" });
   }
