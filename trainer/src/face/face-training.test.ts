@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeImage, detectFaces, parseModelMetadataText } from "@marquee/shared";
 import { useNodeWasmDecoders } from "@marquee/shared/node";
+import * as tf from "@tensorflow/tfjs";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initWasmBackend } from "../backend/wasm-node.ts";
@@ -124,6 +125,7 @@ describe("face training on a gallery cut from face-api's sample photos", () => {
     });
     const outDir = join(root, "run");
     const lines: string[] = [];
+    const tensorsBefore = tf.memory().numTensors;
     const outcome = await trainFaceModel(
       ds,
       {
@@ -141,6 +143,8 @@ describe("face training on a gallery cut from face-api's sample photos", () => {
         reporter: { epochBegin() {}, stepEnd() {}, epochEnd() {}, message() {} },
       },
     );
+    // Candidate heads, fold heads and the export model are all disposed.
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
     expect(outcome.evaluation.accuracy).toBe(1);
     expect(outcome.rejection.kind).toBe("distance");
     // Leave-one-person-out: each fold's held-out person must be told apart from the others.
