@@ -14,7 +14,7 @@ import "@tensorflow/tfjs-backend-wasm";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { DEFAULT_FACE_DETECTOR_INPUT_SIZE, DEFAULT_MAX_FACES } from "../../edge/src/config.ts";
-import { EDGE_RETRY_INPUT_SIZES } from "../../edge/src/inference/recognize-faces.ts";
+import { detectorInputSizeFor, EDGE_RETRY_INPUT_SIZES } from "../../edge/src/inference/recognize-faces.ts";
 import { faceApiWeightSource } from "../fixtures/make-face-model.ts";
 import { ensureWorkerBuild, type WorkerBuild } from "./build-worker.ts";
 import { ensureFaceModel, type FaceFixture } from "./face-model.ts";
@@ -55,7 +55,7 @@ export async function nodeFaceReference(modelDir: string): Promise<NodeFaceRefer
     metadata,
     recognize: (image) =>
       recognizeFaces(nets, head, image, metadata, {
-        inputSize: DEFAULT_FACE_DETECTOR_INPUT_SIZE,
+        inputSize: detectorInputSizeFor(image.width, image.height, DEFAULT_FACE_DETECTOR_INPUT_SIZE),
         retryInputSizes: EDGE_RETRY_INPUT_SIZES,
         maxFaces: DEFAULT_MAX_FACES,
         topK: metadata.labels.length,

@@ -8,7 +8,7 @@ import type { LoadedFaceModel } from "../model/build-face-model.ts";
 
 /** Options for {@link recognizeFaces}. */
 export interface RecognizeOptions {
-  /** The tiny detector's first input side; the trainer's other sizes are tried when it finds nothing. */
+  /** The tiny detector's largest input side (see {@link detectorInputSizeFor}). */
   detectorInputSize: number;
   maxFaces: number;
   topK: number;
@@ -29,6 +29,25 @@ export interface RecognizedFaces {
  */
 export const EDGE_RETRY_INPUT_SIZES: number[] = [];
 
+/** The smallest detector input the worker uses. */
+export const MIN_DETECTOR_INPUT_SIZE = 224;
+
+/**
+ * The detector input side for an image: half its longest side, rounded up to a multiple of 32,
+ * between 224 and `max`. Shrinking a photo by 2 at most keeps every face that is big enough to
+ * describe (a face under ~40 px has too few pixels for the 150-px descriptor crop anyway), and a
+ * 474×490 portrait runs at 256 instead of 320, about 1.5× faster for the same answers on celeb17
+ * portraits. Photos of 640 px and more use `max`.
+ *
+ * @example
+ * detectorInputSizeFor(474, 490, 320); // 256
+ * detectorInputSizeFor(1536, 1024, 320); // 320
+ */
+export function detectorInputSizeFor(width: number, height: number, max: number): number {
+  const half = Math.ceil(Math.max(width, height) / 2 / 32) * 32;
+  return Math.max(Math.min(MIN_DETECTOR_INPUT_SIZE, max), Math.min(half, max));
+}
+
 /**
  * Detect → align → embed → classify every face (up to `maxFaces`, largest first) with the shared
  * face pipeline, so the worker answers exactly as `pnpm predict` does with the same options.
@@ -39,7 +58,7 @@ export async function recognizeFaces(
   options: RecognizeOptions,
 ): Promise<RecognizedFaces> {
   const result: FaceRecognition = await recognize(model.nets, model.head, image, model.metadata, {
-    inputSize: options.detectorInputSize,
+    inputSize: detectorInputSizeFor(image.width, image.height, options.detectorInputSize),
     retryInputSizes: EDGE_RETRY_INPUT_SIZES,
     maxFaces: options.maxFaces,
     topK: options.topK,

@@ -57,10 +57,12 @@ export async function buildFaceModel(
       ...head.weights.map((w) => w.read()),
     ];
     watchWeights(weightTensors, { eager: true });
-    // A flat near-square image takes the longest path: no face at any detector size (so the
-    // largest, 512, runs too), then the whole image as a tight crop through landmarks, descriptor
-    // and head. Every operator gets packed here, and the heap reaches the size requests need.
-    const grey = { width: 160, height: 160, data: new Uint8Array(160 * 160 * 3).fill(128) };
+    // A flat near-square image takes the longest path: no face (the detector runs twice, the
+    // second time padded), then the whole image as a tight crop through landmarks, descriptor and
+    // head. Every operator gets packed here, and the heap reaches the size requests need. Its side
+    // is twice the detector's largest input, so the detector runs at that size (detectorInputSizeFor).
+    const side = 2 * warmUp.detectorInputSize;
+    const grey = { width: side, height: side, data: new Uint8Array(side * side * 3).fill(128) };
     const warming: LoadedFaceModel = {
       kind: "face",
       head,
