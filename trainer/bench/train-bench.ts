@@ -146,7 +146,7 @@ async function benchBackend(label: string, batch: number, warmup: number, steps:
   }
 }
 
-const fmt = (v: number | undefined, digits = 1) => (v === undefined ? "—" : v.toFixed(digits));
+const fmt = (v: number | undefined) => (v === undefined ? "—" : v.toFixed(v < 1 ? 3 : 1));
 
 function printTable(rows: Row[], fwdFlops: number, batch: number): void {
   const trainFlops = 3 * fwdFlops;
