@@ -71,6 +71,9 @@ export async function buildFaceModel(
       released: { released: 0, releasedBytes: 0, kept: 0 },
     };
     await recognizeFaces(warming, grey, { ...warmUp, topK: 1 });
+    // And once at the small photos' size, so both detector sizes have been planned.
+    const small = { width: 160, height: 160, data: grey.data.subarray(0, 160 * 160 * 3) };
+    await recognizeFaces(warming, small, { ...warmUp, topK: 1 });
     const released = releasePackedWeights(weightTensors);
     return { ...warming, released };
   } catch (err) {
