@@ -39,12 +39,20 @@ export async function nodeFaceReference(modelDir: string): Promise<NodeFaceRefer
   await useNodeWasmDecoders();
   const metadata = parseModelMetadataText(await readFile(join(modelDir, "metadata.json"), "utf8"));
   const modelJson = JSON.parse(await readFile(join(modelDir, "model.json"), "utf8"));
-  const weights = await readFile(join(modelDir, "weights.bin"));
+  const manifest = modelJson.weightsManifest as { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+  const shards = await Promise.all(
+    manifest
+      .flatMap((group) => group.paths)
+      .map(async (path) => {
+        const bytes = await readFile(join(modelDir, path));
+        return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+      }),
+  );
   const head = await tfl.loadLayersModel(
     tf.io.fromMemory({
       modelTopology: modelJson.modelTopology,
-      weightSpecs: modelJson.weightsManifest[0].weights,
-      weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+      weightSpecs: manifest.flatMap((group) => group.weights),
+      weightData: shards,
     }),
   );
   const nets: FaceModels = await loadFaceModels(faceApiWeightSource(), {
