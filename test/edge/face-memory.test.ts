@@ -9,6 +9,7 @@ import type { HealthResponse, PredictResponse } from "@marquee/shared";
 import sharp from "sharp";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { DEFAULT_FACE_MAX_MEGAPIXELS } from "../../edge/src/config.ts";
+import { ensureWorkerBuild } from "../helpers/build-worker.ts";
 import { ensureFaceWorkerBuild } from "../helpers/face-worker.ts";
 import { jpegOfMegapixels, samplePhotoPath } from "../helpers/images.ts";
 import { REPO_DIR } from "../helpers/paths.ts";
@@ -26,7 +27,9 @@ let inspector: WorkerInspector;
 let maxMegapixels: number;
 
 beforeAll(async () => {
-  const { build } = await ensureFaceWorkerBuild();
+  // MARQUEE_TEST_FACE_MODEL_DIR measures a real face export instead of the fixture.
+  const modelDir = process.env.MARQUEE_TEST_FACE_MODEL_DIR;
+  const build = modelDir ? await ensureWorkerBuild({ modelDir }) : (await ensureFaceWorkerBuild()).build;
   const toml = await readFile(join(REPO_DIR, "wrangler.toml"), "utf8");
   // A face model's largest image: the lower of wrangler.toml's MAX_MEGAPIXELS and the face cap.
   maxMegapixels = Number(
