@@ -1,6 +1,7 @@
 import { MarqueeError } from "@marquee/shared";
 import * as tf from "@tensorflow/tfjs";
 import type { NamedTensor } from "../export/tensor-bundle.ts";
+import { HostAdamMoments } from "./host-adam.ts";
 import { type ExponentialDecay, learningRateAt } from "./schedule.ts";
 
 /** Adam's hyperparameters (Keras defaults). */
@@ -12,6 +13,14 @@ export interface AdamOptions {
 
 /** Keras' Adam defaults; note epsilon 1e-7, not tfjs' 1e-8. */
 export const DEFAULT_ADAM: AdamOptions = Object.freeze({ beta1: 0.9, beta2: 0.999, epsilon: 1e-7 });
+
+/**
+ * Where Adam keeps its moments: "backend" as tf variables updated with tensor ops; "host" in JS memory,
+ * updating the weights in place ({@link HostAdamMoments}; nothing allocated in the backend per step).
+ * "auto" is "host" on the wasm backend, whose single heap cannot hold VGG-16 with tensor-op Adam, and
+ * "backend" elsewhere. Both give the same weights bit for bit and save the same checkpoint tensors.
+ */
+export type AdamStateLocation = "auto" | "backend" | "host";
 
 /**
  * Adam with a learning-rate schedule, written out instead of using tf.train.adam so that its whole
@@ -26,14 +35,23 @@ export const DEFAULT_ADAM: AdamOptions = Object.freeze({ beta1: 0.9, beta2: 0.99
 export class ScheduledAdam {
   /** Updates applied so far (Keras' `optimizer.iterations`). */
   step = 0;
-  private readonly m: tf.Variable[];
-  private readonly v: tf.Variable[];
+  /** Where the moments live ("auto" resolved at construction). */
+  readonly stateLocation: "backend" | "host";
+  private readonly m: tf.Variable[] = [];
+  private readonly v: tf.Variable[] = [];
+  private readonly host: HostAdamMoments | null = null;
 
   constructor(
     private readonly variables: tf.Variable[],
     readonly schedule: ExponentialDecay,
     readonly options: AdamOptions = DEFAULT_ADAM,
+    location: AdamStateLocation = "auto",
   ) {
+    this.stateLocation = location === "auto" ? (tf.getBackend() === "wasm" ? "host" : "backend") : location;
+    if (this.stateLocation === "host") {
+      this.host = new HostAdamMoments(variables);
+      return;
+    }
     // tf.variable copies its initial value; the zeros themselves must be freed.
     const zeros = () => variables.map((w) => tf.tidy(() => tf.variable(tf.zerosLike(w), false)));
     this.m = zeros();
@@ -51,6 +69,11 @@ export class ScheduledAdam {
     const t = this.step + 1;
     // Bias correction in float64 on the CPU side, so it does not drift with float32 products.
     const alpha = (this.learningRate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
+    if (this.host) {
+      this.host.apply(this.variables, grads, { beta1, beta2, epsilon, alpha });
+      this.step = t;
+      return;
+    }
     tf.tidy(() => {
       this.variables.forEach((w, i) => {
         const g = grads[i]!;
@@ -66,6 +89,7 @@ export class ScheduledAdam {
 
   /** The moments as named tensors (views of the live variables; do not dispose). */
   stateTensors(): NamedTensor[] {
+    if (this.host) return this.host.stateTensors();
     return [
       ...this.m.map((tensor, i) => ({ name: `adam/m/${i}`, tensor })),
       ...this.v.map((tensor, i) => ({ name: `adam/v/${i}`, tensor })),
@@ -74,6 +98,11 @@ export class ScheduledAdam {
 
   /** Restore moments saved by {@link stateTensors} and the step count. */
   restore(step: number, tensors: NamedTensor[]): void {
+    if (this.host) {
+      this.host.restore(tensors);
+      this.step = step;
+      return;
+    }
     const byName = new Map(tensors.map((t) => [t.name, t.tensor]));
     const load = (kind: "m" | "v", vars: tf.Variable[]) =>
       vars.forEach((variable, i) => {
@@ -92,6 +121,7 @@ export class ScheduledAdam {
   }
 
   dispose(): void {
+    this.host?.dispose();
     for (const t of [...this.m, ...this.v]) t.dispose();
   }
 }

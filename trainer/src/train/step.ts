@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { deriveSeed } from "../models/seeds.ts";
 import type { ScheduledAdam } from "./adam.ts";
 import type { Batch } from "./data-source.ts";
+import { releaseWeightOperators } from "./host-adam.ts";
 import { categoricalCrossEntropy } from "./losses.ts";
 
 /** Turn a batch into tensors: xs [N,H,W,3] (or [N, ...batch.shape]) and one-hot ys [N,C]. Caller disposes. */
@@ -56,7 +57,10 @@ export async function trainStep(
   const { value, grads } = tf.variableGrads(() => {
     const out = model.apply(xs, { training: true }) as tf.Tensor2D;
     correct = tf.keep(tf.sum(tf.equal(tf.argMax(out, -1), tf.argMax(ys, -1)).toInt()) as tf.Scalar);
-    return categoricalCrossEntropy(ys, out, config.fromLogits);
+    const loss = categoricalCrossEntropy(ys, out, config.fromLogits);
+    // On wasm, free the packed weight copies the forward pass made before the gradients are allocated.
+    releaseWeightOperators(variables);
+    return loss;
   }, variables);
   optimizer.applyGradients(variables.map((v) => grads[v.name]!));
   const [lossValue, correctValue] = await Promise.all([value.data(), correct!.data()]);
