@@ -14,7 +14,7 @@ import { ensureFaceWorkerBuild } from "../helpers/face-worker.ts";
 import { jpegOfMegapixels, samplePhotoPath } from "../helpers/images.ts";
 import { REPO_DIR } from "../helpers/paths.ts";
 import { type RunningWorker, startWorker } from "../helpers/start-worker.ts";
-import { processMemory, WorkerInspector, workerdPids } from "../helpers/worker-memory.ts";
+import { processMemory, resetPeakRss, WorkerInspector, workerdPids } from "../helpers/worker-memory.ts";
 
 const MiB = 1024 * 1024;
 /** Everything the isolate holds at the peak of a request: JS heap + backing stores + tfjs wasm. */
@@ -58,6 +58,8 @@ async function measure(name: string, bytes: Uint8Array): Promise<PredictResponse
   const idle = await health();
   const [pid] = await workerdPids();
   const heapBefore = await inspector.heapUsage();
+  // The peak must be this request's, not the model load's (which allocates and drops weight copies).
+  if (pid) await resetPeakRss(pid);
   const rssBefore = pid ? await processMemory(pid) : undefined;
   const response = await worker.fetch("/predict", { method: "POST", body: bytes });
   expect(response.status, await response.clone().text()).toBe(200);

@@ -1,6 +1,6 @@
 // Memory probes for a Miniflare-run worker: the JS heap through the V8 inspector, and the workerd
 // process' resident set (which also covers every wasm memory) through /proc.
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import WebSocket from "ws";
 
 /** V8's Runtime.getHeapUsage for the user worker's isolate, in bytes. */
@@ -79,6 +79,19 @@ export async function workerdPids(): Promise<number[]> {
     }
   }
   return pids;
+}
+
+/**
+ * Reset a process' peak resident set (VmHWM) to its current size, so a later peak belongs to what
+ * happened after this call (Linux: `5` in /proc/<pid>/clear_refs). False when not possible.
+ */
+export async function resetPeakRss(pid: number): Promise<boolean> {
+  try {
+    await writeFile(`/proc/${pid}/clear_refs`, "5");
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** RSS and peak RSS of a process. */

@@ -21,7 +21,7 @@ interface WasmBackendInternals {
  */
 export async function loadLayersModelLean(artifacts: tf.io.ModelArtifacts): Promise<tfl.LayersModel> {
   const specs = artifacts.weightSpecs ?? [];
-  const data = joinWeightData(artifacts.weightData);
+  const shards = toShards(artifacts.weightData);
   const model = await tfl.loadLayersModel(
     tf.io.fromMemory({
       modelTopology: withZeroInitializers(artifacts.modelTopology),
@@ -47,8 +47,7 @@ export async function loadLayersModelLean(artifacts: tf.io.ModelArtifacts): Prom
       }
       variables.delete(spec.name);
       freeWasmData(variable.read());
-      const decoded = tf.io.decodeWeights(data.slice(offset, offset + bytes), [spec]);
-      const value = decoded[spec.name] as tf.Tensor;
+      const value = decodeWeight(shards, offset, bytes, spec);
       variable.write(value);
       value.dispose();
       offset += bytes;
@@ -93,17 +92,45 @@ function freeWasmData(tensor: tf.Tensor): void {
   data.memoryOffset = 0;
 }
 
-function joinWeightData(weightData: tf.io.WeightData | undefined): ArrayBuffer {
-  if (!weightData) return new ArrayBuffer(0);
-  if (!Array.isArray(weightData)) return weightData;
-  const total = weightData.reduce((n, b) => n + b.byteLength, 0);
-  const joined = new Uint8Array(total);
-  let at = 0;
-  for (const buffer of weightData) {
-    joined.set(new Uint8Array(buffer), at);
-    at += buffer.byteLength;
+function toShards(weightData: tf.io.WeightData | undefined): ArrayBuffer[] {
+  if (!weightData) return [];
+  return Array.isArray(weightData) ? weightData : [weightData];
+}
+
+// One weight's values without joining the shards into one buffer (that would be another full
+// copy of the weights in JS memory): a view when the weight lies inside one shard, else a copy of
+// just its bytes.
+function decodeWeight(
+  shards: ArrayBuffer[],
+  offset: number,
+  bytes: number,
+  spec: tf.io.WeightsManifestEntry,
+): tf.Tensor {
+  let start = offset;
+  let index = 0;
+  while (index < shards.length && start >= (shards[index] as ArrayBuffer).byteLength) {
+    start -= (shards[index] as ArrayBuffer).byteLength;
+    index++;
   }
-  return joined.buffer;
+  const first = shards[index];
+  if (!first) throw new MarqueeError("model_unavailable", `the weight shards end before ${spec.name}`);
+  const float32 = spec.dtype === "float32" && !spec.quantization;
+  if (float32 && start % 4 === 0 && start + bytes <= first.byteLength) {
+    return tf.tensor(new Float32Array(first, start, bytes / 4), spec.shape, "float32");
+  }
+  const copy = new Uint8Array(bytes);
+  let written = 0;
+  for (let i = index; written < bytes && i < shards.length; i++) {
+    const shard = new Uint8Array(shards[i] as ArrayBuffer);
+    const from = i === index ? start : 0;
+    const take = Math.min(bytes - written, shard.byteLength - from);
+    copy.set(shard.subarray(from, from + take), written);
+    written += take;
+  }
+  if (written < bytes)
+    throw new MarqueeError("model_unavailable", `the weight shards end inside ${spec.name}`);
+  if (float32) return tf.tensor(new Float32Array(copy.buffer), spec.shape, "float32");
+  return tf.io.decodeWeights(copy.buffer, [spec])[spec.name] as tf.Tensor;
 }
 
 const DTYPE_BYTES: Record<string, number> = {

@@ -113,7 +113,7 @@ function installGuard(): void {
   installed = true;
   const engine = tf.engine() as unknown as { runKernel: RunKernel };
   const runKernel = engine.runKernel.bind(engine) as RunKernel;
-  engine.runKernel = (name, inputs, attrs) => {
+  const guarded: RunKernel = (name, inputs, attrs) => {
     if (SHAPE_ONLY_KERNELS.has(name)) return runKernel(name, inputs, attrs);
     const packed: tf.Tensor[] = [];
     for (const [inputName, tensor] of Object.entries(inputs)) {
@@ -128,6 +128,58 @@ function installGuard(): void {
     if (packed.length > 0) releasePackedWeights(packed);
     return result;
   };
+  engine.runKernel = (name, inputs, attrs) => {
+    if (MATMUL_KERNELS.has(name) && isLargeWatchedKernel(inputs, attrs)) {
+      return unpackedMatMul(inputs, (attrs ?? {}) as Record<string, unknown>);
+    }
+    return guarded(name, inputs, attrs);
+  };
+}
+
+/**
+ * A watched dense kernel this large is never handed to XNNPACK: packing would need the original
+ * and the packed copy at once (the seed CNN's 73728×128 kernel: 2 × 38 MB). Its matMul runs on
+ * tfjs' plain blocked loop instead, which reads the kernel in place: `a` is passed transposed with
+ * `transposeA`, the one flag that selects that path. Bias and activation are applied as separate
+ * ops, because that loop adds the bias (and clamps) once per 48-wide block of the shared dimension
+ * (tfjs-backend-wasm 4.22.0 batch_mat_mul_impl.cc), which is wrong whenever it has several blocks.
+ */
+export const UNPACKED_KERNEL_BYTES = 8 * 1024 * 1024;
+
+function isLargeWatchedKernel(inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap | undefined): boolean {
+  const { a, b } = inputs;
+  const at = (attrs ?? {}) as Record<string, unknown>;
+  if (!a || !b || at.transposeA || at.transposeB || !records.has(b.dataId)) return false;
+  return b.size * 4 >= UNPACKED_KERNEL_BYTES && batchOf(a) === 1 && batchOf(b) === 1;
+}
+
+function unpackedMatMul(inputs: tf.NamedTensorMap, attrs: Record<string, unknown>): tf.Tensor {
+  const a = inputs.a as tf.Tensor;
+  const b = inputs.b as tf.Tensor;
+  return tf.tidy(() => {
+    const perm = [...Array(a.rank).keys()];
+    [perm[a.rank - 2], perm[a.rank - 1]] = [a.rank - 1, a.rank - 2];
+    let y = tf.matMul(tf.transpose(a, perm), b, true, false);
+    if (inputs.bias) y = tf.add(y, inputs.bias);
+    switch (attrs.activation ?? "linear") {
+      case "linear":
+        return y;
+      case "relu":
+        return tf.relu(y);
+      case "relu6":
+        return tf.relu6(y);
+      case "elu":
+        return tf.elu(y);
+      case "sigmoid":
+        return tf.sigmoid(y);
+      case "leakyrelu":
+        return tf.leakyRelu(y, (attrs.leakyreluAlpha as number | undefined) ?? 0.2);
+      case "prelu":
+        return tf.prelu(y, inputs.preluActivationWeights as tf.Tensor);
+      default:
+        throw new MarqueeError("internal_error", `unsupported fused activation ${String(attrs.activation)}`);
+    }
+  });
 }
 
 function noteUse(
