@@ -120,6 +120,14 @@ function cpuTensorOver(values: Float32Array, shape: number[]): tf.Tensor {
   return tf.keep(tf.engine().makeTensor(values, shape, "float32", cpu));
 }
 
+/**
+ * Tensors over host arrays (cpu backend, no copy; `arrays[i]` shaped like `like[i]`), e.g. gradients
+ * summed in JS memory, to hand to {@link HostAdamMoments.apply}. The caller disposes them.
+ */
+export function hostTensors(arrays: readonly Float32Array[], like: readonly tf.Tensor[]): tf.Tensor[] {
+  return arrays.map((values, i) => cpuTensorOver(values, like[i]!.shape));
+}
+
 /** Hyperparameters of one update, as {@link HostAdamMoments.apply} takes them. */
 export interface AdamStepConstants {
   beta1: number;

@@ -2,8 +2,9 @@ import * as tf from "@tensorflow/tfjs";
 import { deriveSeed } from "../models/seeds.ts";
 import type { ScheduledAdam } from "./adam.ts";
 import type { Batch } from "./data-source.ts";
-import { releaseWeightOperators } from "./host-adam.ts";
+import { hostTensors, readFloats, releaseWeightOperators } from "./host-adam.ts";
 import { categoricalCrossEntropy } from "./losses.ts";
+import { microBatchSizeFor, splitBatch } from "./micro-batch.ts";
 
 /** Turn a batch into tensors: xs [N,H,W,3] (or [N, ...batch.shape]) and one-hot ys [N,C]. Caller disposes. */
 export function batchTensors(batch: Batch, imageSize: number, numClasses: number) {
@@ -44,6 +45,10 @@ export interface StepResult {
 
 /**
  * One optimiser step on one batch: forward in training mode (dropout on), loss, gradients, Adam update.
+ * When the batch does not fit the backend's memory in one pass ({@link microBatchSizeFor}: VGG-16 on
+ * wasm), it runs as micro-batches whose gradients are summed, weighted by size, in JS memory: the same
+ * batch-mean gradient, one Adam update. Each micro-batch after the first re-derives the Dropout seeds
+ * so its masks differ from the first's.
  */
 export async function trainStep(
   model: tf.LayersModel,
@@ -52,6 +57,53 @@ export async function trainStep(
   batch: Batch,
   config: { imageSize: number; numClasses: number; fromLogits: boolean },
 ): Promise<StepResult> {
+  const parts = splitBatch(batch, microBatchSizeFor(model, batch.ys.length));
+  if (parts.length === 1) {
+    const { value, grads, correct, n } = forwardBackward(model, variables, batch, config);
+    optimizer.applyGradients(variables.map((v) => grads[v.name]!));
+    const [lossValue, correctValue] = await Promise.all([value.data(), correct.data()]);
+    tf.dispose([value, correct, ...Object.values(grads)]);
+    return { loss: lossValue[0]!, correct: correctValue[0]!, count: n };
+  }
+
+  const total = batch.ys.length;
+  const sums = variables.map((v) => new Float32Array(v.size));
+  const dropoutSeeds = model.layers.map((layer) => (layer as unknown as { seed?: number }).seed);
+  let lossSum = 0;
+  let correctSum = 0;
+  try {
+    for (const [k, part] of parts.entries()) {
+      if (k > 0) reseedDropout(model, dropoutSeeds, k);
+      const { value, grads, correct, n } = forwardBackward(model, variables, part, config);
+      const weight = Math.fround(n / total);
+      variables.forEach((v, i) => {
+        const g = readFloats(grads[v.name]!);
+        const sum = sums[i]!;
+        for (let j = 0; j < sum.length; j++) sum[j] = (sum[j] as number) + (g[j] as number) * weight;
+      });
+      const [lossValue, correctValue] = await Promise.all([value.data(), correct.data()]);
+      lossSum += lossValue[0]! * n;
+      correctSum += correctValue[0]!;
+      tf.dispose([value, correct, ...Object.values(grads)]);
+    }
+  } finally {
+    model.layers.forEach((layer, i) => {
+      (layer as unknown as { seed?: number }).seed = dropoutSeeds[i];
+    });
+  }
+  const gradTensors = hostTensors(sums, variables);
+  optimizer.applyGradients(gradTensors);
+  tf.dispose(gradTensors);
+  return { loss: lossSum / total, correct: correctSum, count: total };
+}
+
+/** Gradients of the batch-mean loss, the loss and the number of correct predictions. */
+function forwardBackward(
+  model: tf.LayersModel,
+  variables: tf.Variable[],
+  batch: Batch,
+  config: { imageSize: number; numClasses: number; fromLogits: boolean },
+) {
   const { xs, ys, n } = batchTensors(batch, config.imageSize, config.numClasses);
   let correct: tf.Scalar | undefined;
   const { value, grads } = tf.variableGrads(() => {
@@ -62,8 +114,15 @@ export async function trainStep(
     releaseWeightOperators(variables);
     return loss;
   }, variables);
-  optimizer.applyGradients(variables.map((v) => grads[v.name]!));
-  const [lossValue, correctValue] = await Promise.all([value.data(), correct!.data()]);
-  tf.dispose([xs, ys, value, correct!, ...Object.values(grads)]);
-  return { loss: lossValue[0]!, correct: correctValue[0]!, count: n };
+  tf.dispose([xs, ys]);
+  return { value, grads, correct: correct!, n };
+}
+
+function reseedDropout(model: tf.LayersModel, seeds: (number | undefined)[], microBatch: number): void {
+  model.layers.forEach((layer, i) => {
+    const seed = seeds[i];
+    if (layer.getClassName() === "Dropout" && seed !== undefined) {
+      (layer as unknown as { seed: number }).seed = deriveSeed(seed, "micro-batch", microBatch);
+    }
+  });
 }
