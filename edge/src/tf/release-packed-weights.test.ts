@@ -73,6 +73,24 @@ describe("releasePackedWeights", () => {
   });
 });
 
+describe("large dense kernels", () => {
+  it("are never packed: the matMul reads them in place, same results, kernel kept", () => {
+    const kernel = tf.randomNormal([4096, 512], 0, 0.02, "float32", 11); // 8 MiB
+    const bias = tf.randomNormal([512], 0, 1, "float32", 12);
+    const x = tf.randomNormal([1, 4096], 0, 1, "float32", 13);
+    const run = () =>
+      tf.tidy(() => Array.from(tf.fused.matMul({ a: x, b: kernel, bias, activation: "relu" }).dataSync()));
+    const expected = run(); // not watched yet: XNNPACK's path
+    watchWeights([kernel, bias], { eager: true });
+    const got = run();
+    releasePackedWeights([kernel, bias]);
+    expect(offsetOf(kernel)).not.toBe(0);
+    for (const [i, v] of got.entries()) expect(Math.abs(v - (expected[i] as number))).toBeLessThan(1e-4);
+    expect(run()).toEqual(got);
+    for (const t of [kernel, bias, x]) t.dispose();
+  });
+});
+
 describe("loadLayersModelLean", () => {
   it("loads the same model as tf.loadLayersModel", async () => {
     const seeded = (seed: number) => tfl.initializers.glorotUniform({ seed });
