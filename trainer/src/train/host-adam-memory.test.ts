@@ -24,7 +24,7 @@ describe("host Adam on the wasm heap", () => {
     const variables = trainableVariables(model);
     const weightBytes = variables.reduce((sum, v) => sum + v.size * 4, 0);
     const adam = new ScheduledAdam(variables, {
-      initialLearningRate: 1e-3,
+      initialLearningRate: 1e-5,
       decaySteps: 10,
       decayRate: 1,
       staircase: true,
