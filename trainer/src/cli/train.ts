@@ -8,6 +8,7 @@ import { type BackendRequest, selectBackend } from "../backend/index.ts";
 import { loadImageDataset, writeSampleGrid } from "../data/index.ts";
 import { buildModel, MODEL_NAMES, type ModelName } from "../models/registry.ts";
 import { summarize } from "../models/summary.ts";
+import { summarizeDataset } from "../report/dataset-summary.ts";
 import { trainingDataFromImageDataset } from "../train/image-dataset-adapter.ts";
 import { DEFAULT_TRAINING_OPTIONS as D, resolveTrainingOptions } from "../train/options.ts";
 import { runTraining } from "../train/run-training.ts";
@@ -159,6 +160,7 @@ async function main(): Promise<number> {
     dataset: ds.metadata(),
     backend: backend.name,
     signal: controller.signal,
+    report: { dataset: summarizeDataset(ds), samples: grid, decodeSeconds: ds.decodeSeconds },
   });
   if (outcome.stopReason === "interrupted") {
     console.log(`Interrupted. Continue with: pnpm train --data ${o.data} --out ${outDir} --resume`);
@@ -170,6 +172,7 @@ async function main(): Promise<number> {
   console.log(`Model: ${outcome.exported!.dir}`);
   console.log(`History: ${outcome.files.history}; evaluation: ${outcome.files.evaluation}`);
   if (outcome.files.charts) console.log(`Charts: ${Object.values(outcome.files.charts).join(", ")}`);
+  if (outcome.files.report) console.log(`Report: ${outcome.files.report} (open it in a browser)`);
   return 0;
 }
 

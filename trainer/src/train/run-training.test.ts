@@ -78,6 +78,7 @@ describe("runTraining", () => {
         "history.json",
         "model",
         "per-class-accuracy.png",
+        "report.html",
       ].sort(),
     );
 
@@ -105,6 +106,9 @@ describe("runTraining", () => {
     expect(history.history.val_accuracy).toEqual(va);
     expect(d.reporter.lines.filter((l) => l.startsWith("Epoch ")).length).toBe(5);
     expect(d.reporter.lines[0]).toMatch(/^Model: "sequential.*Total params: /s);
+    expect(outcome.files.report).toBe(join(outDir, "report.html"));
+    const report = await readFile(outcome.files.report!, "utf8");
+    expect(report).toContain(`<th scope="row" class="num">${outcome.bestEpoch} (best)</th>`);
     x.dispose();
     loaded.model.dispose();
   });

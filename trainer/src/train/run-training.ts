@@ -1,4 +1,4 @@
-import { rm } from "node:fs/promises";
+import { access, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { ARTIFACT_FORMAT_VERSION, MarqueeError, type ModelMetadata } from "@marquee/shared";
 import type * as tf from "@tensorflow/tfjs";
@@ -8,6 +8,9 @@ import { type ExportResult, exportModel } from "../export/export-model.ts";
 import { buildModel, type ModelBuildOptions, modelDefinition } from "../models/registry.ts";
 import { countParams, summarize } from "../models/summary.ts";
 import { writeTrainingCharts } from "../report/charts.ts";
+import type { DatasetSummary } from "../report/dataset-summary.ts";
+import { runEnvironment } from "../report/environment.ts";
+import { REPORT_FILE, writeTrainingReport } from "../report/report-html.ts";
 import { hasResumeCheckpoint, loadBestWeights, restoreModelWeights } from "./checkpoint.ts";
 import type { TrainingData } from "./data-source.ts";
 import { type Evaluation, evaluateModel } from "./evaluate.ts";
@@ -31,6 +34,12 @@ export interface TrainingDeps {
   buildModel?: (name: string, options: ModelBuildOptions) => tf.LayersModel;
   /** Test hook passed to fit. */
   afterStep?: Parameters<typeof fit>[0]["afterStep"];
+  /**
+   * Extra material for report.html: the data side's findings (`summarizeDataset(ds)`), the sample
+   * grid (default `<outDir>/samples.png` when it exists) and the seconds spent filling the decode cache
+   * (`ds.decodeSeconds`).
+   */
+  report?: { dataset?: DatasetSummary; samples?: string; decodeSeconds?: number };
 }
 
 /** How a run went and what it wrote. */
@@ -50,6 +59,8 @@ export interface TrainingOutcome {
     history: string;
     evaluation?: string;
     charts?: { curves: string; confusion: string; perClass: string };
+    /** report.html, unless it could not be written. */
+    report?: string;
   };
   parameters: number;
   seconds: number;
@@ -126,6 +137,7 @@ export async function runTraining(options: TrainingOptions, deps: TrainingDeps):
   const parameters = countParams(model).total;
   if (options.printSummary && !options.resume) reporter.message(summarize(model));
   try {
+    const fitStarted = performance.now();
     const result = await fit(
       {
         model,
@@ -187,6 +199,8 @@ export async function runTraining(options: TrainingOptions, deps: TrainingDeps):
       };
     }
 
+    const fitSeconds = (performance.now() - fitStarted) / 1000;
+    const evaluationStarted = performance.now();
     const best = await loadBestWeights(checkpointDir);
     if (!best)
       throw new MarqueeError(
@@ -219,6 +233,8 @@ export async function runTraining(options: TrainingOptions, deps: TrainingDeps):
       );
     }
 
+    const evaluationSeconds = (performance.now() - evaluationStarted) / 1000;
+    const exportStarted = performance.now();
     const now = new Date().toISOString();
     const trainingSeconds = result.history.seconds.reduce((a, b) => a + b, 0);
     const metadata: Omit<ModelMetadata, "weights"> = {
@@ -262,6 +278,7 @@ export async function runTraining(options: TrainingOptions, deps: TrainingDeps):
       `Exported ${exported.files.length} files (${exported.weightBytes} bytes of ${options.weightDtype} weights) to ${exportDir}.`,
     );
 
+    const exportSeconds = (performance.now() - exportStarted) / 1000;
     await writeHistory(bestEpoch);
     const evaluationPath = join(options.outDir, RUN_FILES.evaluation);
     await writeFileAtomic(
@@ -292,13 +309,65 @@ export async function runTraining(options: TrainingOptions, deps: TrainingDeps):
         reporter.message(`warning: could not draw the charts: ${(err as Error).message}`);
       }
     }
+    let report: string | undefined;
+    try {
+      const reportPath = join(options.outDir, REPORT_FILE);
+      const samples = deps.report?.samples ?? join(options.outDir, "samples.png");
+      const hasSamples = await access(samples).then(
+        () => true,
+        () => false,
+      );
+      const decodeSeconds = deps.report?.decodeSeconds;
+      const bytes = await writeTrainingReport(reportPath, {
+        name: options.name,
+        pipeline: "image",
+        architecture: options.model,
+        createdAt: now,
+        labels,
+        history: result.history,
+        bestEpoch,
+        stopReason: result.stopReason,
+        evaluation,
+        quantization,
+        exported: { dir: exported.dir, weightBytes: exported.weightBytes, weightDtype: options.weightDtype },
+        parameters,
+        ...(hasSamples ? { samples } : {}),
+        ...(deps.report?.dataset ? { dataset: deps.report.dataset } : {}),
+        configuration: { ...options, imageSize: data.imageSize },
+        environment: runEnvironment(deps.backend),
+        timings: {
+          phases: [
+            ...(decodeSeconds === undefined
+              ? []
+              : [{ name: "decode and cache fill", seconds: decodeSeconds }]),
+            {
+              name: `training (${result.epochsDone} epochs${options.resume ? ", this session" : ""})`,
+              seconds: fitSeconds,
+            },
+            { name: "evaluation of the best weights", seconds: evaluationSeconds },
+            { name: "export", seconds: exportSeconds },
+          ],
+          totalSeconds: (performance.now() - started) / 1000 + (decodeSeconds ?? 0),
+        },
+      });
+      report = reportPath;
+      reporter.message(`Report: ${reportPath} (${Math.round(bytes / 1024)} KiB).`);
+    } catch (err) {
+      // Like the charts, the report must not lose a trained model.
+      reporter.message(`warning: could not write ${REPORT_FILE}: ${(err as Error).message}`);
+    }
     return {
       ...base,
       bestEpoch,
       evaluation,
       exported,
       quantization,
-      files: { history: historyPath, evaluation: evaluationPath, ...(charts ? { charts } : {}) },
+      files: {
+        history: historyPath,
+        evaluation: evaluationPath,
+        ...(charts ? { charts } : {}),
+        ...(report ? { report } : {}),
+      },
       seconds: (performance.now() - started) / 1000,
     };
   } finally {
