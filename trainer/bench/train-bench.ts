@@ -18,6 +18,11 @@ import {
   selectBackend,
   setFilterGradientMethod,
 } from "../src/backend/index.ts";
+import { buildModel } from "../src/models/registry.ts";
+import { ScheduledAdam } from "../src/train/adam.ts";
+import { microBatchSizeFor } from "../src/train/micro-batch.ts";
+import { DEFAULT_SCHEDULE } from "../src/train/schedule.ts";
+import { trainableVariables, trainStep } from "../src/train/step.ts";
 
 const CLASSES = 17;
 const SIZE = 224;
@@ -106,6 +111,8 @@ async function measure(
 interface Row {
   backend: string;
   status: string;
+  /** Forward FLOPs per image when the row is not the seed CNN's. */
+  fwdFlops?: number;
   train?: Timing;
   infer?: Timing;
   note?: string;
@@ -146,10 +153,62 @@ async function benchBackend(label: string, batch: number, warmup: number, steps:
   }
 }
 
+/**
+ * VGG-16 (17 classes, 224×224) on wasm through the trainer's own step (ScheduledAdam with host-side
+ * moments, micro-batches when the batch would overflow the wasm heap), for `--vgg16-batch`.
+ */
+async function benchVgg16Wasm(label: string, batch: number, warmup: number, steps: number): Promise<Row> {
+  const model = buildModel("vgg16", { numClasses: CLASSES, imageSize: SIZE, seed: 1 });
+  const variables = trainableVariables(model);
+  const adam = new ScheduledAdam(variables, DEFAULT_SCHEDULE);
+  const xs = Float32Array.from({ length: batch * SIZE * SIZE * 3 }, (_, i) => (i * 7919) % 255);
+  const ys = Int32Array.from({ length: batch }, (_, i) => i % CLASSES);
+  const x = tf.tensor(xs, [batch, SIZE, SIZE, 3]);
+  const config = { imageSize: SIZE, numClasses: CLASSES, fromLogits: false };
+  try {
+    const micro = microBatchSizeFor(model, batch);
+    const train = await measure(
+      async () => {
+        await trainStep(model, adam, variables, { xs, ys }, config);
+      },
+      warmup,
+      steps,
+      batch,
+    );
+    const infer = await measure(
+      async () => {
+        const p = model.predict(x) as tf.Tensor;
+        await p.data();
+        p.dispose();
+      },
+      warmup,
+      steps,
+      batch,
+    );
+    const heapMiB =
+      (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length / 2 ** 20;
+    console.error(
+      `  ${label}: train ${train.wallMsPerImg.toFixed(1)} ms/img wall, ${train.cpuMsPerImg.toFixed(1)} CPU; ` +
+        `infer ${infer.wallMsPerImg.toFixed(1)} wall; wasm heap ${heapMiB.toFixed(0)} MiB`,
+    );
+    return {
+      backend: label,
+      status: "ok",
+      train,
+      infer,
+      fwdFlops: forwardFlopsPerImage(model),
+      note: `batch ${batch} as ${Math.ceil(batch / micro)}×${micro}, heap ${heapMiB.toFixed(0)} MiB`,
+    };
+  } finally {
+    adam.dispose();
+    x.dispose();
+    model.dispose();
+  }
+}
+
 const fmt = (v: number | undefined) => (v === undefined ? "—" : v.toFixed(v < 1 ? 3 : 1));
 
 function printTable(rows: Row[], fwdFlops: number, batch: number): void {
-  const trainFlops = 3 * fwdFlops;
   const header = [
     "backend",
     "train ms/img (wall)",
@@ -160,20 +219,23 @@ function printTable(rows: Row[], fwdFlops: number, batch: number): void {
     "infer GFLOP/s (CPU)",
     "steps",
   ];
-  const lines = rows.map((r) =>
-    r.status !== "ok"
+  const lines = rows.map((r) => {
+    const rowFwd = r.fwdFlops ?? fwdFlops;
+    const rowTrain = 3 * rowFwd;
+    return r.status !== "ok"
       ? [r.backend, r.status.split(":")[0] as string, "—", "—", "—", "—", "—", "0"]
       : [
           r.backend,
           fmt(r.train?.wallMsPerImg),
           fmt(r.train?.cpuMsPerImg),
-          fmt(r.train ? trainFlops / (r.train.cpuMsPerImg * 1e6) : undefined),
+          fmt(r.train ? rowTrain / (r.train.cpuMsPerImg * 1e6) : undefined),
           fmt(r.infer?.wallMsPerImg),
           fmt(r.infer?.cpuMsPerImg),
-          fmt(r.infer ? fwdFlops / (r.infer.cpuMsPerImg * 1e6) : undefined),
+          fmt(r.infer ? rowFwd / (r.infer.cpuMsPerImg * 1e6) : undefined),
           `${r.train?.steps ?? 0}${r.note ? ` (${r.note})` : ""}`,
-        ],
-  );
+        ];
+  });
+  const trainFlops = 3 * fwdFlops;
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? "").length)));
   const row = (cells: string[]) =>
     `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join(" | ")} |`;
@@ -207,12 +269,24 @@ const program = new Command("train-bench")
     (v) => Number.parseInt(v, 10),
     32,
   )
+  .option(
+    "--vgg16-batch <n>",
+    "also time VGG-16 (134M params) on wasm at this batch; minutes per step (0 = skip)",
+    (v) => Number.parseInt(v, 10),
+    0,
+  )
   .option("--dw <methods>", "wasm filter-gradient methods to compare: taps,im2col,conv", "taps,im2col,conv");
 
 async function main(): Promise<void> {
-  const opts = program
-    .parse()
-    .opts<{ batch: number; steps: number; warmup: number; cpuSteps: number; cpuBatch: number; dw: string }>();
+  const opts = program.parse().opts<{
+    batch: number;
+    steps: number;
+    warmup: number;
+    cpuSteps: number;
+    cpuBatch: number;
+    dw: string;
+    vgg16Batch: number;
+  }>();
   const rows: Row[] = [];
   for (const which of ["node-gpu", "node"] as const) {
     const problem = nodeBackendProblem(which);
@@ -237,6 +311,10 @@ async function main(): Promise<void> {
     rows.push(await benchBackend(`${wasmLabel}, dW=${method}`, opts.batch, opts.warmup, opts.steps));
   }
   setFilterGradientMethod("auto");
+  if (opts.vgg16Batch > 0) {
+    console.error(`measuring VGG-16 on ${wasmLabel}, batch ${opts.vgg16Batch} …`);
+    rows.push(await benchVgg16Wasm(`${wasmLabel}, VGG-16`, opts.vgg16Batch, 1, 2));
+  }
   if (opts.cpuSteps > 0) {
     await selectBackend("cpu");
     console.error(
