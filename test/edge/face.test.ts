@@ -140,6 +140,24 @@ describe("faces in face-api's sample photos", () => {
     }
   });
 
+  it("recognises tight 112×112 face crops, like the aligned crops of face datasets", async () => {
+    for (const person of gallery.people) {
+      const side = Math.round(Math.max(person.box.width, person.box.height));
+      const left = Math.max(0, Math.round(person.box.left + person.box.width / 2 - side / 2));
+      const top = Math.max(0, Math.round(person.box.top + person.box.height / 2 - side / 2));
+      const crop = await sharp(samplePhotoPath(person.photo))
+        .extract({ left, top, width: side, height: side })
+        .resize(112, 112)
+        .jpeg({ quality: 92 })
+        .toBuffer();
+      const answer = await predict(new Uint8Array(crop));
+      expect(answer.faces, person.label).toHaveLength(1);
+      // The face fills the crop (detected, or the whole image taken as the face).
+      expect(answer.faces?.[0]?.box.width).toBeGreaterThan(0.5);
+      expect(answer.faces?.[0]?.label, person.label).toBe(person.label);
+    }
+  });
+
   it("refuses a photo over the face models' megapixel cap with 413", async () => {
     const response = await worker.fetch("/predict", { method: "POST", body: await samplePhoto(1) });
     expect(response.status).toBe(413);
