@@ -13,7 +13,7 @@ export const REPORT_CHART_FONT = "'DejaVu Sans', Verdana, 'Segoe UI', Arial, san
  * in Node (vega View, renderer "none", toSVG), so the page needs no script. Element ids (gradients,
  * clip paths) get `idPrefix` so several charts on one page cannot capture each other's `url(#…)`
  * references; the root gets `role="img"` and `label` as its accessible name (the report gives the
- * numbers in tables too).
+ * numbers in tables too), and `data-layout="<className>"` when given (the stylesheet picks a layout).
  *
  * @example
  * const svg = await renderInlineChart(confusionMatrixSpec(labels, m), "confusion", "Confusion matrix of 3 classes");
@@ -22,6 +22,7 @@ export async function renderInlineChart(
   spec: TopLevelSpec,
   idPrefix: string,
   label: string,
+  className?: string,
 ): Promise<string> {
   const withFont = {
     ...spec,
@@ -30,7 +31,7 @@ export async function renderInlineChart(
   const svg = await renderSpecToSvg(withFont);
   return prefixSvgIds(svg, idPrefix).replace(
     /^<svg /,
-    `<svg role="img" aria-label="${escapeHtml(label)}" focusable="false" `,
+    `<svg role="img" aria-label="${escapeHtml(label)}" focusable="false" ${className ? `data-layout="${className}" ` : ""}`,
   );
 }
 

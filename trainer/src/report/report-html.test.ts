@@ -149,7 +149,9 @@ describe("renderTrainingReport", () => {
     expect(csp).toMatch(/default-src 'none'; img-src data:; style-src 'sha256-[A-Za-z0-9+/=]+'/);
     expect(html.match(/<style>/g)?.length).toBe(1);
     expect(html).not.toMatch(/\sstyle="/);
-    expect(section(html, "samples")).toMatch(/<img src="data:image\/png;base64,[A-Za-z0-9+/=]+" alt="[^"]+">/);
+    expect(section(html, "samples")).toMatch(
+      /<img src="data:image\/png;base64,[A-Za-z0-9+/=]+" alt="[^"]+">/,
+    );
 
     // Names from the data are escaped everywhere, in text and in charts.
     expect(html).not.toContain("c<at>");
@@ -158,7 +160,9 @@ describe("renderTrainingReport", () => {
 
     // Tables carry the numbers too, with captions.
     const confusion = section(html, "confusion");
-    expect(confusion).toContain("<caption>Confusion matrix counts (rows actual, columns predicted)</caption>");
+    expect(confusion).toContain(
+      "<caption>Confusion matrix counts (rows actual, columns predicted)</caption>",
+    );
     expect(confusion).toMatch(/<th scope="row">bob<\/th><td class="num">1<\/td><td class="num">1<\/td>/);
   });
 
@@ -168,12 +172,16 @@ describe("renderTrainingReport", () => {
     expect(dup).toContain("2 groups of the same photo (2 byte-identical");
     expect(dup).toContain('class="warning"');
     expect(dup).toContain("<strong>1 photo is filed under more than one class</strong>");
-    expect(dup).toContain("<li>bob / c&lt;at&gt;: <code>c&lt;at&gt;/img-2.png</code>, <code>bob/img-7.png</code></li>");
+    expect(dup).toContain(
+      "<li>bob / c&lt;at&gt;: <code>c&lt;at&gt;/img-2.png</code>, <code>bob/img-7.png</code></li>",
+    );
     expect(dup).toContain("<code>ann/img-3.png</code>");
     expect(dup).toContain("<code>c&lt;at&gt;/img-2.png</code>");
     expect(dup).toContain("naive random split");
     // Our split keeps groups together: no leaks in the row of the split used.
-    expect(dup).toMatch(/duplicate-aware \(used\)<\/th><td class="num">\d+<\/td><td class="num">0<\/td><td class="num">0<\/td>/);
+    expect(dup).toMatch(
+      /duplicate-aware \(used\)<\/th><td class="num">\d+<\/td><td class="num">0<\/td><td class="num">0<\/td>/,
+    );
     const skipped = section(html, "skipped");
     expect(skipped).toContain("<code>notes.txt</code>");
     expect(skipped).toContain("corrupt image: truncated");

@@ -236,11 +236,22 @@ async function chartFigure(
   caption: string,
 ): Promise<string> {
   try {
-    const svg = await renderInlineChart(spec(), id, label);
+    const wide = spec();
+    const narrow = stackedVariant(wide);
+    let svg = await renderInlineChart(wide, id, label, narrow ? "wide" : undefined);
+    // Side-by-side panels shrink to unreadable on a phone; a stacked copy is shown there instead (CSS).
+    if (narrow) svg += await renderInlineChart(narrow, `${id}-narrow`, label, "narrow");
     return `<figure class="chart" id="${id}-chart">${svg}<figcaption>${caption}</figcaption></figure>`;
   } catch (err) {
     return `<p class="warning">The chart could not be drawn: ${escapeHtml((err as Error).message)}</p>`;
   }
+}
+
+/** The same chart with its horizontally concatenated panels stacked vertically, or null if it has none. */
+function stackedVariant(spec: TopLevelSpec): TopLevelSpec | null {
+  if (!("hconcat" in spec) || !Array.isArray(spec.hconcat) || spec.hconcat.length < 2) return null;
+  const { hconcat, ...rest } = spec;
+  return { ...rest, vconcat: hconcat } as TopLevelSpec;
 }
 
 async function curvesSection(input: TrainingReportInput): Promise<string> {

@@ -25,6 +25,11 @@ nav ul { list-style: none; padding: 0; margin: 0; display: flex; flex-wrap: wrap
 .facts dd { margin: 0; font-weight: 600; overflow-wrap: anywhere; }
 figure { margin: 1rem 0; }
 figure.chart svg, figure.samples img { display: block; max-width: 100%; height: auto; }
+figure.chart svg[data-layout="narrow"] { display: none; }
+@media (max-width: 40rem) {
+  figure.chart svg[data-layout="wide"] { display: none; }
+  figure.chart svg[data-layout="narrow"] { display: block; }
+}
 figcaption { color: var(--muted); font-size: .9rem; margin-top: .35rem; }
 .table-wrap { overflow-x: auto; margin: .75rem 0; max-width: 100%; }
 table { border-collapse: collapse; font-size: .9rem; min-width: 50%; }
