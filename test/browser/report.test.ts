@@ -151,7 +151,7 @@ describe.skipIf(!hasChromium)(suiteName, () => {
       expect(box!.width).toBeGreaterThan(100);
       expect(box!.height).toBeGreaterThan(50);
       await expect(chart.getAttribute("aria-label")).resolves.toMatch(/\w/);
-      await expect(chart.locator("[role=graphics-symbol]").count()).resolves.toBeGreaterThan(2);
+      await expect(chart.locator("g.role-mark > *").count()).resolves.toBeGreaterThan(2);
     }
     // Lines of the curves have drawn length.
     const lineBox = await page.locator("#curves-chart .mark-line path").first().boundingBox();
@@ -159,7 +159,7 @@ describe.skipIf(!hasChromium)(suiteName, () => {
 
     // The confusion matrix: N×N cells, each with an on-screen size; the counts add up to the validation set.
     const n = CLASSES.length;
-    const cells = page.locator('#confusion-chart [aria-roledescription="rect mark"]');
+    const cells = page.locator("#confusion-chart g.mark-rect.layer_0_marks > path");
     await expect(cells.count()).resolves.toBe(n * n);
     for (const box of await Promise.all((await cells.all()).map((c) => c.boundingBox()))) {
       expect(box!.width).toBeGreaterThan(5);

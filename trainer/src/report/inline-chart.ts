@@ -26,7 +26,9 @@ export async function renderInlineChart(
 ): Promise<string> {
   const withFont = {
     ...spec,
-    config: { ...(spec as { config?: object }).config, font: REPORT_CHART_FONT },
+    // aria: false drops vega's per-mark aria-labels: the root is one labelled image and the numbers are
+    // in tables beside it, and the labels were over half of a 17-class confusion matrix's bytes.
+    config: { ...(spec as { config?: object }).config, font: REPORT_CHART_FONT, aria: false },
   } as TopLevelSpec;
   const svg = await renderSpecToSvg(withFont);
   return prefixSvgIds(svg, idPrefix).replace(

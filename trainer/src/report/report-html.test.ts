@@ -112,7 +112,7 @@ function expectChartWithMarks(part: string, markKind: string): string {
   const svg = part.match(/<figure class="chart"[^>]*>(<svg[\s\S]*?<\/svg>)/)?.[1];
   expect(svg, "inline svg").toBeDefined();
   expect(svg!).toMatch(/^<svg role="img" aria-label="[^"]+"/);
-  expect(svg!).toContain(`class="mark-${markKind} role-mark`);
+  expect(svg!).toMatch(new RegExp(`<g class="mark-${markKind} role-mark[^"]*"[^>]*><path `));
   expect(svg!).toMatch(/ d="M[\d.-]/); // some geometry was drawn
   return svg!;
 }
@@ -139,8 +139,14 @@ describe("renderTrainingReport", () => {
     expectChartWithMarks(section(html, "curves"), "line");
     const cm = expectChartWithMarks(section(html, "confusion"), "rect");
     // One rect per matrix cell: 3 × 3.
-    const cells = cm.match(/aria-roledescription="rect mark"/g) ?? [];
-    expect(cells.length).toBe(9);
+    const cellGroup = cm.match(
+      /<g class="mark-rect role-mark layer_0_marks"[^>]*>((?:<path [^>]*\/>)*)<\/g>/,
+    )?.[1];
+    expect(cellGroup?.match(/<path /g)?.length).toBe(9);
+    // The curves' side-by-side panels get a stacked copy for phones, with ids of its own.
+    const curves = section(html, "curves");
+    expect(curves).toContain('data-layout="wide"');
+    expect(curves).toContain('data-layout="narrow"');
     expectChartWithMarks(section(html, "per-class"), "rect");
 
     // Self-contained and strict: no script, nothing external, the one style allowed by its hash.
