@@ -1,11 +1,16 @@
-// `tsx trainer/scripts/training-report.ts <run-dir> [--metadata model/metadata.json] [--samples samples.png] [--out report.html]`
+// `tsx trainer/scripts/training-report.ts <run-dir> [--metadata model/metadata.json] [--samples samples.png]
+//    [--data DIR [--cache-dir D]] [--out report.html]`
 // Re-renders report.html from a finished run folder's JSON (history.json, evaluation.json, open-set.json,
 // model/metadata.json, samples.png): for runs made before reports existed, or to measure the report.
-// Duplicates and skipped files are not in those files, so that section is left out.
+// Duplicates and skipped files are not in those files: with --data the data folder is loaded again
+// (same split and seed as metadata.json; the decode cache makes it cheap) and a sample grid drawn.
 import { access, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { ModelMetadata } from "@marquee/shared";
+import { loadImageDataset } from "../src/data/loadDataset.ts";
+import { writeSampleGrid } from "../src/data/sampleGrid.ts";
+import { type DatasetSummary, summarizeDataset } from "../src/report/dataset-summary.ts";
 import { runEnvironment } from "../src/report/environment.ts";
 import {
   type OpenSetReport,
@@ -17,7 +22,13 @@ import type { History } from "../src/train/history.ts";
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { metadata: { type: "string" }, samples: { type: "string" }, out: { type: "string" } },
+  options: {
+    metadata: { type: "string" },
+    samples: { type: "string" },
+    out: { type: "string" },
+    data: { type: "string" },
+    "cache-dir": { type: "string" },
+  },
 });
 if (positionals.length !== 1) {
   console.error("usage: training-report.ts <run-dir> [--metadata FILE] [--samples PNG] [--out FILE]");
@@ -59,7 +70,23 @@ const openSet = await json<{
   strangersRejected?: number;
   strangers?: number;
 }>(join(runDir, "open-set.json"));
-const samples = values.samples ? resolve(values.samples) : join(runDir, "samples.png");
+let samples = values.samples ? resolve(values.samples) : join(runDir, "samples.png");
+let dataset: DatasetSummary | undefined;
+let decodeSeconds: number | undefined;
+if (values.data) {
+  const ds = await loadImageDataset(resolve(values.data), {
+    imageSize: metadata?.pipeline === "image" ? metadata.input.width : 64,
+    validationSplit: metadata?.dataset.validationSplit ?? 0.1,
+    seed: metadata?.dataset.seed ?? 123,
+    ...(values["cache-dir"] ? { cacheDir: resolve(values["cache-dir"]) } : {}),
+  });
+  dataset = summarizeDataset(ds);
+  decodeSeconds = ds.decodeSeconds;
+  if (!(await exists(samples))) {
+    samples = join(runDir, "samples.png");
+    await writeSampleGrid(ds.split.train, ds.classNames, samples);
+  }
+}
 const labels = evaluation.labels;
 const face = metadata?.pipeline === "face" || openSet !== null;
 const seconds = history.history.seconds.reduce((a, b) => a + b, 0);
@@ -92,6 +119,7 @@ const input: TrainingReportInput = {
       }
     : {}),
   ...((await exists(samples)) ? { samples } : {}),
+  ...(dataset ? { dataset } : {}),
   configuration: {
     "re-rendered from": runDir,
     ...(metadata
@@ -100,7 +128,12 @@ const input: TrainingReportInput = {
   },
   environment: runEnvironment(metadata?.training.backend ?? "unknown"),
   timings: {
-    phases: [{ name: `training (${history.history.epoch.length} epochs)`, seconds }],
+    phases: [
+      ...(decodeSeconds === undefined
+        ? []
+        : [{ name: "decode and cache fill (this re-render)", seconds: decodeSeconds }]),
+      { name: `training (${history.history.epoch.length} epochs)`, seconds },
+    ],
     totalSeconds: metadata?.training.seconds ?? seconds,
   },
   ...(face

@@ -246,6 +246,36 @@ describe("renderTrainingReport", () => {
   });
 });
 
+describe("long runs", () => {
+  it("list every k-th epoch plus the first, best and last in the per-epoch tables", async () => {
+    const long = emptyHistory();
+    for (let e = 0; e < 100; e++) {
+      recordEpoch(
+        long,
+        e,
+        {
+          loss: 1 / (e + 1),
+          accuracy: e / 100,
+          val_loss: 1 / (e + 1),
+          val_accuracy: e === 36 ? 0.99 : e / 200,
+        },
+        { learningRate: 0.01, seconds: 2, msPerStep: 10 },
+      );
+    }
+    const html = await renderTrainingReport(input({ history: long, bestEpoch: 37 }));
+    const curves = section(html, "curves");
+    const epochs = [...curves.matchAll(/<tr><th scope="row" class="num">(\d+)/g)].map((m) => Number(m[1]));
+    expect(epochs).toEqual([
+      1, 4, 8, 12, 16, 20, 24, 28, 32, 36, 37, 40, 44, 48, 52, 56, 60, 64, 68, 72, 76, 80, 84, 88, 92, 96,
+      100,
+    ]);
+    expect(curves).toContain("37 (best)");
+    expect(curves).toContain("history.json has all 100");
+    // The chart still draws all 100 epochs.
+    expect(curves).toContain("Accuracy and loss per epoch");
+  });
+});
+
 describe("prefixSvgIds", () => {
   it("renames ids and the references to them, leaving other text alone", () => {
     const svg =

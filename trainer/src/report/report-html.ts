@@ -254,6 +254,24 @@ function stackedVariant(spec: TopLevelSpec): TopLevelSpec | null {
   return { ...rest, vconcat: hconcat } as TopLevelSpec;
 }
 
+/** Epochs listed per table: all of up to 30; beyond that every k-th, plus the first, the best and the last. */
+const MAX_EPOCH_ROWS = 30;
+
+/** Indices of the epochs the per-epoch tables list, and a caption note when some are left out. */
+function epochRows(h: History, bestEpoch: number | null): { indices: number[]; note: string } {
+  const n = h.epoch.length;
+  if (n <= MAX_EPOCH_ROWS) return { indices: h.epoch.map((_, i) => i), note: "" };
+  const step = Math.ceil(n / (MAX_EPOCH_ROWS - 5));
+  const indices = h.epoch
+    .map((epoch, i) => ({ epoch, i }))
+    .filter(({ epoch, i }) => i === 0 || i === n - 1 || epoch === bestEpoch || epoch % step === 0)
+    .map(({ i }) => i);
+  return {
+    indices,
+    note: ` (every ${step}th epoch, the first, the best and the last; history.json has all ${n})`,
+  };
+}
+
 async function curvesSection(input: TrainingReportInput): Promise<string> {
   const h = input.history;
   const chart = await chartFigure(
@@ -262,14 +280,15 @@ async function curvesSection(input: TrainingReportInput): Promise<string> {
     `Line charts of training and validation accuracy and loss over ${h.epoch.length} epochs; the numbers are in the table below.`,
     "Training (blue) and validation (orange) accuracy and loss per epoch.",
   );
-  const rows: Cell[][] = h.epoch.map((epoch, i) => [
-    { num: epoch === input.bestEpoch ? `${epoch} (best)` : String(epoch) },
+  const shown = epochRows(h, input.bestEpoch);
+  const rows: Cell[][] = shown.indices.map((i) => [
+    { num: h.epoch[i] === input.bestEpoch ? `${h.epoch[i]} (best)` : String(h.epoch[i]) },
     h.loss[i],
     percent(h.accuracy[i]),
     h.val_loss[i],
     percent(h.val_accuracy[i]),
   ]);
-  return `${chart}${table("Metrics per epoch", ["epoch", "loss", "accuracy", "validation loss", "validation accuracy"], rows, { rowHeaders: true })}`;
+  return `${chart}${table(`Metrics per epoch${shown.note}`, ["epoch", "loss", "accuracy", "validation loss", "validation accuracy"], rows, { rowHeaders: true })}`;
 }
 
 async function confusionSection(input: TrainingReportInput): Promise<string> {
@@ -491,8 +510,9 @@ function timingsSection(input: TrainingReportInput): string {
   const epochSeconds = h.seconds.reduce((a, b) => a + b, 0);
   const phases: Cell[][] = input.timings.phases.map((p) => [p.name, { num: formatSeconds(p.seconds) }]);
   phases.push([{ html: "<strong>total</strong>" }, { num: formatSeconds(input.timings.totalSeconds) }]);
-  const perEpoch: Cell[][] = h.epoch.map((epoch, i) => [
-    epoch,
+  const shown = epochRows(h, input.bestEpoch);
+  const perEpoch: Cell[][] = shown.indices.map((i) => [
+    h.epoch[i],
     { num: formatSeconds(h.seconds[i] ?? Number.NaN) },
     { num: `${Math.round(h.ms_per_step[i] ?? 0)} ms` },
     h.learning_rate[i],
@@ -501,11 +521,17 @@ function timingsSection(input: TrainingReportInput): string {
     facts([
       ["Epochs", h.epoch.length],
       ["Mean epoch", h.epoch.length ? formatSeconds(epochSeconds / h.epoch.length) : null],
+      [
+        "Fastest / slowest epoch",
+        h.epoch.length
+          ? `${formatSeconds(Math.min(...h.seconds))} / ${formatSeconds(Math.max(...h.seconds))}`
+          : null,
+      ],
       ["Total", formatSeconds(input.timings.totalSeconds)],
     ]),
     table("Phases of the run", ["phase", "time"], phases, { rowHeaders: true }),
     table(
-      "Time per epoch (training and validation)",
+      `Time per epoch, training and validation${shown.note}`,
       ["epoch", "time", "per step", "learning rate"],
       perEpoch,
       {

@@ -99,7 +99,8 @@ export function confusionMatrixSpec(
             field: "share",
             type: "quantitative",
             title: "share of row",
-            scale: { domain: [0, 1], range: ["#ffffff", "#08306b"] },
+            // lab, not vega's default hcl: hcl turns the white end cyan (rgb 236,253,255), so empty cells looked filled.
+            scale: { domain: [0, 1], range: ["#ffffff", "#08306b"], interpolate: "lab" },
           },
         },
       },
