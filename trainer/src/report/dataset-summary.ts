@@ -43,12 +43,15 @@ export interface DatasetSummary {
   skipped: SkippedFile[];
 }
 
-/** The parts of a loaded dataset the summary reads; an ImageDataset has them all. */
+/** The parts of a loaded dataset the summary reads; an ImageDataset and a FaceDataset have them all. */
 export interface DatasetParts {
   root: string;
   classNames: string[];
-  /** All usable files; `duplicates` indexes into it. */
-  files: readonly DatasetFile[];
+  /**
+   * All usable files; `duplicates` indexes into it. Rebuilt from the split when absent (the split's
+   * train and validation indices together cover every file).
+   */
+  files?: readonly DatasetFile[];
   skipped: readonly SkippedFile[];
   duplicates: DuplicateReport;
   split: DatasetSplit;
@@ -68,7 +71,8 @@ export function summarizeDataset(
   parts: DatasetParts,
   options: { maxGroups?: number; examplesPerGroup?: number } = {},
 ): DatasetSummary {
-  const { root, classNames, files, duplicates, split } = parts;
+  const { root, classNames, duplicates, split } = parts;
+  const files = parts.files ?? filesFromSplit(split);
   const maxGroups = options.maxGroups ?? 30;
   const perGroup = options.examplesPerGroup ?? 4;
   const count = (side: readonly DatasetFile[]) => {
@@ -110,4 +114,16 @@ export function summarizeDataset(
     leakage,
     skipped: parts.skipped.map((s) => ({ path: displayPath(root, s.path), reason: s.reason })),
   };
+}
+
+/** The files array a split was made from: its index lists place every file. */
+function filesFromSplit(split: DatasetSplit): DatasetFile[] {
+  const files: DatasetFile[] = [];
+  split.trainIndices.forEach((index, k) => {
+    files[index] = split.train[k]!;
+  });
+  split.validationIndices.forEach((index, k) => {
+    files[index] = split.validation[k]!;
+  });
+  return files;
 }

@@ -246,6 +246,17 @@ describe("renderTrainingReport", () => {
   });
 });
 
+describe("summarizeDataset", () => {
+  it("rebuilds the files from the split when not given (a FaceDataset has no files array)", () => {
+    const parts = { root, classNames: labels, skipped: [], duplicates, split, fingerprint: "f".repeat(64) };
+    expect(summarizeDataset(parts)).toEqual(summarizeDataset({ ...parts, files }));
+    expect(summarizeDataset(parts).duplicates.crossClass[0]!.examples).toEqual([
+      "c<at>/img-2.png",
+      "bob/img-7.png",
+    ]);
+  });
+});
+
 describe("long runs", () => {
   it("list every k-th epoch plus the first, best and last in the per-epoch tables", async () => {
     const long = emptyHistory();
