@@ -103,11 +103,6 @@ export function releasePackedWeights(weights: readonly tf.Tensor[]): ReleaseRepo
   return report;
 }
 
-/** Forget watched tensors that are gone (after a model is disposed). */
-export function forgetWeights(weights: readonly tf.Tensor[]): void {
-  for (const w of weights) records.delete(w.dataId);
-}
-
 function installGuard(): void {
   if (installed) return;
   installed = true;
