@@ -59,6 +59,8 @@ for (const backend of ["cpu", "wasm"] as const) {
       const host = train("host", 5);
       const reference = train("backend", 5);
       expectClose(host, reference, 1e-6);
+      // Bit for bit, in fact: the same float32 roundings in the same order.
+      expect(host.map((a) => Array.from(a))).toEqual(reference.map((a) => Array.from(a)));
       // And the update is not a no-op: the weights moved.
       const initial = makeVariables(7);
       expect(Math.abs(host[2]![0]! - initial[2]!.dataSync()[0]!)).toBeGreaterThan(1e-4);
