@@ -172,7 +172,6 @@ async function main(): Promise<number> {
   console.log(`Model: ${outcome.exported!.dir}`);
   console.log(`History: ${outcome.files.history}; evaluation: ${outcome.files.evaluation}`);
   if (outcome.files.charts) console.log(`Charts: ${Object.values(outcome.files.charts).join(", ")}`);
-  if (outcome.files.report) console.log(`Report: ${outcome.files.report} (open it in a browser)`);
   return 0;
 }
 

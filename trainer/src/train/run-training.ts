@@ -351,7 +351,7 @@ export async function runTraining(options: TrainingOptions, deps: TrainingDeps):
         },
       });
       report = reportPath;
-      reporter.message(`Report: ${reportPath} (${Math.round(bytes / 1024)} KiB).`);
+      reporter.message(`Report: ${reportPath} (${Math.round(bytes / 1024)} KiB; open it in a browser).`);
     } catch (err) {
       // Like the charts, the report must not lose a trained model.
       reporter.message(`warning: could not write ${REPORT_FILE}: ${(err as Error).message}`);
