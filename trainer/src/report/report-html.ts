@@ -6,7 +6,6 @@ import type { TopLevelSpec } from "vega-lite";
 import type { SkippedFile } from "../data/types.ts";
 import { writeFileAtomic } from "../export/durable-fs.ts";
 import type { RejectionKind, TradeOffPoint } from "../face/open-set.ts";
-import { openSetTradeOffSpec } from "../face/open-set-chart.ts";
 import type { Evaluation } from "../train/evaluate.ts";
 import type { History } from "../train/history.ts";
 import type { DatasetSummary } from "./dataset-summary.ts";
@@ -337,6 +336,8 @@ async function faceSection(face: NonNullable<TrainingReportInput["face"]>): Prom
   const parts: string[] = [];
   const o = face.openSet;
   if (o) {
+    // Loaded only for face reports, so image training does not depend on the face module.
+    const { openSetTradeOffSpec } = await import("../face/open-set-chart.ts");
     const rule =
       o.chosen.kind === "probability"
         ? `a face is named when the head's top probability is at least ${o.chosen.threshold}`
