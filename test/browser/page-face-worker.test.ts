@@ -1,7 +1,6 @@
 // The page in real Chromium against the real worker serving a face model (the face fixture: three
 // people cut from face-api's sample photos, everyone else a stranger): the wrangler-built bundle
 // under plain Miniflare, page and API from the same origin.
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { PredictResponse } from "@marquee/shared";
 import type { Page } from "playwright-core";
@@ -23,6 +22,9 @@ import {
 const suiteName = hasChromium
   ? "page (face model in the worker, Chromium)"
   : `page (face model in the worker): SKIPPED, no Chromium at ${CHROMIUM_PATH} (apt-get install chromium)`;
+
+// Within FACE_MAX_MEGAPIXELS (2 MP) for every sample photo: 1536 × 1230 at most.
+const UPLOAD_WIDTH = 1536;
 
 describe.skipIf(!hasChromium)(suiteName, () => {
   let worker: RunningWorker;
@@ -52,8 +54,18 @@ describe.skipIf(!hasChromium)(suiteName, () => {
     return { page, problems };
   }
 
-  async function upload(page: Page, file: string | { name: string; mimeType: string; buffer: Buffer }) {
+  /** Pick `file` in the page; resolves with the Content-Length the page POSTed to /predict (answered 200). */
+  async function upload(
+    page: Page,
+    file: string | { name: string; mimeType: string; buffer: Buffer },
+  ): Promise<number> {
+    const answered = page.waitForResponse(
+      (r) => new URL(r.url()).pathname === "/predict" && r.request().method() === "POST",
+      { timeout: 60_000 },
+    );
     await page.setInputFiles("#file-input", file);
+    const response = await answered;
+    expect(response.status(), `the page's POST /predict: ${await response.text()}`).toBe(200);
     await page.waitForFunction(
       () => !document.querySelector("#result")?.hasAttribute("aria-busy"),
       undefined,
@@ -62,27 +74,39 @@ describe.skipIf(!hasChromium)(suiteName, () => {
       },
     );
     expect(await page.isHidden("#error"), (await page.textContent("#error")) ?? "").toBe(true);
+    return Number((await response.request().allHeaders())["content-length"] ?? -1);
   }
 
   it("draws exactly the worker's faces, names the known one, and the keyboard picks a face's top-k", async () => {
     // A sample photo in which the worker finds a gallery person (the detector misses some faces).
-    let chosen: { photo: number; label: string; answer: PredictResponse } | undefined;
+    // The photos are 1920 px wide (up to 2.95 MP), over the face models' FACE_MAX_MEGAPIXELS (2):
+    // both the direct request and the page get the same 1536-px JPEG, which the page uploads
+    // unchanged because it already fits, so the page must draw exactly the faces found here.
+    let chosen: { jpeg: Buffer; label: string; answer: PredictResponse } | undefined;
     for (const person of gallery.people) {
-      const body = new Uint8Array(await readFile(samplePhotoPath(person.photo)));
-      const response = await worker.fetch("/predict", { method: "POST", body });
-      const answer = (await response.json()) as PredictResponse;
+      const photo = await sharp(samplePhotoPath(person.photo))
+        .resize({ width: UPLOAD_WIDTH })
+        .jpeg()
+        .toBuffer();
+      const response = await worker.fetch("/predict", { method: "POST", body: new Uint8Array(photo) });
+      const text = await response.text();
+      expect(response.status, `sample${person.photo}.jpg at ${UPLOAD_WIDTH} px: ${text}`).toBe(200);
+      const answer = JSON.parse(text) as PredictResponse;
       if (answer.faces?.some((f) => f.label === person.label)) {
-        chosen = { photo: person.photo, label: person.label, answer };
+        chosen = { jpeg: photo, label: person.label, answer };
         break;
       }
     }
     expect(chosen, "the worker recognises at least one gallery person in its photo").toBeDefined();
-    const { photo: photoNumber, label, answer } = chosen!;
+    const { jpeg, label, answer } = chosen!;
     const faces = answer.faces!;
 
     const { page, problems } = await openPage();
     await expect(page.textContent("#model-card")).resolves.toContain("Face recognition");
-    await upload(page, samplePhotoPath(photoNumber));
+    const sent = await upload(page, { name: "photo.jpg", mimeType: "image/jpeg", buffer: jpeg });
+    // The page sends the photo as it is, since it fits the limits (a re-encode would differ).
+    expect(sent).toBe(jpeg.byteLength);
+    expect(await page.$eval("#photo", (img) => (img as HTMLImageElement).naturalWidth)).toBe(UPLOAD_WIDTH);
 
     const boxes = page.locator(".face-box");
     await expect.poll(() => boxes.count()).toBe(faces.length);
