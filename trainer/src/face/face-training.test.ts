@@ -149,7 +149,7 @@ describe("face training on a gallery cut from face-api's sample photos", () => {
     expect(outcome.rejection.kind).toBe("distance");
     // Leave-one-person-out: each fold's held-out person must be told apart from the others.
     expect(outcome.openSet.strangersRejected).toBeGreaterThanOrEqual(0.95);
-    for (const f of ["history", "evaluation", "openSet", "curves", "confusion", "openSetChart"])
+    for (const f of ["history", "evaluation", "openSet", "curves", "confusion", "openSetChart", "report"])
       expect(existsSync(outcome.files[f]!)).toBe(true);
 
     const metadata = parseModelMetadataText(await readFile(join(outDir, "model", "metadata.json"), "utf8"));

@@ -11,7 +11,10 @@ import * as tf from "@tensorflow/tfjs";
 import { writeFileAtomic } from "../export/durable-fs.ts";
 import { type ExportResult, exportModel } from "../export/export-model.ts";
 import { writeTrainingCharts } from "../report/charts.ts";
+import { summarizeDataset } from "../report/dataset-summary.ts";
+import { runEnvironment } from "../report/environment.ts";
 import { renderSpecToPng } from "../report/render.ts";
+import { REPORT_FILE, writeTrainingReport } from "../report/report-html.ts";
 import { loadBestWeights, restoreModelWeights } from "../train/checkpoint.ts";
 import { type Evaluation, evaluateModel } from "../train/evaluate.ts";
 import { fit } from "../train/fit.ts";
@@ -230,6 +233,13 @@ export async function trainFaceModel(
     );
   await mkdir(options.outDir, { recursive: true });
 
+  const phases: Array<{ name: string; seconds: number }> = [];
+  let phaseStart = performance.now();
+  const phase = (name: string) => {
+    phases.push({ name, seconds: (performance.now() - phaseStart) / 1000 });
+    phaseStart = performance.now();
+  };
+
   // 1. Candidate heads, chosen by validation accuracy (then loss).
   const kinds: FaceHeadKind[] = options.head === "auto" ? [...FACE_HEAD_KINDS] : [options.head];
   const trained: Array<Awaited<ReturnType<typeof trainHead>> & { kind: FaceHeadKind }> = [];
@@ -258,6 +268,7 @@ export async function trainFaceModel(
   const chosen = trained[0]!;
   for (const t of trained.slice(1)) t.model.dispose();
   log(`Chosen head: ${chosen.kind}.`);
+  phase(`training ${trained.length} candidate head(s)`);
 
   const exportHead = buildExportHead(chosen.model, chosen.kind, centroids, options.seed);
   chosen.model.dispose();
@@ -301,6 +312,7 @@ export async function trainFaceModel(
   }
   await rm(join(options.outDir, "heads"), { recursive: true, force: true });
 
+  phase(`open-set folds (${folds.length} heads)`);
   const curves = {
     probability: tradeOffCurve("probability", foldKnown, foldStrangers),
     distance: tradeOffCurve("distance", foldKnown, foldStrangers),
@@ -440,6 +452,59 @@ export async function trainFaceModel(
     } catch (err) {
       log(`warning: could not draw the charts: ${(err as Error).message}`);
     }
+  }
+  try {
+    phase("export and charts");
+    files.report = join(options.outDir, REPORT_FILE);
+    await writeTrainingReport(files.report, {
+      name: options.name,
+      pipeline: "face",
+      architecture: metadata.architecture,
+      createdAt: now,
+      labels,
+      history: chosen.history,
+      bestEpoch: chosen.bestEpoch,
+      stopReason: chosen.history.epoch.length < options.epochs ? "early_stopping" : "completed",
+      evaluation,
+      exported: { dir: exported.dir, weightBytes: exported.weightBytes, weightDtype: "float32" },
+      parameters,
+      dataset: summarizeDataset(ds),
+      configuration: { ...options, externalStrangers: options.externalStrangers?.name ?? null },
+      environment: runEnvironment(deps.backend),
+      timings: {
+        phases: [{ name: "face embedding (this run)", seconds: ds.stats.seconds }, ...phases],
+        totalSeconds: ds.stats.seconds + (performance.now() - started) / 1000,
+      },
+      face: {
+        openSet: {
+          curves,
+          chosen: rejection,
+          knownAcceptedCorrect: finalPoint.knownAcceptedCorrect,
+          strangersRejected: point.strangersRejected,
+          strangers: foldStrangers.length,
+          method: `Strangers: every photo of the held-out classes in ${folds.length} leave-${options.strangerFoldSize}-classes-out folds (a head of the chosen kind trained on the other classes each time); known: those classes' validation faces. Known accepted & correct above is the final model's on its validation faces.`,
+        },
+        noFace: ds.noFace,
+        facts: [
+          ...candidates.map(
+            (c) =>
+              [`${c.kind} validation accuracy`, `${(c.valAccuracy * 100).toFixed(2)}%`] as [string, string],
+          ),
+          ["photos taken whole as tight crops", ds.wholeImage],
+          ["photos embedded / cached this run", `${ds.stats.embedded} / ${ds.stats.cached}`],
+          ...(external
+            ? [
+                [
+                  `external strangers rejected (${external.name}, ${external.n})`,
+                  `${(external.rejected * 100).toFixed(2)}%`,
+                ] as [string, string],
+              ]
+            : []),
+        ],
+      },
+    });
+  } catch (err) {
+    log(`warning: could not write ${REPORT_FILE}: ${(err as Error).message}`);
   }
   return {
     head: chosen.kind,
