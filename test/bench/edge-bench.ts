@@ -6,7 +6,7 @@
 // figure runs the same shared face pipeline with the worker's options.
 //
 //   pnpm bench edge [--model <exported model dir> ...]
-// Without --model: the tiny test model, the face test model (three people from face-api's
+// Without --model: the trainer-made test model (seed CNN at 48 px), the face test model (three people from face-api's
 // sample photos) and every exported model under models/ at the repo root.
 import { existsSync, readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -211,7 +211,7 @@ for (const entry of modelDirsFromArgs()) {
   try {
     rows.push(await benchModel(dir, photos));
   } catch (err) {
-    console.error(`bench edge: ${dir ?? "tiny test model"}: ${(err as Error).message}`);
+    console.error(`bench edge: ${dir ?? "trainer-made test model"}: ${(err as Error).message}`);
     process.exitCode = 1;
   }
 }

@@ -67,8 +67,8 @@ describe("the page and private model files", () => {
   it("never serves the model folder, however the path is spelled", async () => {
     for (const path of [
       "/models/default/model.json",
-      "/models/default/weights.bin",
-      "/%6Dodels/default/weights.bin",
+      "/models/default/group1-shard1of1.bin",
+      "/%6Dodels/default/group1-shard1of1.bin",
       "/MODELS/default/metadata.json",
       "//models/default/model.json",
       "/x/../models/default/model.json",

@@ -1,21 +1,23 @@
 // The worker's HTTP API, run from the wrangler-built bundle under plain Miniflare.
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { FormData, type Response } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ErrorResponse, HealthResponse, PredictResponse } from "../../edge/src/api-types.ts";
-import { TINY_LABELS } from "../fixtures/make-tiny-model.ts";
+import { SHAPE_LABELS, TRAINED_MODEL_NAME } from "../fixtures/make-trained-model.ts";
 import { ensureWorkerBuild } from "../helpers/build-worker.ts";
 import { pngHeaderClaiming, samplePhoto, samplePhotoAs } from "../helpers/images.ts";
 import { type RunningWorker, startWorker } from "../helpers/start-worker.ts";
 
 let worker: RunningWorker;
 let photo: Uint8Array<ArrayBuffer>;
+let metadataOnDisk: { version: string };
 
 beforeAll(async () => {
   const build = await ensureWorkerBuild();
   worker = await startWorker(build);
   photo = await samplePhoto(1);
+  metadataOnDisk = JSON.parse(await readFile(join(build.modelDir, "metadata.json"), "utf8"));
 });
 afterAll(async () => {
   await worker?.dispose();
@@ -41,7 +43,7 @@ function expectValidPredictions(body: PredictResponse, count: number): void {
   const scores = body.predictions.map((p) => p.score);
   expect([...scores].sort((a, b) => b - a)).toEqual(scores);
   for (const p of body.predictions) {
-    expect(TINY_LABELS).toContain(p.label);
+    expect(SHAPE_LABELS).toContain(p.label);
     expect(p.score).toBeGreaterThanOrEqual(0);
     expect(p.score).toBeLessThanOrEqual(1);
   }
@@ -69,7 +71,11 @@ describe("GET /health and /model", () => {
   });
 
   it("never serves the model files themselves", async () => {
-    for (const file of ["model.json", "weights.bin", "metadata.json"]) {
+    const build = await ensureWorkerBuild();
+    // The files are in the assets (the worker reads them through ASSETS), just not public.
+    const files = await readdir(join(build.assetsDir, "models", "default"));
+    expect(files).toEqual(expect.arrayContaining(["model.json", "metadata.json", "group1-shard1of1.bin"]));
+    for (const file of files) {
       await expectError(await worker.fetch(`/models/default/${file}`), 404, "not_found");
     }
   });
@@ -81,10 +87,14 @@ describe("POST /predict", () => {
     expect(response.status).toBe(200);
     expect(response.headers.get("access-control-allow-origin")).toBe("*");
     const body = (await response.json()) as PredictResponse;
-    // top_k defaults to 5, capped at the 4 labels, so every class is listed and the sum is 1.
-    expectValidPredictions(body, TINY_LABELS.length);
+    // top_k defaults to 5, capped at the 3 labels, so every class is listed and the sum is 1.
+    expectValidPredictions(body, SHAPE_LABELS.length);
     expect(body.predictions.reduce((s, p) => s + p.score, 0)).toBeCloseTo(1, 6);
-    expect(body.model).toEqual({ name: "tiny-test", version: "1", pipeline: "image" });
+    expect(body.model).toEqual({
+      name: TRAINED_MODEL_NAME,
+      version: metadataOnDisk.version,
+      pipeline: "image",
+    });
     expect(body.image).toEqual({ width: 1920, height: 1280, format: "jpeg" });
     const t = body.timingsMs;
     for (const v of [t.decode, t.preprocess, t.inference, t.total]) expect(v).toBeGreaterThanOrEqual(0);
@@ -113,7 +123,7 @@ describe("POST /predict", () => {
       expect(response.status, format).toBe(200);
       const body = (await response.json()) as PredictResponse;
       expect(body.image).toEqual({ width: 320, height: 213, format });
-      expectValidPredictions(body, TINY_LABELS.length);
+      expectValidPredictions(body, SHAPE_LABELS.length);
     }
   });
 

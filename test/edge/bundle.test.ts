@@ -35,7 +35,14 @@ it("the script and its wasm modules gzip to under 3 MB by our own count too", as
 it("ships the weights as assets, each under 25 MiB, and not inside the script", async () => {
   const entries = await readdir(build.assetsDir, { recursive: true, withFileTypes: true });
   const files = entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
-  expect(files.some((f) => f.endsWith(join("models", "default", "weights.bin")))).toBe(true);
+  // The trainer's export: weights in shards named by model.json's manifest.
+  const manifest = JSON.parse(
+    await readFile(join(build.assetsDir, "models", "default", "model.json"), "utf8"),
+  ).weightsManifest as { paths: string[] }[];
+  const shards = manifest.flatMap((group) => group.paths);
+  expect(shards.length).toBeGreaterThan(0);
+  for (const shard of shards) expect(files).toContain(join(build.assetsDir, "models", "default", shard));
   for (const file of files) expect((await stat(file)).size).toBeLessThan(MAX_ASSET_BYTES);
-  expect((await readdir(build.bundleDir)).some((f) => f.endsWith("weights.bin"))).toBe(false);
+  const bundled = await readdir(build.bundleDir);
+  for (const shard of shards) expect(bundled).not.toContain(shard);
 });

@@ -24,7 +24,7 @@ let inspector: WorkerInspector;
 let maxMegapixels: number;
 
 beforeAll(async () => {
-  // MARQUEE_TEST_MODEL_DIR measures a real export instead of the tiny fixture model.
+  // MARQUEE_TEST_MODEL_DIR measures a real export instead of the trainer-made fixture model.
   const modelDir = process.env.MARQUEE_TEST_MODEL_DIR;
   const build = await ensureWorkerBuild(modelDir ? { modelDir } : {});
   const toml = await readFile(join(REPO_DIR, "wrangler.toml"), "utf8");

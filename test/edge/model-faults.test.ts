@@ -1,4 +1,4 @@
-// A missing, corrupt or schema-invalid model answers 503 with the reason, then recovers once the
+// A missing, corrupt or schema-invalid model (a broken copy of the trainer's export) answers 503 with the reason, then recovers once the
 // files are fixed, in the same isolate and without a restart.
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -12,6 +12,8 @@ import { startWorker } from "../helpers/start-worker.ts";
 let build: WorkerBuild;
 let photo: Uint8Array<ArrayBuffer>;
 const scratch: string[] = [];
+// The trainer's export writes its weights as 4 MiB shards; the fixture model fits in one.
+const SHARD = "group1-shard1of1.bin";
 
 beforeAll(async () => {
   build = await ensureWorkerBuild();
@@ -55,7 +57,13 @@ const FAULTS: Fault[] = [
   {
     name: "metadata.json disagrees with the model",
     file: "metadata.json",
-    breakIt: (m) => JSON.stringify({ ...JSON.parse(String(m)), labels: ["a", "b", "c", "d", "e"] }),
+    breakIt: (m) => {
+      // Schema-valid on its own (per-class metrics follow the labels), wrong for the weights.
+      const metadata = JSON.parse(String(m));
+      const labels = ["a", "b", "c", "d", "e"];
+      const perClassAccuracy = Object.fromEntries(labels.map((l) => [l, 0]));
+      return JSON.stringify({ ...metadata, labels, metrics: { ...metadata.metrics, perClassAccuracy } });
+    },
     code: "invalid_metadata",
     message: /5 labels but the model outputs/,
   },
@@ -68,14 +76,14 @@ const FAULTS: Fault[] = [
   },
   {
     name: "weights are missing",
-    file: "weights.bin",
+    file: SHARD,
     breakIt: () => null,
     code: "model_unavailable",
-    message: /weights\.bin is missing/,
+    message: /group1-shard1of1\.bin is missing/,
   },
   {
     name: "weights are truncated",
-    file: "weights.bin",
+    file: SHARD,
     breakIt: (w) => w.subarray(0, 100),
     code: "model_unavailable",
     message: /bytes/,
