@@ -2,12 +2,14 @@
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { isMarqueeError, MarqueeError } from "@marquee/shared";
 import { Command, Option } from "commander";
 import { type BackendRequest, selectBackend } from "../backend/index.ts";
 import { loadImageDataset, silentLog } from "../data/index.ts";
 import { writeFileAtomic } from "../export/durable-fs.ts";
 import { loadExportedModel } from "../export/load-model.ts";
+import { runFaceEvaluate } from "../face/face-commands.ts";
 import { renderSpecToPng } from "../report/render.ts";
 import { confusionMatrixSpec, perClassAccuracySpec } from "../report/specs.ts";
 import type { Batch } from "../train/data-source.ts";
@@ -16,8 +18,15 @@ import { evaluateModel } from "../train/evaluate.ts";
 const program = new Command()
   .name("pnpm evaluate")
   .description("Evaluate an exported model on a folder of class folders (e.g. a held-out test set).")
-  .requiredOption("--model-dir <dir>", "export folder, or a run folder containing model/")
-  .requiredOption("--data <dir>", "folder with one sub-folder per class; names must match the model's labels")
+  .option(
+    "--model-dir <dir>",
+    "export folder, or a run folder containing model/",
+    fileURLToPath(new URL("../../../models/default", import.meta.url)),
+  )
+  .requiredOption(
+    "--data <dir>",
+    "folder with one sub-folder per class; names must match the model's labels (face models: other folders count as strangers)",
+  )
   .option("--batch-size <n>", "batch size", (v) => Number(v), 32)
   .option("--charts <dir>", "also write confusion-matrix and per-class PNGs here")
   .option("--cache-dir <dir>", "decoded-image cache (default ~/.cache/marquee)")
@@ -37,6 +46,18 @@ async function main(): Promise<number> {
   await selectBackend(o.backend as BackendRequest);
   const loaded = await loadExportedModel(dir);
   const { metadata } = loaded;
+  if (metadata.pipeline === "face") {
+    try {
+      return await runFaceEvaluate(loaded, {
+        data: o.data,
+        modelDir: dir,
+        json: o.json,
+        ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}),
+      });
+    } finally {
+      loaded.model.dispose();
+    }
+  }
   if (metadata.pipeline !== "image")
     throw new MarqueeError("bad_request", "pnpm evaluate scores whole-image models only.");
 

@@ -2,18 +2,21 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { decodeImage, isMarqueeError, MarqueeError, preprocessImage } from "@marquee/shared";
 import { useNodeWasmDecoders } from "@marquee/shared/node";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { type BackendRequest, selectBackend } from "../backend/index.ts";
 import { type ClassScore, classifyPixels, loadExportedModel } from "../export/load-model.ts";
+import { formatFacePhotoResults, predictFacePhotos } from "../face/face-commands.ts";
 
 const program = new Command()
   .name("pnpm predict")
   .description("Print the top classes for each photo, using an exported model (the best weights).")
-  .requiredOption(
+  .option(
     "--model-dir <dir>",
     "export folder (model.json + metadata.json), or a run folder containing model/",
+    fileURLToPath(new URL("../../../models/default", import.meta.url)),
   )
   .argument("<photos...>", "image files (JPEG, PNG, WebP, GIF)")
   .option("--json", "print JSON instead of text", false)
@@ -49,6 +52,24 @@ async function main(): Promise<number> {
   await selectBackend(o.backend as BackendRequest);
   await useNodeWasmDecoders();
   const loaded = await loadExportedModel(dir);
+  if (loaded.metadata.pipeline === "face") {
+    // Every face: box (fractions of the photo), detection score, label or "unknown", score, top-k.
+    const faceResults = await predictFacePhotos(loaded, photos, { top: o.top });
+    loaded.model.dispose();
+    if (o.json)
+      console.log(
+        JSON.stringify(
+          {
+            model: { name: loaded.metadata.name, version: loaded.metadata.version, dir },
+            results: faceResults,
+          },
+          null,
+          2,
+        ),
+      );
+    else console.log(formatFacePhotoResults(faceResults));
+    return faceResults.some((r) => "error" in r) ? 1 : 0;
+  }
   if (loaded.metadata.pipeline !== "image") {
     throw new MarqueeError(
       "bad_request",

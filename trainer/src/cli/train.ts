@@ -6,6 +6,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { type BackendRequest, selectBackend } from "../backend/index.ts";
 import { loadImageDataset, writeSampleGrid } from "../data/index.ts";
+import { runFaceTrainCommand } from "../face/train-face-command.ts";
 import { buildModel, MODEL_NAMES, type ModelName } from "../models/registry.ts";
 import { summarize } from "../models/summary.ts";
 import { summarizeDataset } from "../report/dataset-summary.ts";
@@ -29,7 +30,14 @@ const program = new Command()
   .name("pnpm train")
   .description("Train an image classifier on a folder of class folders and export it for the edge.")
   .option("--data <dir>", "folder with one sub-folder of images per class")
-  .addOption(new Option("--model <name>", "architecture").choices(MODEL_NAMES).default(D.model))
+  .addOption(
+    new Option(
+      "--model <name>",
+      "architecture; face = pretrained face pipeline + a trained head (see trainer/src/face)",
+    )
+      .choices([...MODEL_NAMES, "face"])
+      .default(D.model),
+  )
   .option("--out <dir>", "run folder (checkpoints, export, charts); default runs/<data>-<model>")
   .option("--name <name>", "model name in metadata.json; default the data folder's name")
   .option("--epochs <n>", "epochs", int("--epochs"), D.epochs)
@@ -74,7 +82,20 @@ const program = new Command()
   .option("--resume", "continue the interrupted run in --out from its last checkpoint", false)
   .option("--no-charts", "skip the PNG charts")
   .option("--summary", "print the model summary and exit", false)
-  .option("--num-classes <n>", "class count for --summary without --data", int("--num-classes"));
+  .option("--num-classes <n>", "class count for --summary without --data", int("--num-classes"))
+  .addOption(
+    new Option("--head <kind>", "face: head architecture (auto tries all, keeps the best on validation)")
+      .choices(["auto", "imprinted", "linear", "mlp"])
+      .default("auto"),
+  )
+  .addOption(
+    new Option(
+      "--rejection <rule>",
+      "face: open-set rule (default: whichever separates strangers better)",
+    ).choices(["distance", "probability"]),
+  )
+  .option("--strangers <dir>", "face: folder of class folders of people not in --data, reported as strangers")
+  .option("--workers <n>", "face: embedding worker threads (default 2 on 2+ cores)", int("--workers"));
 
 async function countClassFolders(dir: string): Promise<number> {
   const entries = await readdir(dir, { withFileTypes: true });
@@ -100,6 +121,28 @@ async function main(): Promise<number> {
     return 0;
   }
   if (!o.data) throw new MarqueeError("bad_request", "--data <dir> is required (a folder of class folders).");
+  if ((o.model as string) === "face") {
+    // The face head has its own defaults (lr 1e-2, batch 32); only flags the user gave override them.
+    const given = (name: string) => program.getOptionValueSource(name) === "cli";
+    return runFaceTrainCommand({
+      data: o.data,
+      ...(o.out ? { out: o.out } : {}),
+      ...(o.name ? { name: o.name } : {}),
+      head: o.head,
+      ...(given("epochs") ? { epochs: o.epochs } : {}),
+      ...(given("batchSize") ? { batchSize: o.batchSize } : {}),
+      ...(given("learningRate") ? { learningRate: o.learningRate } : {}),
+      ...(given("patience") ? { patience: o.patience } : {}),
+      seed: o.seed,
+      validationSplit: o.validationSplit,
+      ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}),
+      ...(o.workers === undefined ? {} : { workers: o.workers }),
+      ...(o.rejection ? { rejection: o.rejection } : {}),
+      ...(o.strangers ? { strangers: o.strangers } : {}),
+      backend: given("backend") ? (o.backend as BackendRequest) : "wasm",
+      charts: o.charts,
+    });
+  }
 
   const dataDir = resolve(o.data);
   // A folder named train/ (as in five-celeb/train) says less than its parent.
