@@ -3,7 +3,7 @@
  * split as `pnpm train --model face`), one folder per class, to check that tight crops are still
  * recognised:
  *
- *   pnpm tsx trainer/scripts/face-tight-crops.ts --data ../shared/datasets/celeb17 --out /tmp/celeb17-crops
+ *   pnpm tsx trainer/scripts/face-tight-crops.ts --data ../shared/datasets/celeb17 --out /tmp/celeb17-crops [--cache-dir DIR]
  *   pnpm evaluate --data /tmp/celeb17-crops
  */
 import { mkdir, readFile } from "node:fs/promises";
@@ -27,7 +27,11 @@ const split = opt("--split", "validation") as "validation" | "train";
 
 await initWasmBackend();
 await useNodeWasmDecoders();
-const ds = await loadFaceDataset(data, { seed: Number(opt("--seed", "123")) });
+const cacheDir = opt("--cache-dir");
+const ds = await loadFaceDataset(data, {
+  seed: Number(opt("--seed", "123")),
+  ...(cacheDir ? { cacheDir: resolve(cacheDir) } : {}),
+});
 const models = await loadPipelineModels(DEFAULT_FACE_PIPELINE);
 let written = 0;
 let skipped = 0;
