@@ -23,7 +23,7 @@ if (args.includes("--help") || args.includes("-h")) {
   process.exit(0);
 }
 const picked = args.filter((a) => a in suites);
-const forwarded = args.filter((a) => !(a in suites));
+const forwarded = args.filter((a) => !(a in suites) && a !== "--");
 const run = picked.length ? picked : ["train", "edge"];
 
 let failed = 0;
