@@ -9,18 +9,22 @@ beforeAll(() => {
 
 /** A small seed-CNN (rescale, conv/avgpool blocks, dense) — optionally with its dropout layers. */
 function miniSeedCnn(withDropout: boolean): tf.Sequential {
+  // Seeded initial weights: with random ones, 40 Adam steps sometimes stalled on a plateau and the
+  // loss test below failed now and then.
+  let seed = 1;
+  const init = () => ({ kernelInitializer: tf.initializers.glorotUniform({ seed: seed++ }) });
   const m = tf.sequential();
   m.add(tf.layers.rescaling({ scale: 1 / 255, inputShape: [21, 19, 3] }));
-  m.add(tf.layers.conv2d({ filters: 4, kernelSize: 3, activation: "relu" }));
+  m.add(tf.layers.conv2d({ filters: 4, kernelSize: 3, activation: "relu", ...init() }));
   m.add(tf.layers.averagePooling2d({ poolSize: 2 }));
-  m.add(tf.layers.conv2d({ filters: 6, kernelSize: 3, activation: "relu" }));
+  m.add(tf.layers.conv2d({ filters: 6, kernelSize: 3, activation: "relu", ...init() }));
   m.add(tf.layers.averagePooling2d({ poolSize: 2 }));
   if (withDropout) m.add(tf.layers.dropout({ rate: 0.5 }));
-  m.add(tf.layers.conv2d({ filters: 8, kernelSize: 2, activation: "relu" }));
+  m.add(tf.layers.conv2d({ filters: 8, kernelSize: 2, activation: "relu", ...init() }));
   if (withDropout) m.add(tf.layers.dropout({ rate: 0.5 }));
   m.add(tf.layers.flatten());
-  m.add(tf.layers.dense({ units: 10, activation: "relu" }));
-  m.add(tf.layers.dense({ units: 5 }));
+  m.add(tf.layers.dense({ units: 10, activation: "relu", ...init() }));
+  m.add(tf.layers.dense({ units: 5, ...init() }));
   return m;
 }
 
@@ -121,7 +125,9 @@ describe("training on the wasm backend", () => {
       const after = (await model.getWeights()[0]?.data()) as Float32Array;
       expect(losses.every(Number.isFinite)).toBe(true);
       expect(after.some((v, i) => v !== before[i])).toBe(true);
-      if (!withDropout) expect(losses.at(-1)).toBeLessThan((losses[0] as number) * 0.8);
+      if (!withDropout) {
+        expect(losses.at(-1)).toBeLessThan((losses[0] as number) * 0.8);
+      }
       model.dispose();
     }
     tf.dispose([x, y]);
