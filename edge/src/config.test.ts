@@ -1,3 +1,4 @@
+import { SERVING_DETECTOR_POLICY } from "@marquee/shared";
 import { expect, it } from "vitest";
 import { limitsFor, readConfig } from "./config.ts";
 import type { WorkerEnv } from "./env.ts";
@@ -40,4 +41,10 @@ it("gives face models the lower of the two megapixel caps", () => {
   expect(limitsFor(config, "image").maxMegapixels).toBe(4);
   expect(limitsFor(config, "face").maxMegapixels).toBe(2);
   expect(limitsFor(readConfig({ ASSETS, MAX_MEGAPIXELS: "1" }), "face").maxMegapixels).toBe(1);
+});
+
+it("defaults the face detector size and face count to shared's serving policy (what pnpm predict uses)", () => {
+  const { face } = readConfig({ ASSETS } as WorkerEnv);
+  expect(face.detectorInputSize).toBe(SERVING_DETECTOR_POLICY.inputSize);
+  expect(face.maxFaces).toBe(SERVING_DETECTOR_POLICY.maxFaces);
 });

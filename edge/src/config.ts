@@ -1,14 +1,17 @@
-import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from "@marquee/shared";
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits, SERVING_DETECTOR_POLICY } from "@marquee/shared";
 import type { WorkerEnv } from "./env.ts";
 
 /** The model folder served when wrangler.toml sets no `MODEL_PATH`. */
 export const DEFAULT_MODEL_PATH = "models/default";
 
-/** Face models: the tiny detector's input side when wrangler.toml sets no `FACE_DETECTOR_INPUT_SIZE`. */
-export const DEFAULT_FACE_DETECTOR_INPUT_SIZE = 320;
+/**
+ * Face models: the tiny detector's input side for photos over 512 px when wrangler.toml sets no
+ * `FACE_DETECTOR_INPUT_SIZE`: shared's serving default, which `pnpm predict` also uses.
+ */
+export const DEFAULT_FACE_DETECTOR_INPUT_SIZE = SERVING_DETECTOR_POLICY.inputSize;
 
-/** Face models: at most this many faces (the largest) per photo when `MAX_FACES` is unset. */
-export const DEFAULT_MAX_FACES = 10;
+/** Face models: at most this many faces (the largest) per photo when `MAX_FACES` is unset (shared's serving default). */
+export const DEFAULT_MAX_FACES = SERVING_DETECTOR_POLICY.maxFaces;
 
 /**
  * Face models: largest image in megapixels when `FACE_MAX_MEGAPIXELS` is unset (the lower of it

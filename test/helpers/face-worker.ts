@@ -8,13 +8,12 @@ import {
   type ModelMetadata,
   parseModelMetadataText,
   recognizeFaces,
+  servingDetectorOptions,
 } from "@marquee/shared";
 import { useNodeWasmDecoders } from "@marquee/shared/node";
 import "@tensorflow/tfjs-backend-wasm";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
-import { DEFAULT_FACE_DETECTOR_INPUT_SIZE, DEFAULT_MAX_FACES } from "../../edge/src/config.ts";
-import { detectorInputSizeFor, EDGE_RETRY_INPUT_SIZES } from "../../edge/src/inference/recognize-faces.ts";
 import { faceApiWeightSource } from "../fixtures/make-face-model.ts";
 import { ensureWorkerBuild, type WorkerBuild } from "./build-worker.ts";
 import { ensureFaceModel, type FaceFixture } from "./face-model.ts";
@@ -63,9 +62,7 @@ export async function nodeFaceReference(modelDir: string): Promise<NodeFaceRefer
     metadata,
     recognize: (image) =>
       recognizeFaces(nets, head, image, metadata, {
-        inputSize: detectorInputSizeFor(image.width, image.height, DEFAULT_FACE_DETECTOR_INPUT_SIZE),
-        retryInputSizes: EDGE_RETRY_INPUT_SIZES,
-        maxFaces: DEFAULT_MAX_FACES,
+        ...servingDetectorOptions(image),
         topK: metadata.labels.length,
       }),
     dispose: () => {

@@ -60,7 +60,7 @@ export async function buildFaceModel(
     // A flat near-square image takes the longest path: no face (the detector runs twice, the
     // second time padded), then the whole image as a tight crop through landmarks, descriptor and
     // head. Every operator gets packed here, and the heap reaches the size requests need. Its side
-    // is twice the detector's largest input, so the detector runs at that size (detectorInputSizeFor).
+    // is twice the detector's largest input, so the detector runs at that size (servingDetectorOptions).
     const side = 2 * warmUp.detectorInputSize;
     const grey = { width: side, height: side, data: new Uint8Array(side * side * 3).fill(128) };
     const warming: LoadedFaceModel = {

@@ -13,4 +13,10 @@ export {
   type RecognizeOptions,
   recognizeFaces,
 } from "./recognize.ts";
+export {
+  SERVING_DETECTOR_POLICY,
+  type ServingDetectorOptions,
+  type ServingDetectorPolicy,
+  servingDetectorOptions,
+} from "./serving-options.ts";
 export { type ScoredBox, SUBJECT_SCORE_RATIO, subjectFaceIndex } from "./subject.ts";

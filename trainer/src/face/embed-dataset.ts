@@ -21,6 +21,7 @@ import { EmbedPool } from "./embed-pool.ts";
 import { EmbeddingCache, type PhotoEmbedding } from "./embedding-cache.ts";
 import {
   DEFAULT_FACE_PIPELINE,
+  describeDetectorSizes,
   type FacePipelineConfig,
   facePipelineVersion,
   loadPipelineModels,
@@ -115,7 +116,7 @@ export async function embedFolder(dir: string, options: EmbedOptions = {}): Prom
   if (todo.length > 0) {
     workers = options.workers ?? (todo.length > 16 ? Math.min(2, availableParallelism()) : 0);
     log.info(
-      `Embedding ${todo.length} of ${firstBySha.size} distinct photos (${firstBySha.size - todo.length} cached) with ${config.detector} detector @${config.inputSize}, ${workers || "no"} worker thread(s); cache ${cache.dir}.`,
+      `Embedding ${todo.length} of ${firstBySha.size} distinct photos (${firstBySha.size - todo.length} cached) with ${describeDetectorSizes(config)}, ${workers || "no"} worker thread(s); cache ${cache.dir}.`,
     );
     let pool: EmbedPool | null = null;
     if (workers >= 1) {

@@ -6,6 +6,7 @@ import {
   embedWholeImageAsFace,
   type FaceModels,
   type RgbImage,
+  servingDetectorOptions,
   subjectFaceIndex,
 } from "@marquee/shared";
 import type { PerceptualHashes } from "../data/duplicates.ts";
@@ -23,14 +24,22 @@ export function nearSquare(width: number, height: number): boolean {
 /**
  * The photo's subject face: detect at the configured size, then (only when nothing is found) at
  * the retry sizes, and pick with shared's `subjectFaceIndex` (largest among the confident faces).
+ * With `config.serving` the sizes and face cap are the worker's (shared's servingDetectorOptions).
  */
 export async function findSubjectFace(
   models: FaceModels,
   image: RgbImage,
   config: FacePipelineConfig,
 ): Promise<DetectedFace | null> {
-  for (const inputSize of [config.inputSize, ...config.retryInputSizes]) {
-    const faces = await detectFaces(models, image, { inputSize, minScore: config.minDetectionScore });
+  const sizing = config.serving
+    ? servingDetectorOptions(image, config.serving)
+    : { inputSize: config.inputSize, retryInputSizes: config.retryInputSizes, maxFaces: undefined };
+  for (const inputSize of [sizing.inputSize, ...sizing.retryInputSizes]) {
+    const faces = await detectFaces(models, image, {
+      inputSize,
+      minScore: config.minDetectionScore,
+      ...(sizing.maxFaces === undefined ? {} : { maxFaces: sizing.maxFaces }),
+    });
     const i = subjectFaceIndex(faces);
     if (i >= 0) return faces[i]!;
   }

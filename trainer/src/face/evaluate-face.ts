@@ -4,7 +4,7 @@ import { displayPath } from "../data/scan.ts";
 import type { DataLog } from "../data/types.ts";
 import type { LoadedModel } from "../export/load-model.ts";
 import { embedFolder } from "./embed-dataset.ts";
-import { pipelineFromMetadata } from "./face-pipeline.ts";
+import { servingPipelineFromMetadata } from "./face-pipeline.ts";
 
 /** One class folder's figures. */
 export interface FaceClassScore {
@@ -47,8 +47,8 @@ export interface FaceEvaluation {
 
 /**
  * Score every photo under a folder of class folders with a face model: the subject face of each
- * photo is embedded (cached) and classified with shared's classifyFaceDescriptors, exactly as the
- * edge does. Folders named like a label are known faces; any other folder holds strangers, correct
+ * photo is found with the worker's serving detector options (shared's servingDetectorOptions),
+ * embedded (cached) and classified with shared's classifyFaceDescriptors, exactly as the edge does. Folders named like a label are known faces; any other folder holds strangers, correct
  * only when answered unknown.
  *
  * @example
@@ -63,7 +63,7 @@ export async function evaluateFaceModel(
   if (meta.pipeline !== "face" || !meta.face)
     throw new MarqueeError("bad_request", 'evaluateFaceModel needs a face model (pipeline "face").');
   const folder = await embedFolder(dataDir, {
-    pipeline: pipelineFromMetadata(meta.face),
+    pipeline: servingPipelineFromMetadata(meta.face),
     minClasses: 1,
     ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
     ...(options.workers === undefined ? {} : { workers: options.workers }),

@@ -1,13 +1,19 @@
 // The face-model halves of `pnpm evaluate` and `pnpm predict` (the CLIs load the model and branch here).
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { decodeImage, isMarqueeError, type RecognizedFace, recognizeFaces } from "@marquee/shared";
+import {
+  decodeImage,
+  isMarqueeError,
+  type RecognizedFace,
+  recognizeFaces,
+  servingDetectorOptions,
+} from "@marquee/shared";
 import { useNodeWasmDecoders } from "@marquee/shared/node";
 import { initWasmBackend } from "../backend/wasm-node.ts";
 import type { DataLog } from "../data/types.ts";
 import type { LoadedModel } from "../export/load-model.ts";
 import { evaluateFaceModel, formatFaceEvaluation } from "./evaluate-face.ts";
-import { DEFAULT_FACE_PIPELINE, loadPipelineModels, pipelineFromMetadata } from "./face-pipeline.ts";
+import { DEFAULT_FACE_PIPELINE, loadPipelineModels, servingPipelineFromMetadata } from "./face-pipeline.ts";
 
 /** Progress and warnings on stderr, so `--json` leaves stdout to the one JSON object. */
 const stderrLog: DataLog = {
@@ -51,7 +57,9 @@ export type FacePhotoResult =
 
 /**
  * `pnpm predict` for a face model: every face with its box (fractions of the photo), detection
- * score, label (or "unknown"), score and top-k — shared's recognizeFaces, as the edge runs it.
+ * score, label (or "unknown"), score and top-k — shared's recognizeFaces with the worker's serving
+ * detector options (shared's servingDetectorOptions: 224 or 320 by photo size, no retries, at most
+ * 10 faces), so it answers what the deployed worker answers.
  */
 export async function predictFacePhotos(
   loaded: LoadedModel,
@@ -61,7 +69,7 @@ export async function predictFacePhotos(
   const meta = loaded.metadata;
   await initWasmBackend();
   await useNodeWasmDecoders();
-  const pipeline = meta.face ? pipelineFromMetadata(meta.face) : DEFAULT_FACE_PIPELINE;
+  const pipeline = meta.face ? servingPipelineFromMetadata(meta.face) : DEFAULT_FACE_PIPELINE;
   const nets = await loadPipelineModels(pipeline);
   const results: FacePhotoResult[] = [];
   try {
@@ -69,8 +77,7 @@ export async function predictFacePhotos(
       try {
         const { image } = await decodeImage(new Uint8Array(await readFile(file)));
         const r = await recognizeFaces(nets, loaded.model, image, meta, {
-          inputSize: pipeline.inputSize,
-          retryInputSizes: pipeline.retryInputSizes,
+          ...servingDetectorOptions(image, pipeline.serving),
           wholeImageFallback: pipeline.wholeImageFallback,
           topK: o.top,
         });

@@ -9,6 +9,8 @@ import {
   type FaceSettings,
   faceWeightFiles,
   loadFaceModels,
+  SERVING_DETECTOR_POLICY,
+  type ServingDetectorPolicy,
   type WeightSource,
 } from "@marquee/shared";
 
@@ -26,6 +28,12 @@ export interface FacePipelineConfig {
   wholeImageFallback: boolean;
   /** Which face of a photo is its subject; see shared's subjectFaceIndex. */
   subjectRule: "largest-confident-0.8";
+  /**
+   * Set: find faces as the deployed worker does (shared's servingDetectorOptions with this policy:
+   * 224 or 320 by photo size, no retries, at most `maxFaces`), ignoring `inputSize` and
+   * `retryInputSizes`. `pnpm evaluate` sets it; training leaves it unset.
+   */
+  serving?: ServingDetectorPolicy;
 }
 
 /** The trainer's default pipeline; the edge must run the same one (it is recorded in metadata). */
@@ -165,4 +173,25 @@ export function pipelineFromMetadata(face: FaceSettings): FacePipelineConfig {
     landmarks: face.landmarks?.name.includes("tiny") ? "tiny" : "full",
     minDetectionScore: face.minDetectionScore,
   };
+}
+
+/**
+ * The pipeline `pnpm predict` and `pnpm evaluate` run for a face model: the model's own nets and
+ * minimum score, with the worker's serving detector policy, so they answer what the worker answers.
+ *
+ * @example
+ * servingPipelineFromMetadata(meta.face).serving; // { inputSize: 320, smallPhotoInputSize: 224, … }
+ */
+export function servingPipelineFromMetadata(face: FaceSettings): FacePipelineConfig {
+  return { ...pipelineFromMetadata(face), serving: { ...SERVING_DETECTOR_POLICY } };
+}
+
+/** How the detector is sized under `config`, for log lines ("tiny detector @416, retries 320/512"). */
+export function describeDetectorSizes(config: FacePipelineConfig): string {
+  if (config.serving) {
+    const p = config.serving;
+    return `${config.detector} detector @${p.smallPhotoInputSize} (photos up to ${p.smallPhotoMaxSide} px) or @${p.inputSize}, no retries (serving)`;
+  }
+  const retries = config.retryInputSizes.length ? `, retries ${config.retryInputSizes.join("/")}` : "";
+  return `${config.detector} detector @${config.inputSize}${retries}`;
 }
