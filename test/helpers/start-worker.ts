@@ -79,7 +79,8 @@ export async function copyAssets(from: string, to: string): Promise<void> {
   await cp(from, to, { recursive: true });
 }
 
-function wranglerVars(toml: string): Record<string, string> {
+/** The `[vars]` of wrangler.toml's text (string values only), as the deployed worker sees them. */
+export function wranglerVars(toml: string): Record<string, string> {
   const section = /^\[vars\]\s*$([\s\S]*?)(?=^\[|(?![\s\S]))/m.exec(toml)?.[1] ?? "";
   const vars: Record<string, string> = {};
   for (const match of section.matchAll(/^\s*([A-Z_][A-Z0-9_]*)\s*=\s*"([^"]*)"/gm)) {
