@@ -87,8 +87,7 @@ beforeAll(async () => {
   gallery = fixture.gallery;
   worker = await startWorker(fixture.build);
   scratch = await mkdtemp(join(tmpdir(), "marquee-face-parity-"));
-  // Group photos at several sizes up to the worker's 2 MP face cap (1600×1139 = 1.8 MP): over
-  // 512 px the detector runs at 320, and one is 480 px wide, so it runs at 224.
+  // Group photos at several sizes up to the worker's 2 MP face cap (1600×1139 = 1.8 MP), down to 480 px.
   const widths: Record<number, number> = { 1: 1536, 2: 1600, 3: 1024, 4: 800, 5: 480, 6: 1280 };
   for (const [n, width] of Object.entries(widths))
     await addPhoto(`sample${n}@${width}`, sharp(samplePhotoPath(Number(n))).resize({ width }));
@@ -189,8 +188,8 @@ it("answers like the worker: same faces and labels, scores, detection scores and
   console.log(
     `face parity: ${photos.length} photos, ${faces} faces, labels ${[...labels].sort().join(", ")}, max |Δ| ${maxDifference.toExponential(2)}`,
   );
-  // The comparison covers both detector sizes, gallery people and strangers, and many faces.
-  expect([...sizes].sort()).toEqual([224, 320]);
+  // The comparison covers the serving detector size, gallery people and strangers, and many faces.
+  expect([...sizes]).toEqual([320]);
   expect(labels.has("unknown")).toBe(true);
   expect([...labels].filter((l) => l !== "unknown").length).toBeGreaterThanOrEqual(2);
   expect(faces).toBeGreaterThanOrEqual(15);

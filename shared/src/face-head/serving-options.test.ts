@@ -4,21 +4,15 @@ import { SERVING_DETECTOR_POLICY, servingDetectorOptions } from "./serving-optio
 const size = (width: number, height: number, inputSize?: number) =>
   servingDetectorOptions({ width, height }, inputSize === undefined ? {} : { inputSize }).inputSize;
 
-it("runs the detector at 224 for photos up to 512 px and at the serving size above", () => {
-  expect(size(474, 490)).toBe(224);
-  expect(size(512, 300)).toBe(224);
-  expect(size(300, 512)).toBe(224);
-  expect(size(513, 300)).toBe(320);
-  expect(size(300, 513)).toBe(320);
+it("runs the detector at one size, 320, whatever the photo's size", () => {
+  expect(size(474, 490)).toBe(320);
+  expect(size(112, 112)).toBe(320);
   expect(size(1536, 1024)).toBe(320);
-  expect(size(112, 112)).toBe(224);
 });
 
-it("takes the worker's FACE_DETECTOR_INPUT_SIZE as the large-photo size; a smaller one also caps small photos", () => {
+it("takes the worker's FACE_DETECTOR_INPUT_SIZE as the size", () => {
   expect(size(4000, 3000, 416)).toBe(416);
-  expect(size(400, 400, 416)).toBe(224);
   expect(size(400, 400, 160)).toBe(160);
-  expect(size(1000, 400, 160)).toBe(160);
 });
 
 it("never retries, and caps the faces at the serving maximum unless overridden", () => {

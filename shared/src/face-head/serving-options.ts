@@ -4,29 +4,22 @@
  * its own options (detector at 416 with retries), where recall matters more than memory.
  */
 export interface ServingDetectorPolicy {
-  /** Tiny detector input side for photos longer than `smallPhotoMaxSide` (a multiple of 32). */
+  /** Tiny detector input side (a multiple of 32), the same for every photo. */
   inputSize: number;
-  /** Tiny detector input side for photos up to `smallPhotoMaxSide` (capped at `inputSize`). */
-  smallPhotoInputSize: number;
-  /** Longest side, in pixels, up to which a photo counts as small. */
-  smallPhotoMaxSide: number;
   /** At most this many faces (the largest) are described and classified. */
   maxFaces: number;
 }
 
 /**
  * The serving defaults; the worker's `FACE_DETECTOR_INPUT_SIZE` and `MAX_FACES` vars override
- * `inputSize` and `maxFaces`. Only two detector sizes: each new input size makes XNNPACK re-plan
- * every layer's buffers, and with sizes varying photo by photo the worker's wasm heap (which never
- * shrinks) grew from 72 to 87 MiB over 170 photos. 224 for photos up to 512 px (a shrink of 2.3×
- * at most keeps every face big enough to describe; a face under ~40 px has too few pixels for the
- * 150-px descriptor crop anyway) runs about twice as fast as 320, with the same answers on celeb17
- * portraits.
+ * `inputSize` and `maxFaces`. One detector size for every photo: each new input size makes XNNPACK
+ * re-plan every layer's buffers, and with sizes varying photo by photo the worker's wasm heap (which
+ * never shrinks) grew from 72 to 87 MiB over 170 photos. 320 rather than 224 for small photos too:
+ * on celeb17's validation split, 224 for photos up to 512 px cost a point of top-1 (151/153 against
+ * 152/153 at 320, `trainer/scripts/face-validation.ts`).
  */
 export const SERVING_DETECTOR_POLICY: Readonly<ServingDetectorPolicy> = Object.freeze({
   inputSize: 320,
-  smallPhotoInputSize: 224,
-  smallPhotoMaxSide: 512,
   maxFaces: 10,
 });
 
@@ -43,21 +36,20 @@ export interface ServingDetectorOptions {
 }
 
 /**
- * The serving detector options for a photo: `smallPhotoInputSize` (224) when its longer side is at
- * most `smallPhotoMaxSide` (512 px), else `inputSize` (320); no retries; at most `maxFaces` faces.
+ * The serving detector options for a photo: the detector at `inputSize` (320), no retries, at most
+ * `maxFaces` faces. Takes the photo so that a size rule can come back without touching callers.
  *
  * @example
- * servingDetectorOptions({ width: 474, height: 490 }); // { inputSize: 224, retryInputSizes: [], maxFaces: 10 }
+ * servingDetectorOptions({ width: 474, height: 490 }); // { inputSize: 320, retryInputSizes: [], maxFaces: 10 }
  * servingDetectorOptions({ width: 1536, height: 1024 }, { inputSize: 416 }).inputSize; // 416
  */
 export function servingDetectorOptions(
-  image: { width: number; height: number },
+  _image: { width: number; height: number },
   overrides: Partial<ServingDetectorPolicy> = {},
 ): ServingDetectorOptions {
   const policy = { ...SERVING_DETECTOR_POLICY, ...overrides };
-  const small = Math.max(image.width, image.height) <= policy.smallPhotoMaxSide;
   return {
-    inputSize: small ? Math.min(policy.smallPhotoInputSize, policy.inputSize) : policy.inputSize,
+    inputSize: policy.inputSize,
     retryInputSizes: [],
     maxFaces: policy.maxFaces,
   };

@@ -180,7 +180,7 @@ export function pipelineFromMetadata(face: FaceSettings): FacePipelineConfig {
  * minimum score, with the worker's serving detector policy, so they answer what the worker answers.
  *
  * @example
- * servingPipelineFromMetadata(meta.face).serving; // { inputSize: 320, smallPhotoInputSize: 224, … }
+ * servingPipelineFromMetadata(meta.face).serving; // { inputSize: 320, maxFaces: 10 }
  */
 export function servingPipelineFromMetadata(face: FaceSettings): FacePipelineConfig {
   return { ...pipelineFromMetadata(face), serving: { ...SERVING_DETECTOR_POLICY } };
@@ -190,7 +190,7 @@ export function servingPipelineFromMetadata(face: FaceSettings): FacePipelineCon
 export function describeDetectorSizes(config: FacePipelineConfig): string {
   if (config.serving) {
     const p = config.serving;
-    return `${config.detector} detector @${p.smallPhotoInputSize} (photos up to ${p.smallPhotoMaxSide} px) or @${p.inputSize}, no retries (serving)`;
+    return `${config.detector} detector @${p.inputSize}, no retries (serving)`;
   }
   const retries = config.retryInputSizes.length ? `, retries ${config.retryInputSizes.join("/")}` : "";
   return `${config.detector} detector @${config.inputSize}${retries}`;
