@@ -110,7 +110,7 @@ async function benchModel(
   return {
     model:
       metadata.pipeline === "face"
-        ? `${metadata.name} (face, ${metadata.labels.length} classes; detector 224, >512 px: ${DEFAULT_FACE_DETECTOR_INPUT_SIZE})`
+        ? `${metadata.name} (face, ${metadata.labels.length} classes; detector ${DEFAULT_FACE_DETECTOR_INPUT_SIZE})`
         : `${metadata.name} (${metadata.architecture}, ${metadata.input.width}×${metadata.input.height})`,
     readyMs,
     firstResponseMs,
