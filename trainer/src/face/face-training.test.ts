@@ -169,7 +169,9 @@ describe("face training on a gallery cut from face-api's sample photos", () => {
     expect(ev.strangers).toBe(8);
     expect(ev.perClass[STRANGER]).toMatchObject({ known: false, n: 8 });
     expect(ev.unknownRejection).toBe(1);
-    expect(ev.knownTop1).toBe(1);
+    // 31 or 32 of the 32 known photos: these are small crops, and the serving detector (320, no
+    // retries) finds one face a little differently from training's 416.
+    expect(ev.knownTop1).toBeGreaterThanOrEqual(31 / 32);
     expect(ev.knownAccuracy).toBeGreaterThanOrEqual(0.9);
     // Evaluation finds faces as the worker does (serving detector sizes, no retries), not with
     // the training options, so it never reads the training embeddings: a cache key of its own.
