@@ -1,5 +1,6 @@
 // A deterministic (seeded) corpus of hostile /predict requests: truncated and bit-flipped images,
 // wrong magic, decompression-bomb headers, zero bytes, and broken or oversized multipart bodies.
+import { mulberry32 } from "../../trainer/src/data/random.ts";
 import { pngHeaderClaiming } from "./images.ts";
 
 /** One request of the corpus. */
@@ -9,18 +10,6 @@ export interface CorpusCase {
   contentType?: string;
   /** Bit flips can leave an image decodable, so those may also be answered 200. */
   mayDecode?: boolean;
-}
-
-/** mulberry32: a tiny seeded PRNG, so a failing case reproduces from its name. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -66,7 +55,8 @@ export function buildMalformedCorpus(
   valid: { jpeg: Uint8Array; png: Uint8Array; webp: Uint8Array; gif: Uint8Array },
   options: { seed: number; maxBytes: number; minCases?: number },
 ): CorpusCase[] {
-  const random = seededRandom(options.seed);
+  // mulberry32 seeded as-is, so a failing case reproduces from its name and the seed.
+  const random = mulberry32(options.seed);
   const int = (n: number) => Math.floor(random() * n);
   const cases: CorpusCase[] = [];
   const formats = Object.entries(valid) as [string, Uint8Array][];

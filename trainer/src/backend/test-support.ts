@@ -1,18 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { expect } from "vitest";
 
-/** Deterministic PRNG (mulberry32) so failing random shapes can be reproduced. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Random normal-ish values, reproducible from `rand`. */
 export function randomValues(rand: () => number, size: number): Float32Array {
   const out = new Float32Array(size);

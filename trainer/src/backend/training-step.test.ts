@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { expectClose, randomValues, seededRandom } from "./test-support.ts";
+import { mulberry32 } from "../data/random.ts";
+import { expectClose, randomValues } from "./test-support.ts";
 import { registerWasmTrainingKernels } from "./wasm-training-kernels.ts";
 
 beforeAll(() => {
@@ -90,7 +91,7 @@ describe("training on the wasm backend", () => {
     const ref = build();
     const weights = await Promise.all(ref.getWeights().map(async (w) => (await w.data()) as Float32Array));
     ref.dispose();
-    const rand = seededRandom(17);
+    const rand = mulberry32(17);
     const x = randomValues(rand, 6 * shape[0] * shape[1] * shape[2]).map((v) => (v + 1.5) * 85);
     const labels = [0, 1, 2, 3, 4, 0];
     const cpu = await weightGrads("cpu", build, weights, x, labels, fromLogits);
@@ -104,7 +105,7 @@ describe("training on the wasm backend", () => {
   it("fits a learnable batch with Adam; the dropout variant trains too", async () => {
     await tf.setBackend("wasm");
     const labels = [0, 1, 2, 3, 4, 0, 1, 2, 3, 4];
-    const rand = seededRandom(3);
+    const rand = mulberry32(3);
     const pixels = 21 * 19 * 3;
     // Brightness depends on the class, so a few steps must lower the loss.
     const values = randomValues(rand, labels.length * pixels).map(

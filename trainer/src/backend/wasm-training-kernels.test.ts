@@ -1,12 +1,13 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { mulberry32 } from "../data/random.ts";
 import {
   conv2dBackpropFilterIm2colT,
   conv2dBackpropFilterTaps,
   conv2dBackpropFilterViaConv,
   convGeometry,
 } from "./conv2d-backprop-filter.ts";
-import { expectClose, onBackend, randomValues, seededRandom } from "./test-support.ts";
+import { expectClose, onBackend, randomValues } from "./test-support.ts";
 import { registerWasmTrainingKernels, setFilterGradientMethod } from "./wasm-training-kernels.ts";
 
 const REL = 1e-4;
@@ -32,7 +33,7 @@ interface ConvCase {
 
 /** Random conv cases covering strides 1/2, SAME/VALID, odd sizes and non-square filters. */
 function convCases(): ConvCase[] {
-  const rand = seededRandom(8474);
+  const rand = mulberry32(8474);
   const pick = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
   const cases: ConvCase[] = [];
   for (const stride of [1, 2]) {
@@ -62,7 +63,7 @@ describe("wasm training kernels match the cpu backend's gradients", () => {
     convCases().flatMap((c) => (["taps", "im2col", "conv"] as const).map((method) => ({ ...c, method }))),
   )("conv2d dW and dx: %o", async (c) => {
     setFilterGradientMethod(c.method);
-    const rand = seededRandom(c.n * 1000 + c.h * 100 + c.w * 10 + c.ci);
+    const rand = mulberry32(c.n * 1000 + c.h * 100 + c.w * 10 + c.ci);
     const x = randomValues(rand, c.n * c.h * c.w * c.ci);
     const f = randomValues(rand, c.fh * c.fw * c.ci * c.co);
     const outShape = tf.backend_util.computeConv2DInfo(
@@ -101,7 +102,7 @@ describe("wasm training kernels match the cpu backend's gradients", () => {
     { stride: 1, dilation: 3, pad: "same" as Pad, h: 9, w: 9 },
   ])("dilated filter gradient: %o", async ({ stride, dilation, pad, h, w }) => {
     const [n, ci, co, fh, fw] = [2, 3, 5, 3, 2];
-    const rand = seededRandom(dilation * 31 + h);
+    const rand = mulberry32(dilation * 31 + h);
     const x = randomValues(rand, n * h * w * ci);
     const info = tf.backend_util.computeConv2DInfo([n, h, w, ci], [fh, fw, ci, co], stride, dilation, pad);
     const dy = randomValues(
@@ -152,7 +153,7 @@ describe("wasm training kernels match the cpu backend's gradients", () => {
       [5, 7, 3],
       [4, 300, 9],
     ] as const) {
-      const rand = seededRandom(m * k * nOut + (ta ? 1 : 0) + (tb ? 2 : 0));
+      const rand = mulberry32(m * k * nOut + (ta ? 1 : 0) + (tb ? 2 : 0));
       const aShape = ta ? [k, m] : [m, k];
       const bShape = tb ? [nOut, k] : [k, nOut];
       const a = randomValues(rand, m * k);
@@ -185,7 +186,7 @@ describe("wasm training kernels match the cpu backend's gradients", () => {
     { size: 2, stride: 2, pad: "valid" as Pad, h: 6, w: 7 },
     { size: 3, stride: 2, pad: "same" as Pad, h: 7, w: 9 },
   ])("avgPool and maxPool gradients: %o", async ({ size, stride, pad, h, w }) => {
-    const rand = seededRandom(h * w + size);
+    const rand = mulberry32(h * w + size);
     const x = randomValues(rand, 2 * h * w * 5);
     const outShape = tf.backend_util.computePool2DInfo([2, h, w, 5], size, stride, 1, pad).outShape;
     const r = randomValues(
@@ -213,7 +214,7 @@ describe("wasm training kernels match the cpu backend's gradients", () => {
   });
 
   it("sum over leading axes (bias gradients) and other axes", async () => {
-    const rand = seededRandom(7);
+    const rand = mulberry32(7);
     const x = randomValues(rand, 3 * 5 * 4 * 6);
     const run = () => {
       const t = tf.tensor(x, [3, 5, 4, 6]);

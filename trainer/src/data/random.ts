@@ -22,9 +22,21 @@ export function seededRandom(...seeds: number[]): Random {
     state = Math.imul(state ^ (state >>> 13), 0xc2b2ae35) >>> 0;
     state = (state ^ (state >>> 16)) >>> 0;
   }
+  return mulberry32(state);
+}
+
+/**
+ * The bare mulberry32 generator, seeded with one 32-bit integer as-is (no seed mixing). Use it
+ * where a stream must match an existing one exactly, e.g. a fuzz corpus named by its seed.
+ *
+ * @example
+ * const rand = mulberry32(20261127);
+ */
+export function mulberry32(seed: number): Random {
+  let a = seed >>> 0;
   return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;

@@ -1,3 +1,5 @@
+import { mulberry32 } from "../data/random.ts";
+
 /** One batch: `xs` is N×H×W×3 HWC pixels in 0..255 (float32), `ys` the N class indices. */
 export interface Batch {
   xs: Float32Array;
@@ -30,18 +32,6 @@ export interface TrainingData {
 /** Number of batches in one pass over `size` items. */
 export function batchCount(size: number, batchSize: number): number {
   return Math.ceil(size / batchSize);
-}
-
-/** mulberry32: a tiny seeded PRNG for deterministic shuffles. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A Fisher–Yates permutation of 0..n-1 determined by `seed`. */
