@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { isMarqueeError, MarqueeError } from "@marquee/shared";
+import { MarqueeError } from "@marquee/shared";
 import { Command, Option } from "commander";
 import { type BackendRequest, selectBackend } from "../backend/index.ts";
 import { loadImageDataset, silentLog } from "../data/index.ts";
@@ -14,6 +14,7 @@ import { renderSpecToPng } from "../report/render.ts";
 import { confusionMatrixSpec, perClassAccuracySpec } from "../report/specs.ts";
 import type { Batch } from "../train/data-source.ts";
 import { evaluateModel } from "../train/evaluate.ts";
+import { runCli } from "./parse-options.ts";
 
 const program = new Command()
   .name("pnpm evaluate")
@@ -137,11 +138,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    if (isMarqueeError(err)) console.error(`error: ${err.message}`);
-    else console.error(err);
-    process.exit(1);
-  },
-);
+runCli(main);

@@ -5,10 +5,11 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { decodeImage, isMarqueeError, MarqueeError, preprocessImage } from "@marquee/shared";
 import { useNodeWasmDecoders } from "@marquee/shared/node";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import { type BackendRequest, selectBackend } from "../backend/index.ts";
 import { type ClassScore, classifyPixels, loadExportedModel } from "../export/load-model.ts";
 import { formatFacePhotoResults, predictFacePhotos } from "../face/face-commands.ts";
+import { integerOption, runCli } from "./parse-options.ts";
 
 const program = new Command()
   .name("pnpm predict")
@@ -20,16 +21,7 @@ const program = new Command()
   )
   .argument("<photos...>", "image files (JPEG, PNG, WebP, GIF)")
   .option("--json", "print JSON instead of text", false)
-  .option(
-    "--top <n>",
-    "classes to show per photo",
-    (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("--top must be a positive integer.");
-      return n;
-    },
-    3,
-  )
+  .option("--top <n>", "classes to show per photo", integerOption("--top", 1), 3)
   .addOption(
     new Option("--backend <name>", "tfjs backend")
       .choices(["auto", "node-gpu", "node", "wasm", "cpu"])
@@ -112,11 +104,4 @@ async function main(): Promise<number> {
   return results.some((r) => "error" in r) ? 1 : 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    if (isMarqueeError(err)) console.error(`error: ${err.message}`);
-    else console.error(err);
-    process.exit(1);
-  },
-);
+runCli(main);

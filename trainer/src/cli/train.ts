@@ -1,9 +1,9 @@
 // `pnpm train --data DIR [--model seed-cnn|vgg16] [--out DIR] [options]`: the tutorial, end to end.
 import { readdir } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { isMarqueeError, MarqueeError } from "@marquee/shared";
+import { MarqueeError } from "@marquee/shared";
 import * as tf from "@tensorflow/tfjs";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import { type BackendRequest, selectBackend } from "../backend/index.ts";
 import { loadImageDataset, writeSampleGrid } from "../data/index.ts";
 import { runFaceTrainCommand } from "../face/train-face-command.ts";
@@ -13,18 +13,7 @@ import { summarizeDataset } from "../report/dataset-summary.ts";
 import { trainingDataFromImageDataset } from "../train/image-dataset-adapter.ts";
 import { DEFAULT_TRAINING_OPTIONS as D, resolveTrainingOptions } from "../train/options.ts";
 import { runTraining } from "../train/run-training.ts";
-
-const int = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0)
-    throw new InvalidArgumentError(`${name} must be a non-negative integer.`);
-  return n;
-};
-const num = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number.`);
-  return n;
-};
+import { integerOption, numberOption, runCli } from "./parse-options.ts";
 
 const program = new Command()
   .name("pnpm train")
@@ -40,27 +29,47 @@ const program = new Command()
   )
   .option("--out <dir>", "run folder (checkpoints, export, charts); default runs/<data>-<model>")
   .option("--name <name>", "model name in metadata.json; default the data folder's name")
-  .option("--epochs <n>", "epochs", int("--epochs"), D.epochs)
-  .option("--batch-size <n>", "batch size", int("--batch-size"), D.batchSize)
-  .option("--image-size <n>", "square input side in pixels", int("--image-size"), 224)
-  .option("--validation-split <x>", "share of images held out for validation", num("--validation-split"), 0.1)
-  .option("--seed <n>", "seed for split, shuffling, initial weights and dropout", int("--seed"), D.seed)
-  .option("--learning-rate <x>", "initial learning rate", num("--learning-rate"), D.learningRate)
+  .option("--epochs <n>", "epochs", integerOption("--epochs"), D.epochs)
+  .option("--batch-size <n>", "batch size", integerOption("--batch-size"), D.batchSize)
+  .option("--image-size <n>", "square input side in pixels", integerOption("--image-size"), 224)
+  .option(
+    "--validation-split <x>",
+    "share of images held out for validation",
+    numberOption("--validation-split"),
+    0.1,
+  )
+  .option(
+    "--seed <n>",
+    "seed for split, shuffling, initial weights and dropout",
+    integerOption("--seed"),
+    D.seed,
+  )
+  .option("--learning-rate <x>", "initial learning rate", numberOption("--learning-rate"), D.learningRate)
   .option(
     "--decay-steps <n>",
     "learning-rate decay period in optimiser steps",
-    int("--decay-steps"),
+    integerOption("--decay-steps"),
     D.decaySteps,
   )
-  .option("--decay-rate <x>", "learning-rate decay factor", num("--decay-rate"), D.decayRate)
+  .option("--decay-rate <x>", "learning-rate decay factor", numberOption("--decay-rate"), D.decayRate)
   .option("--no-staircase", "decay smoothly instead of in steps")
-  .option("--dropout <x>", "dropout rate (default: the architecture's)", num("--dropout"))
-  .option("--patience <n>", "early-stopping patience in epochs (0 = off)", int("--patience"), D.patience)
-  .option("--min-delta <x>", "smallest val_accuracy gain that counts", num("--min-delta"), D.minDelta)
+  .option("--dropout <x>", "dropout rate (default: the architecture's)", numberOption("--dropout"))
+  .option(
+    "--patience <n>",
+    "early-stopping patience in epochs (0 = off)",
+    integerOption("--patience"),
+    D.patience,
+  )
+  .option(
+    "--min-delta <x>",
+    "smallest val_accuracy gain that counts",
+    numberOption("--min-delta"),
+    D.minDelta,
+  )
   .option(
     "--checkpoint-every <s>",
     "mid-epoch resume checkpoint period in seconds (0 = epoch ends only)",
-    int("--checkpoint-every"),
+    integerOption("--checkpoint-every"),
     D.checkpointEverySeconds,
   )
   .addOption(
@@ -82,7 +91,7 @@ const program = new Command()
   .option("--resume", "continue the interrupted run in --out from its last checkpoint", false)
   .option("--no-charts", "skip the PNG charts")
   .option("--summary", "print the model summary and exit", false)
-  .option("--num-classes <n>", "class count for --summary without --data", int("--num-classes"))
+  .option("--num-classes <n>", "class count for --summary without --data", integerOption("--num-classes"))
   .addOption(
     new Option("--head <kind>", "face: head architecture (auto tries all, keeps the best on validation)")
       .choices(["auto", "imprinted", "linear", "mlp"])
@@ -95,7 +104,11 @@ const program = new Command()
     ).choices(["distance", "probability"]),
   )
   .option("--strangers <dir>", "face: folder of class folders of people not in --data, reported as strangers")
-  .option("--workers <n>", "face: embedding worker threads (default 2 on 2+ cores)", int("--workers"));
+  .option(
+    "--workers <n>",
+    "face: embedding worker threads (default 2 on 2+ cores)",
+    integerOption("--workers"),
+  );
 
 async function countClassFolders(dir: string): Promise<number> {
   const entries = await readdir(dir, { withFileTypes: true });
@@ -218,11 +231,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    if (isMarqueeError(err)) console.error(`error: ${err.message}`);
-    else console.error(err);
-    process.exit(1);
-  },
-);
+runCli(main);
