@@ -16,6 +16,19 @@ export const hasChromium = existsSync(CHROMIUM_PATH);
 /** Screenshots and other artefacts of the browser tests (gitignored). */
 export const BROWSER_OUTPUT_DIR = join(REPO_DIR, "test-output", "browser");
 
+/**
+ * A browser suite's name: `running` when Chromium is installed, otherwise `skipped` plus why it is
+ * skipped and how to install Chromium, so a skipped run says so in the report.
+ *
+ * @example
+ * describe.skipIf(!hasChromium)(chromiumSuiteName("page (stub worker, Chromium)", "page (stub worker)"), () => {});
+ */
+export function chromiumSuiteName(running: string, skipped: string): string {
+  return hasChromium
+    ? running
+    : `${skipped}: SKIPPED, no Chromium at ${CHROMIUM_PATH} (apt-get install chromium)`;
+}
+
 const CHROMIUM_ARGS = [
   "--no-sandbox",
   "--disable-gpu",

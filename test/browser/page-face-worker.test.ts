@@ -13,15 +13,16 @@ import { type RunningWorker, startWorker } from "../helpers/start-worker.ts";
 import {
   BROWSER_OUTPUT_DIR,
   type Browser,
-  CHROMIUM_PATH,
+  chromiumSuiteName,
   hasChromium,
   launchChromium,
   watchPageProblems,
 } from "./chromium.ts";
 
-const suiteName = hasChromium
-  ? "page (face model in the worker, Chromium)"
-  : `page (face model in the worker): SKIPPED, no Chromium at ${CHROMIUM_PATH} (apt-get install chromium)`;
+const suiteName = chromiumSuiteName(
+  "page (face model in the worker, Chromium)",
+  "page (face model in the worker)",
+);
 
 // Within FACE_MAX_MEGAPIXELS (2 MP) for every sample photo: 1536 × 1230 at most.
 const UPLOAD_WIDTH = 1536;

@@ -2,31 +2,25 @@
 // The page in real Chromium against the stub worker (stub-server.ts): deterministic answers, so
 // every branch of the page's logic is checked, under the exact CSP the worker should send.
 import { readFile, stat } from "node:fs/promises";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { Page } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { samplePhotoPath } from "../helpers/images.ts";
 import {
   BROWSER_OUTPUT_DIR,
   type Browser,
-  CHROMIUM_PATH,
+  chromiumSuiteName,
   hasChromium,
   launchChromium,
   watchPageProblems,
 } from "./chromium.ts";
 import { PUBLIC_DIR, SAMPLE1_FACES, type StubServer, startStubServer } from "./stub-server.ts";
 
-const SAMPLE1 = join(
-  dirname(createRequire(import.meta.url).resolve("@vladmandic/face-api/package.json")),
-  "demo",
-  "sample1.jpg",
-);
+const SAMPLE1 = samplePhotoPath(1);
 
-const suiteName = hasChromium
-  ? "page (stub worker, Chromium)"
-  : `page (stub worker): SKIPPED, no Chromium at ${CHROMIUM_PATH} (apt-get install chromium)`;
+const suiteName = chromiumSuiteName("page (stub worker, Chromium)", "page (stub worker)");
 
 describe.skipIf(!hasChromium)(suiteName, () => {
   let browser: Browser;

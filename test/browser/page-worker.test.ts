@@ -4,33 +4,27 @@
 // does not serve the page at `/`, the page tests go through page-proxy.ts (edge/public from Node,
 // the API from the worker) and only the first test fails, naming what is missing.
 import { readFile } from "node:fs/promises";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import type { Page } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PAGE_CSP } from "../../edge/src/http/security-headers.ts";
 import { ensureWorkerBuild, type WorkerBuild } from "../helpers/build-worker.ts";
+import { samplePhotoPath } from "../helpers/images.ts";
 import { type RunningWorker, startWorker } from "../helpers/start-worker.ts";
 import {
   BROWSER_OUTPUT_DIR,
   type Browser,
-  CHROMIUM_PATH,
+  chromiumSuiteName,
   hasChromium,
   launchChromium,
   watchPageProblems,
 } from "./chromium.ts";
 import { type PageProxy, startPageProxy } from "./page-proxy.ts";
 
-const SAMPLE1 = join(
-  dirname(createRequire(import.meta.url).resolve("@vladmandic/face-api/package.json")),
-  "demo",
-  "sample1.jpg",
-);
+const SAMPLE1 = samplePhotoPath(1);
 
-const suiteName = hasChromium
-  ? "page (worker in Miniflare, Chromium)"
-  : `page (worker in Miniflare): SKIPPED, no Chromium at ${CHROMIUM_PATH} (apt-get install chromium)`;
+const suiteName = chromiumSuiteName("page (worker in Miniflare, Chromium)", "page (worker in Miniflare)");
 
 describe.skipIf(!hasChromium)(suiteName, () => {
   let build: WorkerBuild;

@@ -20,7 +20,7 @@ import { tinyModel } from "../../trainer/src/train/test-support.ts";
 import {
   BROWSER_OUTPUT_DIR,
   type Browser,
-  CHROMIUM_PATH,
+  chromiumSuiteName,
   hasChromium,
   launchChromium,
   watchPageProblems,
@@ -42,9 +42,7 @@ function photoSvg(c: number, seed: number): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" fill="hsl(${hue},60%,45%)"/>${shape}${dot}</svg>`;
 }
 
-const suiteName = hasChromium
-  ? "report.html of a tiny training run (Chromium)"
-  : `report.html: SKIPPED, no Chromium at ${CHROMIUM_PATH} (apt-get install chromium)`;
+const suiteName = chromiumSuiteName("report.html of a tiny training run (Chromium)", "report.html");
 
 describe.skipIf(!hasChromium)(suiteName, () => {
   let root: string;
