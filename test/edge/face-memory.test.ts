@@ -3,7 +3,6 @@
 // allow, and a large photo without a face (the detector then retries at 512). Cloudflare gives an
 // isolate 128 MB; we assert a bound well below it. Measures as in memory.test.ts.
 import { readFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import type { HealthResponse, PredictResponse } from "@marquee/shared";
 import sharp from "sharp";
@@ -11,10 +10,12 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { DEFAULT_FACE_MAX_MEGAPIXELS } from "../../edge/src/config.ts";
 import { ensureWorkerBuild } from "../helpers/build-worker.ts";
 import { ensureFaceWorkerBuild } from "../helpers/face-worker.ts";
+import { freePort } from "../helpers/free-port.ts";
 import { jpegOfMegapixels, samplePhotoPath } from "../helpers/images.ts";
 import { REPO_DIR } from "../helpers/paths.ts";
+import { formatMiB, measurePredictMemory } from "../helpers/predict-memory.ts";
 import { type RunningWorker, startWorker } from "../helpers/start-worker.ts";
-import { processMemory, resetPeakRss, WorkerInspector, workerdPids } from "../helpers/worker-memory.ts";
+import { WorkerInspector } from "../helpers/worker-memory.ts";
 
 const MiB = 1024 * 1024;
 /** Everything the isolate holds at the peak of a request: JS heap + backing stores + tfjs wasm. */
@@ -55,26 +56,13 @@ afterAll(async () => {
 const health = async () => (await (await worker.fetch("/health")).json()) as HealthResponse;
 
 async function measure(name: string, bytes: Uint8Array): Promise<PredictResponse> {
-  const idle = await health();
-  const [pid] = await workerdPids();
-  const heapBefore = await inspector.heapUsage();
-  // The peak must be this request's, not the model load's (which allocates and drops weight copies).
-  if (pid) await resetPeakRss(pid);
-  const rssBefore = pid ? await processMemory(pid) : undefined;
-  const response = await worker.fetch("/predict", { method: "POST", body: bytes });
-  expect(response.status, await response.clone().text()).toBe(200);
-  const answer = (await response.json()) as PredictResponse;
-  const heapAfter = await inspector.heapUsage();
-  const after = await health();
-  const rssAfter = pid ? await processMemory(pid) : undefined;
-  const jsHeap = heapAfter.usedSize + (heapAfter.backingStorageSize ?? 0);
-  const rssGrowth = rssBefore && rssAfter ? rssAfter.peakRss - rssBefore.rss : 0;
-  const isolateEstimate = heapBefore.totalSize + idle.wasmMemoryBytes + rssGrowth;
-  const mb = (n: number) => `${(n / MiB).toFixed(1)} MiB`;
+  const measured = await measurePredictMemory(worker, inspector, bytes);
+  const { after, heapAfter, rssAfter, rssGrowth, isolateEstimate } = measured;
+  const answer = measured.answer as PredictResponse;
   console.log(
-    `${name} (${answer.image.width}×${answer.image.height}, ${answer.faces?.length} faces): JS heap used ${mb(heapAfter.usedSize)}` +
-      ` + backing stores ${mb(heapAfter.backingStorageSize ?? 0)}, tfjs wasm ${mb(after.wasmMemoryBytes)},` +
-      ` workerd peak RSS growth ${mb(rssGrowth)}, isolate estimate ${mb(isolateEstimate)}`,
+    `${name} (${answer.image.width}×${answer.image.height}, ${answer.faces?.length} faces): JS heap used ${formatMiB(heapAfter.usedSize)}` +
+      ` + backing stores ${formatMiB(heapAfter.backingStorageSize ?? 0)}, tfjs wasm ${formatMiB(after.wasmMemoryBytes)},` +
+      ` workerd peak RSS growth ${formatMiB(rssGrowth)}, isolate estimate ${formatMiB(isolateEstimate)}`,
   );
   expect(after.wasmMemoryBytes).toBeLessThan(WASM_BOUND_BYTES);
   // Backing stores include earlier requests' garbage (V8 collects it at ~60 MB of ArrayBuffers and
@@ -82,7 +70,6 @@ async function measure(name: string, bytes: Uint8Array): Promise<PredictResponse
   // added to the process; jsHeap is logged for reference.
   expect(heapAfter.usedSize + after.wasmMemoryBytes).toBeLessThan(BOUND_BYTES);
   if (rssAfter) expect(isolateEstimate).toBeLessThan(BOUND_BYTES);
-  void jsHeap;
   return answer;
 }
 
@@ -117,15 +104,3 @@ it("keeps a face model's isolate well under 128 MB: portrait, largest allowed ph
     .toBuffer();
   expect((await measure("no-face photo", new Uint8Array(empty))).faces).toEqual([]);
 }, 180_000);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}

@@ -1,9 +1,9 @@
 // Neither the JS heap nor the wasm heaps grow across 500 mixed requests, good and bad (after a
 // first round of 500 that warms caches, decoder instances and the JIT).
-import { createServer } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { HealthResponse } from "../../edge/src/api-types.ts";
 import { ensureWorkerBuild } from "../helpers/build-worker.ts";
+import { freePort } from "../helpers/free-port.ts";
 import { samplePhoto, samplePhotoAs } from "../helpers/images.ts";
 import { buildMalformedCorpus, type CorpusCase } from "../helpers/malformed-corpus.ts";
 import { type RunningWorker, startWorker } from "../helpers/start-worker.ts";
@@ -85,15 +85,3 @@ it("keeps the JS heap, the wasm heap and the tensor count flat across 500 mixed 
   // growth seen between runs with no leak. The JS and wasm heap checks above are the sharp ones.
   expect(after.rss - before.rss).toBeLessThan(48 * MiB);
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no free port")),
-      );
-    });
-  });
-}
