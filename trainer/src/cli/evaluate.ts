@@ -14,7 +14,7 @@ import { renderSpecToPng } from "../report/render.ts";
 import { confusionMatrixSpec, perClassAccuracySpec } from "../report/specs.ts";
 import type { Batch } from "../train/data-source.ts";
 import { evaluateModel } from "../train/evaluate.ts";
-import { runCli } from "./parse-options.ts";
+import { integerOption, runCli } from "./parse-options.ts";
 
 const program = new Command()
   .name("pnpm evaluate")
@@ -28,7 +28,7 @@ const program = new Command()
     "--data <dir>",
     "folder with one sub-folder per class; names must match the model's labels (face models: other folders count as strangers)",
   )
-  .option("--batch-size <n>", "batch size", (v) => Number(v), 32)
+  .option("--batch-size <n>", "batch size", integerOption("--batch-size", 1), 32)
   .option("--charts <dir>", "also write confusion-matrix and per-class PNGs here")
   .option("--cache-dir <dir>", "decoded-image cache (default ~/.cache/marquee)")
   .option("--json", "print JSON", false)
