@@ -53,7 +53,7 @@ export function convGeometry(info: backend_util.Conv2DInfo): ConvGeometry {
 const IM2COL_MAX_FLOATS = 4 * 1024 * 1024;
 
 /** Calls a registered wasm kernel directly (as the wasm backend's own kernels call each other). */
-function callWasmKernel(
+export function callWasmKernel(
   backend: WasmBackendLike,
   name: string,
   inputs: Record<string, TensorInfo>,

@@ -1,5 +1,5 @@
-import { type backend_util, getKernel, type NamedAttrMap, type TensorInfo } from "@tensorflow/tfjs";
-import type { WasmBackendLike } from "./conv2d-backprop-filter.ts";
+import type { backend_util, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs";
+import { callWasmKernel, type WasmBackendLike } from "./conv2d-backprop-filter.ts";
 
 /** Geometry for {@link conv2dBackpropInputViaConv}; tfjs' Conv2DBackpropInput has no dilation. */
 export interface BackpropInputGeometry {
@@ -35,17 +35,6 @@ export function backpropInputGeometry(info: backend_util.Conv2DInfo): BackpropIn
     padTop: info.padInfo.top,
     padLeft: info.padInfo.left,
   };
-}
-
-function callWasmKernel(
-  backend: WasmBackendLike,
-  name: string,
-  inputs: Record<string, TensorInfo>,
-  attrs: NamedAttrMap,
-): TensorInfo {
-  const kernel = getKernel(name, "wasm");
-  if (!kernel) throw new Error(`wasm backend kernel ${name} is not registered`);
-  return kernel.kernelFunc({ inputs, backend: backend as never, attrs }) as TensorInfo;
 }
 
 /**
