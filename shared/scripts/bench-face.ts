@@ -12,9 +12,9 @@ import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
 import {
   detectFaces,
-  detectLandmarks,
   embedFaces,
   type FaceModels,
+  findLandmarks,
   loadFaceModels,
 } from "../src/face/index.ts";
 import { samplePhotoPath, useBackend } from "../src/face/test-support.ts";
@@ -74,9 +74,9 @@ for (const size of [416, 320, 224, 160]) {
 cases.push({ name: "detect ssd @512", fn: () => detectFaces(ssd, image, { landmarks: false }) });
 const [face] = await detectFaces(ssd, image, { landmarks: false });
 if (!face) throw new Error("no face found in the bench photo");
-cases.push({ name: "landmarks full (1 face)", fn: () => detectLandmarks(ssd, image, [face.box]) });
-cases.push({ name: "landmarks tiny (1 face)", fn: () => detectLandmarks(tiny, image, [face.box]) });
-const [landmarks] = await detectLandmarks(ssd, image, [face.box]);
+cases.push({ name: "landmarks full (1 face)", fn: () => findLandmarks(ssd, image, [face.box]) });
+cases.push({ name: "landmarks tiny (1 face)", fn: () => findLandmarks(tiny, image, [face.box]) });
+const [landmarks] = await findLandmarks(ssd, image, [face.box]);
 cases.push({ name: "descriptor (1 face)", fn: () => embedFaces(ssd, image, [{ ...face, landmarks }]) });
 
 async function endToEnd(models: FaceModels, inputSize?: number) {

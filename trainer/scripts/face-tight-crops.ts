@@ -9,11 +9,12 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { decodeImage } from "@marquee/shared";
+import { findFaces } from "@marquee/shared/face";
 import { useNodeWasmDecoders } from "@marquee/shared/node";
 import sharp from "sharp";
 import { initWasmBackend } from "../src/backend/wasm-node.ts";
 import { loadFaceDataset } from "../src/face/embed-dataset.ts";
-import { findSubjectFace } from "../src/face/embed-photo.ts";
+import { facePolicyFor } from "../src/face/embed-photo.ts";
 import { DEFAULT_FACE_PIPELINE, loadPipelineModels } from "../src/face/face-pipeline.ts";
 import { tightFaceCrop } from "../src/face/tight-crop.ts";
 
@@ -37,7 +38,10 @@ let written = 0;
 let skipped = 0;
 for (const e of ds[split]) {
   const { image } = await decodeImage(new Uint8Array(await readFile(e.file.path)));
-  const face = await findSubjectFace(models, image, DEFAULT_FACE_PIPELINE);
+  // Detected faces only: a photo taken whole has no face to crop tighter.
+  const policy = { ...facePolicyFor(DEFAULT_FACE_PIPELINE), wholeImageFallback: false };
+  const found = await findFaces(models, image, policy);
+  const face = found.faces[found.subject];
   if (!face?.landmarks) {
     skipped++;
     continue;

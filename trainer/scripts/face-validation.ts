@@ -8,7 +8,7 @@
  *       [--detector serving|training] [--cache-dir DIR]
  */
 import { resolve } from "node:path";
-import { classifyFaceDescriptors } from "@marquee/shared";
+import { classifyFaceDescriptors } from "@marquee/shared/face";
 import { useNodeWasmDecoders } from "@marquee/shared/node";
 import { initWasmBackend } from "../src/backend/wasm-node.ts";
 import { loadExportedModel } from "../src/export/load-model.ts";

@@ -1,9 +1,10 @@
+// Step 1 of the face pipeline: where are the faces? Boxes and scores only; align.ts adds the
+// landmarks, embed.ts the descriptors (see README.md).
 import * as tf from "@tensorflow/tfjs-core";
 import { MarqueeError } from "../errors.ts";
 import type { RgbImage } from "../image/types.ts";
 import { clipBox, type FaceBox, nonMaxSuppression, type Point } from "./geometry.ts";
 import type { FaceModels } from "./models.ts";
-import { faceLandmark68Forward, LANDMARK_INPUT_SIZE } from "./nets/face-landmark-68.ts";
 import { ssdMobilenetv1Forward } from "./nets/ssd-mobilenetv1.ts";
 import { TINY_FACE_ANCHORS, tinyFaceDetectorForward } from "./nets/tiny-face-detector.ts";
 import { boxShrink, type SquareRegion, sampleSquare } from "./sample.ts";
@@ -12,22 +13,20 @@ import { boxShrink, type SquareRegion, sampleSquare } from "./sample.ts";
 export interface DetectedFace {
   /** In pixels of the image passed in, clipped to it. */
   box: FaceBox;
-  /** Detector confidence, 0..1. */
+  /** Detector confidence, 0..1 (0 for a photo taken whole as a face crop). */
   score: number;
   /** 68 points (iBUG 300-W order) in image pixels, when landmarks were requested. */
   landmarks?: Point[];
 }
 
-/** Options for {@link detectFaces}. */
-export interface DetectFacesOptions {
+/** Options for {@link detectFaceBoxes}. */
+export interface DetectorOptions {
   /** Detector input side, a multiple of 32. Default 416 for tiny; the SSD always uses 512. */
   inputSize?: number;
   /** Minimum detector score. Default 0.5. */
   minScore?: number;
-  /** At most this many faces (the largest). Default 20. */
+  /** At most this many faces (the largest). Default {@link DEFAULT_MAX_FACES}. */
   maxFaces?: number;
-  /** Also compute 68 landmarks per face. Default true. */
-  landmarks?: boolean;
   /** Ignore faces narrower than this many pixels. Default 0. */
   minFaceSize?: number;
   /**
@@ -38,11 +37,26 @@ export interface DetectFacesOptions {
   padRetry?: boolean;
 }
 
+/** What the detector found, in the pixels of the image it ran on. */
+export interface FaceBoxes {
+  /**
+   * The image the detector ran on: the photo, or the photo shrunk by a whole factor. Landmarks are
+   * found on this image too (align.ts), so that they match the boxes.
+   */
+  work: RgbImage;
+  /** Photo pixels per `work` pixel, horizontally and vertically. */
+  scale: { x: number; y: number };
+  /** Faces in `work` pixels, largest first. */
+  faces: { box: FaceBox; score: number }[];
+}
+
+/** The default cap on faces per photo. */
+export const DEFAULT_MAX_FACES = 20;
+
 /** How much wider than the image the padded retry's square is. */
 const PAD_RETRY_SCALE = 1.6;
 
 const SSD_INPUT_SIZE = 512;
-const LANDMARK_BATCH = 1;
 
 function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
@@ -125,67 +139,19 @@ async function runDetector(
 }
 
 /**
- * Computes 68 landmarks for each box (in pixels of `image`). The box is padded to a centred square
- * with black outside the box, exactly the crop face-api gives its landmark net.
- */
-export async function detectLandmarks(
-  models: FaceModels,
-  image: RgbImage,
-  boxes: FaceBox[],
-): Promise<Point[][]> {
-  const result: Point[][] = [];
-  const size = LANDMARK_INPUT_SIZE;
-  for (let start = 0; start < boxes.length; start += LANDMARK_BATCH) {
-    const chunk = boxes.slice(start, start + LANDMARK_BATCH);
-    const pixels = new Float32Array(chunk.length * size * size * 3);
-    const regions = chunk.map((box, i) => {
-      const side = Math.max(box.width, box.height);
-      const region = {
-        left: box.left - (side - box.width) / 2,
-        top: box.top - (side - box.height) / 2,
-        size: side,
-      };
-      const clip = {
-        left: box.left,
-        top: box.top,
-        right: box.left + box.width,
-        bottom: box.top + box.height,
-      };
-      sampleSquare(image, region, size, pixels, i * size * size * 3, clip);
-      return region;
-    });
-    const input = tf.tensor4d(pixels, [chunk.length, size, size, 3]);
-    const out = faceLandmark68Forward(input, models.landmarks.params);
-    input.dispose();
-    const data = (await out.data()) as Float32Array;
-    out.dispose();
-    regions.forEach((region, i) => {
-      const points: Point[] = [];
-      for (let p = 0; p < 68; p++) {
-        points.push({
-          x: region.left + (data[i * 136 + p * 2] as number) * region.size,
-          y: region.top + (data[i * 136 + p * 2 + 1] as number) * region.size,
-        });
-      }
-      result.push(points);
-    });
-  }
-  return result;
-}
-
-/**
- * Finds faces in an image, largest first, with 68 landmarks each unless `landmarks: false`.
- * All pixel work happens in JS; only the small network inputs become tensors.
+ * Runs the face detector on a photo: boxes and scores, largest first, in the pixels of the image
+ * the detector actually saw (see {@link FaceBoxes}). All pixel work happens in JS; only the small
+ * network input becomes a tensor. Most callers want `detectFaces` (find-faces.ts), which adds
+ * landmarks and returns photo pixels.
  *
  * @example
- * const faces = await detectFaces(models, decoded.image);
- * faces[0]?.box; // { left, top, width, height } in pixels
+ * const { faces, scale } = await detectFaceBoxes(models, decoded.image, { inputSize: 320 });
  */
-export async function detectFaces(
+export async function detectFaceBoxes(
   models: FaceModels,
   image: RgbImage,
-  opts: DetectFacesOptions = {},
-): Promise<DetectedFace[]> {
+  opts: DetectorOptions = {},
+): Promise<FaceBoxes> {
   if (image.width < 1 || image.height < 1 || image.data.length < image.width * image.height * 3) {
     throw new MarqueeError("bad_request", `Image of ${image.width}×${image.height} has no usable pixels.`);
   }
@@ -197,14 +163,12 @@ export async function detectFaces(
     );
   }
   const minScore = opts.minScore ?? 0.5;
-  const maxFaces = opts.maxFaces ?? 20;
+  const maxFaces = opts.maxFaces ?? DEFAULT_MAX_FACES;
   // Shrink big photos by a whole factor first (cheap, exact averaging) so that the detector input
   // needs at most ~2× supersampling; faces stay large enough for 112/150 px crops.
   const factor = Math.floor(Math.max(image.width, image.height) / (inputSize * 2));
   const work = factor >= 2 ? boxShrink(image, factor) : image;
-
-  const sx = image.width / work.width;
-  const sy = image.height / work.height;
+  const scale = { x: image.width / work.width, y: image.height / work.height };
 
   // The image is padded at the bottom/right to a square, as face-api does.
   const side = Math.max(work.width, work.height);
@@ -215,27 +179,10 @@ export async function detectFaces(
     found = await runDetector(models, work, inputSize, minScore, region);
   }
   const { boxes, scores, iouThreshold } = found;
-  const kept = nonMaxSuppression(boxes, scores, iouThreshold)
+  const faces = nonMaxSuppression(boxes, scores, iouThreshold)
     .map((i) => ({ box: clipBox(boxes[i] as FaceBox, work.width, work.height), score: scores[i] as number }))
-    .filter((f) => f.box.width >= Math.max(1, (opts.minFaceSize ?? 0) / sx) && f.box.height >= 1)
+    .filter((f) => f.box.width >= Math.max(1, (opts.minFaceSize ?? 0) / scale.x) && f.box.height >= 1)
     .sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)
     .slice(0, maxFaces);
-
-  const landmarks =
-    opts.landmarks === false
-      ? undefined
-      : await detectLandmarks(
-          models,
-          work,
-          kept.map((f) => f.box),
-        );
-  return kept.map((f, i) => {
-    const face: DetectedFace = {
-      box: { left: f.box.left * sx, top: f.box.top * sy, width: f.box.width * sx, height: f.box.height * sy },
-      score: f.score,
-    };
-    const points = landmarks?.[i];
-    if (points) face.landmarks = points.map((p) => ({ x: p.x * sx, y: p.y * sy }));
-    return face;
-  });
+  return { work, scale, faces };
 }

@@ -7,11 +7,14 @@ import {
   type DetectedFace,
   detectFaces,
   embedFaces,
-  embedLargestFace,
+  embedSubjectFace,
   embedWholeImageAsFace,
   euclideanDistance,
   type FaceModels,
+  type FacePolicy,
   fetchWeightSource,
+  findFaces,
+  isNearSquare,
   loadFaceModels,
 } from "./index.ts";
 import { cropRgb, readRgb, samplePhotoPath, tightFaceCrop, useBackend } from "./test-support.ts";
@@ -31,6 +34,15 @@ afterAll(() => {
   tiny?.dispose();
   ssd?.dispose();
 });
+
+// Training's policy (416 then 320/512 while nothing is found); the SSD ignores the sizes.
+const POLICY: FacePolicy = {
+  inputSize: 416,
+  retryInputSizes: [320, 512],
+  maxFaces: 20,
+  minScore: 0.5,
+  wholeImageFallback: true,
+};
 
 function photo(n: number): RgbImage {
   return photos[n - 1] as RgbImage;
@@ -92,7 +104,7 @@ describe("detectFaces", () => {
   it("finds nothing in a flat grey image", async () => {
     const grey: RgbImage = { width: 320, height: 240, data: new Uint8Array(320 * 240 * 3).fill(128) };
     expect(await detectFaces(tiny, grey)).toEqual([]);
-    expect(await embedLargestFace(tiny, grey, { wholeImageFallback: false })).toBeNull();
+    expect(await embedSubjectFace(tiny, grey, { ...POLICY, wholeImageFallback: false })).toBeNull();
   });
 
   it("rejects an input size that is not a multiple of 32", async () => {
@@ -129,7 +141,7 @@ describe("embedFaces", () => {
       face.box.width * 3,
       face.box.height * 2.6,
     );
-    const again = await embedLargestFace(ssd, crop);
+    const again = await embedSubjectFace(ssd, crop, POLICY);
     expect(again?.source).toBe("detected");
     expect(euclideanDistance(again?.descriptor as Float32Array, descriptors[0] as Float32Array)).toBeLessThan(
       0.3,
@@ -167,18 +179,51 @@ describe("tight face crops", () => {
     expect(Math.max(...distances)).toBeLessThan(0.4);
   }, 60_000);
 
-  it("embedLargestFace falls back to the whole image only for near-square images", async () => {
+  it("embedSubjectFace falls back to the whole image only for near-square images", async () => {
     const grey: RgbImage = { width: 112, height: 112, data: new Uint8Array(112 * 112 * 3).fill(90) };
-    expect((await embedLargestFace(tiny, grey))?.source).toBe("whole-image");
+    const whole = await embedSubjectFace(tiny, grey, POLICY);
+    expect(whole?.source).toBe("whole-image");
+    expect(whole?.face).toMatchObject({ box: { left: 0, top: 0, width: 112, height: 112 }, score: 0 });
+    expect(whole?.descriptor).toEqual((await embedWholeImageAsFace(tiny, grey)).descriptor);
     const wide: RgbImage = { width: 300, height: 100, data: new Uint8Array(300 * 100 * 3).fill(90) };
-    expect(await embedLargestFace(tiny, wide)).toBeNull();
+    expect(await embedSubjectFace(tiny, wide, POLICY)).toBeNull();
+    expect(await findFaces(tiny, wide, POLICY)).toEqual({ faces: [], source: "none", subject: -1 });
   });
+
+  it("isNearSquare takes aspects 3:4 up to 4:3", () => {
+    expect([isNearSquare(75, 100), isNearSquare(400, 300), isNearSquare(112, 112)]).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    expect([isNearSquare(74, 100), isNearSquare(401, 300)]).toEqual([false, false]);
+  });
+});
+
+describe("findFaces", () => {
+  it("gives the subject's descriptor to embedSubjectFace, the same as embedding it from findFaces", async () => {
+    const image = photo(1);
+    const found = await findFaces(tiny, image, POLICY);
+    expect(found.source).toBe("detected");
+    expect(found.faces.length).toBeGreaterThan(1);
+    const subject = found.faces[found.subject] as DetectedFace;
+    const [expected] = await embedFaces(tiny, image, [subject]);
+    const got = await embedSubjectFace(tiny, image, POLICY);
+    expect(got?.face).toEqual(subject);
+    expect(got?.descriptor).toEqual(expected);
+  }, 30_000);
+
+  it("keeps at most policy.maxFaces faces, the largest", async () => {
+    const all = await findFaces(tiny, photo(1), POLICY);
+    const one = await findFaces(tiny, photo(1), { ...POLICY, maxFaces: 1 });
+    expect(one.faces).toEqual(all.faces.slice(0, 1));
+  }, 30_000);
 });
 
 describe("memory", () => {
   it("leaves no tensors behind across calls", async () => {
     const image = photo(2);
-    await embedLargestFace(tiny, image); // warm-up: backends may cache on first use
+    await embedSubjectFace(tiny, image, POLICY); // warm-up: backends may cache on first use
     const before = tf.memory().numTensors;
     for (let i = 0; i < 2; i++) {
       const faces = await detectFaces(tiny, image);

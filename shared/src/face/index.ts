@@ -1,13 +1,38 @@
-export { type DetectedFace, type DetectFacesOptions, detectFaces, detectLandmarks } from "./detect.ts";
-export { euclideanDistance, type FaceMatch, FaceMatcher, type LabeledDescriptors } from "./distance.ts";
+/**
+ * `@marquee/shared/face`: the face pipeline, detect → align → embed → subject rule → classify
+ * (see README.md). Runs unchanged in Node and workerd.
+ *
+ * @module
+ */
+export { alignDetectedFaces, findLandmarks, wholeImageFace } from "./align.ts";
 export {
-  type EmbedLargestFaceOptions,
-  embedFaces,
-  embedLargestFace,
-  embedWholeImageAsFace,
-  FACE_DESCRIPTOR_SIZE,
+  classifyFaceDescriptors,
+  classifyFaceHead,
+  type FaceClassification,
+  type FaceHeadMetadata,
+  type FaceHeadModel,
+  normalizeDescriptor,
+  UNKNOWN_FACE_LABEL,
+} from "./classify.ts";
+export {
+  DEFAULT_MAX_FACES,
+  type DetectedFace,
+  type DetectorOptions,
+  detectFaceBoxes,
+  type FaceBoxes,
+} from "./detect.ts";
+export { euclideanDistance } from "./distance.ts";
+export { embedFaces, embedWholeImageAsFace, FACE_DESCRIPTOR_SIZE } from "./embed.ts";
+export {
+  type DetectFacesOptions,
+  detectFaces,
+  embedSubjectFace,
   type FaceSource,
-} from "./embed.ts";
+  type FoundFaces,
+  findFaces,
+  isNearSquare,
+  type SubjectFace,
+} from "./find-faces.ts";
 export type { FaceBox, Point } from "./geometry.ts";
 export {
   type FaceDetectorKind,
@@ -17,6 +42,20 @@ export {
   type LandmarkNetKind,
   loadFaceModels,
 } from "./models.ts";
+export {
+  DEFAULT_MIN_DETECTION_SCORE,
+  type FacePolicy,
+  SERVING_DETECTOR_POLICY,
+  type ServingDetectorPolicy,
+  servingFacePolicy,
+} from "./policy.ts";
+export {
+  type FaceRecognition,
+  type RecognizedFace,
+  type RecognizeFacesOptions,
+  recognizeFaces,
+} from "./recognize.ts";
+export { type ScoredBox, SUBJECT_SCORE_RATIO, subjectFaceIndex } from "./subject.ts";
 export {
   type FaceWeightName,
   type Fetcher,

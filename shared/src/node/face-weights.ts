@@ -4,11 +4,28 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { WeightSource } from "../face/weights.ts";
 
+// Resolved from shared, whose dependency pins the face-api version the face code was ported from.
 const require = createRequire(import.meta.url);
 
-/** The folder holding face-api's pretrained weights inside node_modules. */
+/**
+ * The folder of the `@vladmandic/face-api` package inside node_modules: its `model/` holds the
+ * pretrained weights, its `demo/` the sample photos the tests use. The one place that locates it.
+ *
+ * @example
+ * join(faceApiDir(), "demo", "sample1.jpg");
+ */
+export function faceApiDir(): string {
+  return dirname(require.resolve("@vladmandic/face-api/package.json"));
+}
+
+/**
+ * The folder holding face-api's pretrained weights (`*-weights_manifest.json` and shards).
+ *
+ * @example
+ * await readFile(join(faceApiModelDir(), "tiny_face_detector_model-weights_manifest.json"));
+ */
 export function faceApiModelDir(): string {
-  return join(dirname(require.resolve("@vladmandic/face-api/package.json")), "model");
+  return join(faceApiDir(), "model");
 }
 
 /**

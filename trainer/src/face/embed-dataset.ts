@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
-import type { FaceModels, ModelMetadata } from "@marquee/shared";
+import type { ModelMetadata } from "@marquee/shared";
+import type { FaceModels } from "@marquee/shared/face";
 import { useNodeWasmDecoders } from "@marquee/shared/node";
 import { initWasmBackend } from "../backend/wasm-node.ts";
 import {

@@ -1,67 +1,35 @@
+import { decodeImage, type RgbImage } from "@marquee/shared";
 import {
-  type DetectedFace,
-  decodeImage,
-  detectFaces,
-  embedFaces,
-  embedWholeImageAsFace,
+  DEFAULT_MAX_FACES,
+  embedSubjectFace,
   type FaceModels,
-  type RgbImage,
-  servingDetectorOptions,
-  subjectFaceIndex,
-} from "@marquee/shared";
+  type FacePolicy,
+  isNearSquare,
+  servingFacePolicy,
+} from "@marquee/shared/face";
 import type { PerceptualHashes } from "../data/duplicates.ts";
 import { dctHash, differenceHash } from "../data/perceptualHash.ts";
 import { TRAINING_DECODE_LIMITS } from "../data/scan.ts";
 import type { PhotoEmbedding } from "./embedding-cache.ts";
 import type { FacePipelineConfig } from "./face-pipeline.ts";
 
-/** Whether a photo is near-square enough to be taken whole as a tight face crop. */
-export function nearSquare(width: number, height: number): boolean {
-  const aspect = width / height;
-  return aspect >= 0.75 && aspect <= 4 / 3;
-}
-
 /**
- * The photo's subject face: detect at the configured size, then (only when nothing is found) at
- * the retry sizes, and pick with shared's `subjectFaceIndex` (largest among the confident faces).
- * With `config.serving` the sizes and face cap are the worker's (shared's servingDetectorOptions).
+ * The face policy of a pipeline config: the worker's (shared's servingFacePolicy) with
+ * `config.serving`, else training's detector size and retry sizes. `embedPhoto`, `pnpm predict`
+ * and `pnpm evaluate` all find faces through it, with shared's findFaces.
+ *
+ * @example
+ * facePolicyFor(DEFAULT_FACE_PIPELINE); // { inputSize: 416, retryInputSizes: [320, 512], maxFaces: 20, … }
  */
-export async function findSubjectFace(
-  models: FaceModels,
-  image: RgbImage,
-  config: FacePipelineConfig,
-): Promise<DetectedFace | null> {
-  const sizing = config.serving
-    ? servingDetectorOptions(image, config.serving)
-    : { inputSize: config.inputSize, retryInputSizes: config.retryInputSizes, maxFaces: undefined };
-  for (const inputSize of [sizing.inputSize, ...sizing.retryInputSizes]) {
-    const faces = await detectFaces(models, image, {
-      inputSize,
-      minScore: config.minDetectionScore,
-      ...(sizing.maxFaces === undefined ? {} : { maxFaces: sizing.maxFaces }),
-    });
-    const i = subjectFaceIndex(faces);
-    if (i >= 0) return faces[i]!;
-  }
-  return null;
-}
-
-/**
- * Embed a decoded image's subject face; falls back to taking a near-square image whole as a tight
- * face crop when no detector pass finds a face. Null when there is nothing to embed.
- */
-export async function embedSubject(
-  models: FaceModels,
-  image: RgbImage,
-  config: FacePipelineConfig,
-): Promise<{ descriptor: Float32Array; face: DetectedFace; source: "detected" | "whole-image" } | null> {
-  const face = await findSubjectFace(models, image, config);
-  if (face) {
-    const [descriptor] = (await embedFaces(models, image, [face])) as [Float32Array];
-    return { descriptor, face, source: "detected" };
-  }
-  if (!config.wholeImageFallback || !nearSquare(image.width, image.height)) return null;
-  return { ...(await embedWholeImageAsFace(models, image)), source: "whole-image" };
+export function facePolicyFor(config: FacePipelineConfig): FacePolicy {
+  const rule = { minScore: config.minDetectionScore, wholeImageFallback: config.wholeImageFallback };
+  if (config.serving) return servingFacePolicy({ ...config.serving, ...rule });
+  return {
+    inputSize: config.inputSize,
+    retryInputSizes: config.retryInputSizes,
+    maxFaces: DEFAULT_MAX_FACES,
+    ...rule,
+  };
 }
 
 /**
@@ -82,10 +50,10 @@ export async function embedPhoto(
     return { status: "error", reason: `could not be decoded: ${(err as Error).message}` };
   }
   const hashes = knownHashes ?? { dct: dctHash(image), difference: differenceHash(image) };
-  const found = await embedSubject(models, image, config);
+  const found = await embedSubjectFace(models, image, facePolicyFor(config));
   const { width, height } = image;
   if (!found) {
-    const reason = nearSquare(width, height)
+    const reason = isNearSquare(width, height)
       ? `no face detected (${width}×${height})`
       : `no face detected (${width}×${height}; not near-square, so not taken as a face crop)`;
     return { status: "no-face", reason, width, height, hashes };

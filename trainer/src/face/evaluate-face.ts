@@ -1,5 +1,6 @@
 import { basename } from "node:path";
-import { classifyFaceDescriptors, MarqueeError, UNKNOWN_FACE_LABEL } from "@marquee/shared";
+import { MarqueeError } from "@marquee/shared";
+import { classifyFaceDescriptors, UNKNOWN_FACE_LABEL } from "@marquee/shared/face";
 import { displayPath } from "../data/scan.ts";
 import type { DataLog } from "../data/types.ts";
 import type { LoadedModel } from "../export/load-model.ts";

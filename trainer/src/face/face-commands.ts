@@ -1,17 +1,13 @@
 // The face-model halves of `pnpm evaluate` and `pnpm predict` (the CLIs load the model and branch here).
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import {
-  decodeImage,
-  isMarqueeError,
-  type RecognizedFace,
-  recognizeFaces,
-  servingDetectorOptions,
-} from "@marquee/shared";
+import { decodeImage, isMarqueeError } from "@marquee/shared";
+import { type RecognizedFace, recognizeFaces } from "@marquee/shared/face";
 import { useNodeWasmDecoders } from "@marquee/shared/node";
 import { initWasmBackend } from "../backend/wasm-node.ts";
 import type { DataLog } from "../data/types.ts";
 import type { LoadedModel } from "../export/load-model.ts";
+import { facePolicyFor } from "./embed-photo.ts";
 import { evaluateFaceModel, formatFaceEvaluation } from "./evaluate-face.ts";
 import { DEFAULT_FACE_PIPELINE, loadPipelineModels, servingPipelineFromMetadata } from "./face-pipeline.ts";
 
@@ -57,9 +53,9 @@ export type FacePhotoResult =
 
 /**
  * `pnpm predict` for a face model: every face with its box (fractions of the photo), detection
- * score, label (or "unknown"), score and top-k — shared's recognizeFaces with the worker's serving
- * detector options (shared's servingDetectorOptions: 224 or 320 by photo size, no retries, at most
- * 10 faces), so it answers what the deployed worker answers.
+ * score, label (or "unknown"), score and top-k — shared's recognizeFaces with the worker's face
+ * policy (shared's servingFacePolicy: the detector at 320, no retries, at most 10 faces), so it
+ * answers what the deployed worker answers.
  */
 export async function predictFacePhotos(
   loaded: LoadedModel,
@@ -77,8 +73,7 @@ export async function predictFacePhotos(
       try {
         const { image } = await decodeImage(new Uint8Array(await readFile(file)));
         const r = await recognizeFaces(nets, loaded.model, image, meta, {
-          ...servingDetectorOptions(image, pipeline.serving),
-          wholeImageFallback: pipeline.wholeImageFallback,
+          policy: facePolicyFor(pipeline),
           topK: o.top,
         });
         const faces = r.faces.map((f) => ({

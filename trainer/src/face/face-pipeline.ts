@@ -1,18 +1,17 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import type { FaceSettings } from "@marquee/shared";
 import {
   FACE_DESCRIPTOR_SIZE,
   type FaceModels,
-  type FaceSettings,
   faceWeightFiles,
   loadFaceModels,
   SERVING_DETECTOR_POLICY,
   type ServingDetectorPolicy,
-  type WeightSource,
-} from "@marquee/shared";
+} from "@marquee/shared/face";
+import { faceApiDir, nodeFaceWeightSource } from "@marquee/shared/node";
 
 /** How photos become descriptors: which pretrained nets, with which options. */
 export interface FacePipelineConfig {
@@ -29,8 +28,8 @@ export interface FacePipelineConfig {
   /** Which face of a photo is its subject; see shared's subjectFaceIndex. */
   subjectRule: "largest-confident-0.8";
   /**
-   * Set: find faces as the deployed worker does (shared's servingDetectorOptions with this policy:
-   * 224 or 320 by photo size, no retries, at most `maxFaces`), ignoring `inputSize` and
+   * Set: find faces as the deployed worker does (shared's servingFacePolicy with this policy: the
+   * detector at `inputSize`, no retries, at most `maxFaces`), ignoring `inputSize` and
    * `retryInputSizes`. `pnpm evaluate` sets it; training leaves it unset.
    */
   serving?: ServingDetectorPolicy;
@@ -48,13 +47,6 @@ export const DEFAULT_FACE_PIPELINE: Readonly<FacePipelineConfig> = Object.freeze
 }) as Readonly<FacePipelineConfig>;
 
 const sharedEntry = createRequire(import.meta.url).resolve("@marquee/shared");
-// face-api is shared's dependency; resolving it from there pins the version the face code targets.
-const requireFromShared = createRequire(sharedEntry);
-
-/** Folder of @vladmandic/face-api inside node_modules. */
-export function faceApiDir(): string {
-  return dirname(requireFromShared.resolve("@vladmandic/face-api/package.json"));
-}
 
 /** face-api's package name, version and licence, read from its package.json. */
 export function faceApiPackage(): { name: string; version: string; license: string } {
@@ -66,20 +58,9 @@ export function faceApiPackage(): { name: string; version: string; license: stri
   return { name: pkg.name, version: pkg.version, license: pkg.license };
 }
 
-/** Reads face-api's weight files from node_modules (names come from its manifests). */
-export function faceApiWeightSource(): WeightSource {
-  const dir = join(faceApiDir(), "model");
-  return async (name) => {
-    if (name.includes("/") || name.includes("\\") || name.startsWith(".")) {
-      throw new Error(`Refusing to read face weight file outside the model folder: ${name}`);
-    }
-    return new Uint8Array(await readFile(join(dir, name)));
-  };
-}
-
 /** Loads the pretrained nets of `config` on the active tfjs backend. */
 export function loadPipelineModels(config: FacePipelineConfig): Promise<FaceModels> {
-  return loadFaceModels(faceApiWeightSource(), { detector: config.detector, landmarks: config.landmarks });
+  return loadFaceModels(nodeFaceWeightSource(), { detector: config.detector, landmarks: config.landmarks });
 }
 
 /**

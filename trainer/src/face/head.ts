@@ -1,4 +1,4 @@
-import { normalizeDescriptor } from "@marquee/shared";
+import { normalizeDescriptor } from "@marquee/shared/face";
 import * as tf from "@tensorflow/tfjs";
 import { deriveSeed } from "../models/seeds.ts";
 import type { Batch, TrainingData } from "../train/data-source.ts";

@@ -1,4 +1,5 @@
-import type { Point, RgbImage } from "@marquee/shared";
+import type { RgbImage } from "@marquee/shared";
+import type { Point } from "@marquee/shared/face";
 
 /**
  * A tight face crop like the 112×112 aligned crops of face datasets (ArcFace-like layout: eyes at

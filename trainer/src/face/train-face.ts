@@ -1,12 +1,7 @@
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  ARTIFACT_FORMAT_VERSION,
-  classifyFaceHead,
-  type FaceHeadMetadata,
-  MarqueeError,
-  type ModelMetadata,
-} from "@marquee/shared";
+import { ARTIFACT_FORMAT_VERSION, MarqueeError, type ModelMetadata } from "@marquee/shared";
+import { classifyFaceHead, type FaceHeadMetadata } from "@marquee/shared/face";
 import * as tf from "@tensorflow/tfjs";
 import { writeFileAtomic } from "../export/durable-fs.ts";
 import { type ExportResult, exportModel } from "../export/export-model.ts";
