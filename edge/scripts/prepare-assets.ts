@@ -7,10 +7,10 @@
 //   node --import tsx edge/scripts/prepare-assets.ts [--model <dir>]
 //   MARQUEE_MODEL_DIR=<dir>  same as --model; default: models/default at the repo root
 import { cp, mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isMarqueeError, type ModelMetadata } from "@marquee/shared";
+import { faceApiModelDir } from "@marquee/shared/node";
 import { FACE_WEIGHTS_FOLDER, faceWeightNames } from "../src/model/face-options.ts";
 import { readModelFiles } from "../src/model/read-model-files.ts";
 
@@ -73,12 +73,6 @@ async function copyFaceWeights(metadata: ModelMetadata, modelTarget: string): Pr
     }
   }
   return copied;
-}
-
-// face-api is a dependency of @marquee/shared, which pins the version its face code was ported from.
-function faceApiModelDir(): string {
-  const fromShared = createRequire(createRequire(import.meta.url).resolve("@marquee/shared"));
-  return join(dirname(fromShared.resolve("@vladmandic/face-api/package.json")), "model");
 }
 
 async function validateModel(dir: string): Promise<ModelMetadata> {

@@ -1,6 +1,6 @@
-import { SERVING_DETECTOR_POLICY } from "@marquee/shared";
+import { SERVING_DETECTOR_POLICY } from "@marquee/shared/face";
 import { expect, it } from "vitest";
-import { limitsFor, readConfig } from "./config.ts";
+import { readConfig } from "./config.ts";
 import type { WorkerEnv } from "./env.ts";
 
 const ASSETS = { fetch: async () => new Response(null, { status: 404 }) };
@@ -34,13 +34,6 @@ it("refuses nonsense vars instead of silently ignoring them", () => {
   expect(() => readConfig({ ASSETS, MODEL_PATH: "../secrets" })).toThrow(/MODEL_PATH/);
   expect(() => readConfig({ ASSETS, FACE_DETECTOR_INPUT_SIZE: "300" })).toThrow(/FACE_DETECTOR_INPUT_SIZE/);
   expect(() => readConfig({ ASSETS, MAX_FACES: "0" })).toThrow(/MAX_FACES/);
-});
-
-it("gives face models the lower of the two megapixel caps", () => {
-  const config = readConfig({ ASSETS, MAX_MEGAPIXELS: "4" });
-  expect(limitsFor(config, "image").maxMegapixels).toBe(4);
-  expect(limitsFor(config, "face").maxMegapixels).toBe(2);
-  expect(limitsFor(readConfig({ ASSETS, MAX_MEGAPIXELS: "1" }), "face").maxMegapixels).toBe(1);
 });
 
 it("defaults the face detector size and face count to shared's serving policy (what pnpm predict uses)", () => {

@@ -1,11 +1,12 @@
-import { DEFAULT_DECODE_LIMITS, type DecodeLimits, SERVING_DETECTOR_POLICY } from "@marquee/shared";
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from "@marquee/shared";
+import { SERVING_DETECTOR_POLICY } from "@marquee/shared/face";
 import type { WorkerEnv } from "./env.ts";
 
 /** The model folder served when wrangler.toml sets no `MODEL_PATH`. */
 export const DEFAULT_MODEL_PATH = "models/default";
 
 /**
- * Face models: the tiny detector's input side for photos over 512 px when wrangler.toml sets no
+ * Face models: the tiny detector's input side for every photo when wrangler.toml sets no
  * `FACE_DETECTOR_INPUT_SIZE`: shared's serving default, which `pnpm predict` also uses.
  */
 export const DEFAULT_FACE_DETECTOR_INPUT_SIZE = SERVING_DETECTOR_POLICY.inputSize;
@@ -62,20 +63,6 @@ export function readConfig(env: WorkerEnv): EdgeConfig {
         DEFAULT_FACE_MAX_MEGAPIXELS,
       ),
     },
-  };
-}
-
-/**
- * The decode limits for a model of this pipeline: face models get the lower megapixel cap.
- *
- * @example
- * limitsFor(config, "face").maxMegapixels; // 2 with the defaults
- */
-export function limitsFor(config: EdgeConfig, pipeline: "image" | "face"): DecodeLimits {
-  if (pipeline !== "face") return config.limits;
-  return {
-    ...config.limits,
-    maxMegapixels: Math.min(config.limits.maxMegapixels, config.face.maxMegapixels),
   };
 }
 

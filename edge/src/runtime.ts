@@ -1,4 +1,5 @@
-import { configureWasmDecoders, fetchWeightSource } from "@marquee/shared";
+import { configureWasmDecoders } from "@marquee/shared";
+import { fetchWeightSource } from "@marquee/shared/face";
 import { type EdgeConfig, readConfig } from "./config.ts";
 import type { WorkerEnv } from "./env.ts";
 import { FACE_WEIGHTS_FOLDER } from "./model/face-options.ts";

@@ -10,26 +10,26 @@ import { createRequire, Module } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import sharp from "sharp";
+import { faceApiDir, faceApiModelDir } from "../src/node/face-weights.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 process.env.NODE_PATH = path.resolve(here, "../../trainer/node_modules");
 (Module as unknown as { _initPaths(): void })._initPaths();
 const require = createRequire(import.meta.url);
-const faceApiDir = path.dirname(require.resolve("@vladmandic/face-api/package.json"));
 // biome-ignore lint/suspicious/noExplicitAny: face-api's bundle is untyped here
-const faceapi: any = require(path.join(faceApiDir, "dist/face-api.node-wasm.js"));
+const faceapi: any = require(path.join(faceApiDir(), "dist/face-api.node-wasm.js"));
 
 async function main() {
   await faceapi.tf.setBackend("cpu");
   await faceapi.tf.ready();
-  const modelDir = path.join(faceApiDir, "model");
+  const modelDir = faceApiModelDir();
   await faceapi.nets.tinyFaceDetector.loadFromDisk(modelDir);
   await faceapi.nets.ssdMobilenetv1.loadFromDisk(modelDir);
   await faceapi.nets.faceLandmark68Net.loadFromDisk(modelDir);
   await faceapi.nets.faceRecognitionNet.loadFromDisk(modelDir);
   const files = process.argv.slice(2).length
     ? process.argv.slice(2)
-    : [1, 2, 3, 4, 5, 6].map((i) => path.join(faceApiDir, `demo/sample${i}.jpg`));
+    : [1, 2, 3, 4, 5, 6].map((i) => path.join(faceApiDir(), `demo/sample${i}.jpg`));
   const out = [];
   for (const file of files) {
     const { data, info } = await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });

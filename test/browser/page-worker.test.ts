@@ -5,10 +5,10 @@
 // the API from the worker) and only the first test fails, naming what is missing.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { PAGE_CSP } from "@marquee/edge/security-headers";
 import type { Page } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PAGE_CSP } from "../../edge/src/http/security-headers.ts";
 import { ensureWorkerBuild, type WorkerBuild } from "../helpers/build-worker.ts";
 import { samplePhotoPath } from "../helpers/images.ts";
 import { type RunningWorker, startWorker } from "../helpers/start-worker.ts";

@@ -6,6 +6,7 @@ import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { extname, join, normalize } from "node:path";
+import { PAGE_SECURITY_HEADERS } from "@marquee/edge/security-headers";
 import {
   checkImageLimits,
   type DecodeLimits,
@@ -19,7 +20,6 @@ import {
   type PredictResponse,
   readImageHeader,
 } from "@marquee/shared";
-import { PAGE_SECURITY_HEADERS } from "../../edge/src/http/security-headers.ts";
 import { REPO_DIR } from "../helpers/paths.ts";
 
 /** The page's folder, served at `/`. */

@@ -1,7 +1,8 @@
 // Access control and the page: the MARQUEE_API_KEY secret guards /predict; the page is served
 // from the assets with security headers while the model files stay private.
+
+import type { ErrorResponse, HealthResponse } from "@marquee/shared/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ErrorResponse, HealthResponse } from "../../edge/src/api-types.ts";
 import { ensureWorkerBuild } from "../helpers/build-worker.ts";
 import { samplePhotoAs } from "../helpers/images.ts";
 import { type RunningWorker, startWorker } from "../helpers/start-worker.ts";

@@ -1,9 +1,9 @@
 // The worker's HTTP API, run from the wrangler-built bundle under plain Miniflare.
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { ErrorResponse, HealthResponse, PredictResponse } from "@marquee/shared/api";
 import { FormData, type Response } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ErrorResponse, HealthResponse, PredictResponse } from "../../edge/src/api-types.ts";
 import { SHAPE_LABELS, TRAINED_MODEL_NAME } from "../fixtures/make-trained-model.ts";
 import { ensureWorkerBuild } from "../helpers/build-worker.ts";
 import { pngHeaderClaiming, samplePhoto, samplePhotoAs } from "../helpers/images.ts";

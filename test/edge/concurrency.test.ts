@@ -1,6 +1,7 @@
 // 20 concurrent requests on a cold isolate share one backend/model initialisation and all succeed.
+
+import type { HealthResponse, PredictResponse } from "@marquee/shared/api";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { HealthResponse, PredictResponse } from "../../edge/src/api-types.ts";
 import { ensureWorkerBuild } from "../helpers/build-worker.ts";
 import { samplePhoto } from "../helpers/images.ts";
 import { type RunningWorker, startWorker } from "../helpers/start-worker.ts";

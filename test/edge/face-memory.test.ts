@@ -4,10 +4,10 @@
 // isolate 128 MB; we assert a bound well below it. Measures as in memory.test.ts.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { DEFAULT_FACE_MAX_MEGAPIXELS } from "@marquee/edge/config";
 import type { HealthResponse, PredictResponse } from "@marquee/shared";
 import sharp from "sharp";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { DEFAULT_FACE_MAX_MEGAPIXELS } from "../../edge/src/config.ts";
 import { ensureWorkerBuild } from "../helpers/build-worker.ts";
 import { ensureFaceWorkerBuild } from "../helpers/face-worker.ts";
 import { freePort } from "../helpers/free-port.ts";

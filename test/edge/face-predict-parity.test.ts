@@ -1,19 +1,14 @@
 // Parity for face models: `pnpm predict --json` (the real CLI, in plain Node) answers what the
 // worker (the wrangler-built bundle in plain Miniflare) answers for the same photo: the same faces,
 // the same labels ("unknown" included), every score, detection score and box within 1e-4. Both run
-// shared's serving detector policy (servingDetectorOptions), whichever size a photo gets.
+// shared's serving face policy (servingFacePolicy: one detector size for every photo).
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import {
-  type FaceBox,
-  type PredictResponse,
-  parseModelMetadataText,
-  SERVING_DETECTOR_POLICY,
-  servingDetectorOptions,
-} from "@marquee/shared";
+import { type PredictResponse, parseModelMetadataText } from "@marquee/shared";
+import { type FaceBox, SERVING_DETECTOR_POLICY, servingFacePolicy } from "@marquee/shared/face";
 import sharp, { type Sharp } from "sharp";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { FaceGallery } from "../fixtures/make-face-model.ts";
@@ -134,7 +129,6 @@ it("answers like the worker: same faces and labels, scores, detection scores and
   let faces = 0;
   let maxDifference = 0;
   const labels = new Set<string>();
-  const sizes = new Set<number>();
   const within = (a: number, b: number, what: string) => {
     const difference = Math.abs(a - b);
     expect(difference, what).toBeLessThan(1e-4);
@@ -144,7 +138,6 @@ it("answers like the worker: same faces and labels, scores, detection scores and
     const result = cli.results[i]!;
     if ("error" in result) throw new Error(`pnpm predict failed on ${photo.name}: ${result.error.message}`);
     expect(result.file).toBe(photo.path);
-    sizes.add(servingDetectorOptions(photo).inputSize);
 
     const response = await worker.fetch(`/predict?top_k=${top}`, {
       method: "POST",
@@ -189,7 +182,7 @@ it("answers like the worker: same faces and labels, scores, detection scores and
     `face parity: ${photos.length} photos, ${faces} faces, labels ${[...labels].sort().join(", ")}, max |Δ| ${maxDifference.toExponential(2)}`,
   );
   // The comparison covers the serving detector size, gallery people and strangers, and many faces.
-  expect([...sizes]).toEqual([320]);
+  expect(servingFacePolicy().inputSize).toBe(320);
   expect(labels.has("unknown")).toBe(true);
   expect([...labels].filter((l) => l !== "unknown").length).toBeGreaterThanOrEqual(2);
   expect(faces).toBeGreaterThanOrEqual(15);

@@ -2,8 +2,9 @@
 // boxes in face-api's sample photos, the gallery people recognised, strangers "unknown", a photo
 // without a face, parity with the same pipeline in Node, and no growth across requests.
 
-import type { FaceBox, HealthResponse, PredictResponse } from "@marquee/shared";
+import type { HealthResponse, PredictResponse } from "@marquee/shared";
 import { decodeImage } from "@marquee/shared";
+import type { FaceBox } from "@marquee/shared/face";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FaceGallery } from "../fixtures/make-face-model.ts";

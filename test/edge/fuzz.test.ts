@@ -2,8 +2,8 @@
 // code and its status (bit-flipped images that still decode may get 200), none a 5xx or a hang,
 // and the worker answers a good photo identically afterwards.
 import { ERROR_CODES, httpStatusFor } from "@marquee/shared";
+import type { HealthResponse, PredictResponse } from "@marquee/shared/api";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { HealthResponse, PredictResponse } from "../../edge/src/api-types.ts";
 import { ensureWorkerBuild } from "../helpers/build-worker.ts";
 import { samplePhotoAs } from "../helpers/images.ts";
 import { buildMalformedCorpus, type CorpusCase } from "../helpers/malformed-corpus.ts";

@@ -3,8 +3,8 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { ErrorResponse, HealthResponse } from "@marquee/shared/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ErrorResponse, HealthResponse } from "../../edge/src/api-types.ts";
 import { ensureWorkerBuild, type WorkerBuild } from "../helpers/build-worker.ts";
 import { samplePhotoAs } from "../helpers/images.ts";
 import { startWorker } from "../helpers/start-worker.ts";

@@ -1,7 +1,8 @@
 // Neither the JS heap nor the wasm heaps grow across 500 mixed requests, good and bad (after a
 // first round of 500 that warms caches, decoder instances and the JIT).
+
+import type { HealthResponse } from "@marquee/shared/api";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { HealthResponse } from "../../edge/src/api-types.ts";
 import { ensureWorkerBuild } from "../helpers/build-worker.ts";
 import { freePort } from "../helpers/free-port.ts";
 import { samplePhoto, samplePhotoAs } from "../helpers/images.ts";

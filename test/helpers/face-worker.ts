@@ -2,19 +2,12 @@
 // reference running the same shared face pipeline with the same options on tfjs' stock wasm backend.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  type FaceModels,
-  loadFaceModels,
-  type ModelMetadata,
-  parseModelMetadataText,
-  recognizeFaces,
-  servingDetectorOptions,
-} from "@marquee/shared";
-import { useNodeWasmDecoders } from "@marquee/shared/node";
+import { type ModelMetadata, parseModelMetadataText } from "@marquee/shared";
+import { type FaceModels, loadFaceModels, recognizeFaces, servingFacePolicy } from "@marquee/shared/face";
+import { nodeFaceWeightSource, useNodeWasmDecoders } from "@marquee/shared/node";
 import "@tensorflow/tfjs-backend-wasm";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
-import { faceApiWeightSource } from "../fixtures/make-face-model.ts";
 import { ensureWorkerBuild, type WorkerBuild } from "./build-worker.ts";
 import { ensureFaceModel, type FaceFixture } from "./face-model.ts";
 
@@ -54,7 +47,7 @@ export async function nodeFaceReference(modelDir: string): Promise<NodeFaceRefer
       weightData: shards,
     }),
   );
-  const nets: FaceModels = await loadFaceModels(faceApiWeightSource(), {
+  const nets: FaceModels = await loadFaceModels(nodeFaceWeightSource(), {
     detector: "tiny",
     landmarks: "full",
   });
@@ -62,7 +55,7 @@ export async function nodeFaceReference(modelDir: string): Promise<NodeFaceRefer
     metadata,
     recognize: (image) =>
       recognizeFaces(nets, head, image, metadata, {
-        ...servingDetectorOptions(image),
+        policy: servingFacePolicy({ minScore: metadata.face?.minDetectionScore }),
         topK: metadata.labels.length,
       }),
     dispose: () => {

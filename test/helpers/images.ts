@@ -1,14 +1,12 @@
 // Test images: the sample photos @vladmandic/face-api ships, and encodings of them made with sharp.
 import { readFile } from "node:fs/promises";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
+import { faceApiDir } from "@marquee/shared/node";
 import sharp from "sharp";
-
-const FACE_API_DIR = dirname(createRequire(import.meta.url).resolve("@vladmandic/face-api/package.json"));
 
 /** Path of face-api's demo photo `sample<n>.jpg` (n = 1..6). */
 export function samplePhotoPath(n: number): string {
-  return join(FACE_API_DIR, "demo", `sample${n}.jpg`);
+  return join(faceApiDir(), "demo", `sample${n}.jpg`);
 }
 
 /** Bytes of face-api's demo photo `sample<n>.jpg`. */

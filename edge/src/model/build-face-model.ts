@@ -1,13 +1,12 @@
+import { MarqueeError, type ModelMetadata } from "@marquee/shared";
 import {
   FACE_DESCRIPTOR_SIZE,
   type FaceModels,
   loadFaceModels,
-  MarqueeError,
-  type ModelMetadata,
   type WeightSource,
-} from "@marquee/shared";
+} from "@marquee/shared/face";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { recognizeFaces } from "../inference/recognize-faces.ts";
+import { recognizeServedFaces, type ServedFaceNets } from "../inference/recognize-served-faces.ts";
 import { collectTensors } from "../tf/collect-tensors.ts";
 import { type ReleaseReport, releasePackedWeights, watchWeights } from "../tf/release-packed-weights.ts";
 import { faceModelOptions } from "./face-options.ts";
@@ -15,7 +14,7 @@ import { loadLayersModelLean } from "./load-layers-model.ts";
 import type { ModelFiles } from "./read-model-files.ts";
 
 /** A face-pipeline model: the pretrained face nets plus the trained head on their descriptors. */
-export interface LoadedFaceModel {
+export interface LoadedFaceModel extends ServedFaceNets {
   kind: "face";
   /** Classifies 128-d descriptors: input [n, 128], output [n, labels]. */
   head: tfl.LayersModel;
@@ -25,8 +24,9 @@ export interface LoadedFaceModel {
   released: ReleaseReport;
 }
 
-/** How the face nets will be run, so the warm-up runs the same kernels the requests will. */
-export interface FaceWarmUp {
+/** Where a face model's pretrained weights come from, and how its nets will be run (so the warm-up runs the same kernels the requests will). */
+export interface FaceNetSource {
+  weights: WeightSource;
   detectorInputSize: number;
   maxFaces: number;
 }
@@ -36,11 +36,8 @@ export interface FaceWarmUp {
  * nets from `weights` (face-api's manifests and shards), then one warm-up pass through each net so
  * the first request pays no kernel set-up.
  */
-export async function buildFaceModel(
-  files: ModelFiles,
-  weights: WeightSource,
-  warmUp: FaceWarmUp,
-): Promise<LoadedFaceModel> {
+export async function buildFaceModel(files: ModelFiles, source: FaceNetSource): Promise<LoadedFaceModel> {
+  const { weights, ...warmUp } = source;
   const options = faceModelOptions(files.metadata);
   let head: tfl.LayersModel;
   try {
@@ -60,7 +57,7 @@ export async function buildFaceModel(
     // A flat near-square image takes the longest path: no face (the detector runs twice, the
     // second time padded), then the whole image as a tight crop through landmarks, descriptor and
     // head. Every operator gets packed here, and the heap reaches the size requests need. Its side
-    // is twice the detector's largest input, so the detector runs at that size (servingDetectorOptions).
+    // is twice the detector's input, the largest photo the detector takes without shrinking it.
     const side = 2 * warmUp.detectorInputSize;
     const grey = { width: side, height: side, data: new Uint8Array(side * side * 3).fill(128) };
     const warming: LoadedFaceModel = {
@@ -70,10 +67,11 @@ export async function buildFaceModel(
       metadata: files.metadata,
       released: { released: 0, releasedBytes: 0, kept: 0 },
     };
-    await recognizeFaces(warming, grey, { ...warmUp, topK: 1 });
-    // And once at the small photos' size, so both detector sizes have been planned.
+    await recognizeServedFaces(warming, grey, { ...warmUp, topK: 1 });
+    // And once at a small photo's size. Kept from when small photos had a detector size of their
+    // own: cheap, and the memory tests' bounds were measured with it.
     const small = { width: 160, height: 160, data: grey.data.subarray(0, 160 * 160 * 3) };
-    await recognizeFaces(warming, small, { ...warmUp, topK: 1 });
+    await recognizeServedFaces(warming, small, { ...warmUp, topK: 1 });
     const released = releasePackedWeights(weightTensors);
     return { ...warming, released };
   } catch (err) {

@@ -1,12 +1,10 @@
+import { type FaceSettings, MarqueeError, type ModelMetadata } from "@marquee/shared";
 import {
   FACE_DESCRIPTOR_SIZE,
   type FaceModelOptions,
-  type FaceSettings,
   type FaceWeightName,
   faceWeightFiles,
-  MarqueeError,
-  type ModelMetadata,
-} from "@marquee/shared";
+} from "@marquee/shared/face";
 
 /** Folder, inside the served model's assets folder, that holds the pretrained face weights. */
 export const FACE_WEIGHTS_FOLDER = "face-weights";

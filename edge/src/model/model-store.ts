@@ -1,20 +1,12 @@
-import { MarqueeError, type WeightSource } from "@marquee/shared";
-import { buildFaceModel, type FaceWarmUp, type LoadedFaceModel } from "./build-face-model.ts";
-import { buildModel, type LoadedImageModel } from "./build-model.ts";
+import { MarqueeError } from "@marquee/shared";
+import { buildServedModel, type LoadedModel } from "../kinds/registry.ts";
+import type { FaceNetSource } from "./build-face-model.ts";
 import { type ModelFileFetcher, readModelFiles } from "./read-model-files.ts";
-
-/** A served model of either pipeline. */
-export type LoadedModel = LoadedImageModel | LoadedFaceModel;
 
 /** What /health says about the model. */
 export interface ModelStatus {
   loaded: boolean;
   error?: { code: string; message: string };
-}
-
-/** Where a face model's pretrained weights come from, and how its nets will be run. */
-export interface FaceNetSource extends FaceWarmUp {
-  weights: WeightSource;
 }
 
 /**
@@ -38,16 +30,7 @@ export class ModelStore {
     if (this.loaded) return Promise.resolve(this.loaded);
     if (!this.pending) {
       this.pending = readModelFiles(this.fetchFile)
-        .then((files): Promise<LoadedModel> => {
-          if (files.metadata.pipeline !== "face") return buildModel(files);
-          if (!this.faceNets) {
-            throw new MarqueeError(
-              "model_unavailable",
-              "no source for the pretrained face weights is configured",
-            );
-          }
-          return buildFaceModel(files, this.faceNets.weights, this.faceNets);
-        })
+        .then((files) => buildServedModel(files, this.faceNets))
         .then(
           (model) => {
             this.loaded = model;

@@ -1,8 +1,8 @@
 import type { HealthResponse } from "@marquee/shared";
 import * as tf from "@tensorflow/tfjs-core";
 import type { Context } from "hono";
-import { limitsFor } from "../config.ts";
 import type { WorkerEnv } from "../env.ts";
+import { decodeLimitsFor } from "../kinds/registry.ts";
 import type { EdgeRuntime } from "../runtime.ts";
 
 /**
@@ -22,7 +22,7 @@ export function healthHandler(runtime: EdgeRuntime) {
       simd: backend.simd,
       tensors: tf.memory().numTensors,
       wasmMemoryBytes: backend.wasmMemoryBytes(),
-      limits: limitsFor(runtime.config(c.env), loaded?.metadata.pipeline ?? "image"),
+      limits: decodeLimitsFor(runtime.config(c.env), loaded?.kind ?? "image"),
     };
     return c.json(body, model.loaded ? 200 : 503);
   };

@@ -1,25 +1,12 @@
-import {
-  type DecodedImage,
-  decodeImage,
-  MarqueeError,
-  type PredictResponse,
-  preprocessImage,
-} from "@marquee/shared";
+import { decodeImage, MarqueeError, type PredictResponse } from "@marquee/shared";
 import type { Context } from "hono";
-import { type EdgeConfig, limitsFor } from "../config.ts";
 import type { WorkerEnv } from "../env.ts";
 import { imageFromRequest } from "../http/image-from-request.ts";
-import { classify, topK } from "../inference/classify.ts";
-import { recognizeFaces } from "../inference/recognize-faces.ts";
-import type { LoadedFaceModel } from "../model/build-face-model.ts";
-import type { LoadedImageModel } from "../model/build-model.ts";
+import { servedKind } from "../kinds/registry.ts";
+import { roundMs } from "../kinds/served-kind.ts";
 import type { EdgeRuntime } from "../runtime.ts";
 
 const DEFAULT_TOP_K = 5;
-
-/** Sent with `faces: []` when a face model finds no face. */
-export const NO_FACE_MESSAGE =
-  "No face was found in the image. Send a photo in which a face is clearly visible (roughly 40 px or wider).";
 
 /** `POST /predict`: classify one uploaded image (image models) or every face in it (face models). */
 export function predictHandler(runtime: EdgeRuntime) {
@@ -32,64 +19,22 @@ export function predictHandler(runtime: EdgeRuntime) {
     const k = parseTopK(c.req.query("top_k"));
     await runtime.backend();
     const loaded = await runtime.models(c.env).get();
-
+    const kind = servedKind(loaded.kind);
     const decodeStart = performance.now();
-    const decoded = await decodeImage(bytes, { limits: limitsFor(config, loaded.metadata.pipeline) });
-    const decodeEnd = performance.now();
-    const body =
-      loaded.kind === "face"
-        ? await predictFaces(loaded, decoded, k, config)
-        : predictImage(loaded, decoded, k);
-    body.timingsMs.decode = round(decodeEnd - decodeStart);
-    body.timingsMs.total = round(performance.now() - start);
+    const decoded = await decodeImage(bytes, { limits: kind.decodeLimits(config) });
+    const decodeMs = roundMs(performance.now() - decodeStart);
+    const { predictions, faces, message, timingsMs } = await kind.predict(loaded, decoded, k, config);
+    const { metadata } = loaded;
+    const body: PredictResponse = {
+      predictions,
+      ...(faces ? { faces } : {}),
+      model: { name: metadata.name, version: metadata.version, pipeline: metadata.pipeline },
+      image: { width: decoded.image.width, height: decoded.image.height, format: decoded.header.format },
+      timingsMs: { decode: decodeMs, ...timingsMs, total: roundMs(performance.now() - start) },
+      ...(message ? { message } : {}),
+    };
     return c.json(body);
   };
-}
-
-function predictImage(loaded: LoadedImageModel, decoded: DecodedImage, k: number): PredictResponse {
-  const t0 = performance.now();
-  const pixels = preprocessImage(decoded.image, loaded.metadata);
-  const t1 = performance.now();
-  const scores = classify(loaded, pixels);
-  const t2 = performance.now();
-  const { metadata } = loaded;
-  return {
-    predictions: topK(scores, metadata.labels, Math.min(k, metadata.labels.length)),
-    model: modelSummary(loaded),
-    image: imageSummary(decoded),
-    timingsMs: { decode: 0, preprocess: round(t1 - t0), inference: round(t2 - t1), total: 0 },
-  };
-}
-
-async function predictFaces(
-  loaded: LoadedFaceModel,
-  decoded: DecodedImage,
-  k: number,
-  config: EdgeConfig,
-): Promise<PredictResponse> {
-  const t0 = performance.now();
-  const { faces, subject } = await recognizeFaces(loaded, decoded.image, {
-    detectorInputSize: config.face.detectorInputSize,
-    maxFaces: config.face.maxFaces,
-    topK: k,
-  });
-  const body: PredictResponse = {
-    predictions: faces[subject]?.predictions ?? [],
-    faces,
-    model: modelSummary(loaded),
-    image: imageSummary(decoded),
-    timingsMs: { decode: 0, preprocess: 0, inference: round(performance.now() - t0), total: 0 },
-  };
-  if (faces.length === 0) body.message = NO_FACE_MESSAGE;
-  return body;
-}
-
-function modelSummary({ metadata }: { metadata: LoadedImageModel["metadata"] }): PredictResponse["model"] {
-  return { name: metadata.name, version: metadata.version, pipeline: metadata.pipeline };
-}
-
-function imageSummary(decoded: DecodedImage): PredictResponse["image"] {
-  return { width: decoded.image.width, height: decoded.image.height, format: decoded.header.format };
 }
 
 /**
@@ -107,8 +52,4 @@ export function parseTopK(raw: string | undefined): number {
     );
   }
   return Number(raw);
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 100) / 100;
 }

@@ -1,20 +1,14 @@
 // Test and script helpers only (Node: imports fs, sharp and the wasm backend); not exported from the package.
-import { createRequire } from "node:module";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import sharp from "sharp";
 import type { RgbImage } from "../image/types.ts";
+import { faceApiDir } from "../node/face-weights.ts";
 import { sampleSquare } from "./sample.ts";
-
-const require = createRequire(import.meta.url);
 
 /** Path of face-api's demo photo `sample<n>.jpg` (n = 1..6). */
 export function samplePhotoPath(n: number): string {
-  return path.join(
-    path.dirname(require.resolve("@vladmandic/face-api/package.json")),
-    "demo",
-    `sample${n}.jpg`,
-  );
+  return path.join(faceApiDir(), "demo", `sample${n}.jpg`);
 }
 
 /** Decodes a photo file to RGB with sharp. */

@@ -1,0 +1,35 @@
+import type { DecodedImage, DecodeLimits, PredictResponse } from "@marquee/shared";
+import type { EdgeConfig } from "../config.ts";
+import type { FaceNetSource } from "../model/build-face-model.ts";
+import type { ModelFiles } from "../model/read-model-files.ts";
+
+/** A kind's part of a /predict answer; the route adds `model`, `image` and the decode/total timings. */
+export interface KindAnswer {
+  predictions: PredictResponse["predictions"];
+  faces?: PredictResponse["faces"];
+  message?: string;
+  timingsMs: { preprocess: number; inference: number };
+}
+
+/**
+ * One kind of model the worker serves (metadata.json's `pipeline`): how it is built, which decode
+ * limits its photos get, and how it answers one photo. Registered in registry.ts.
+ */
+export interface ServedKind<M> {
+  /** Builds (and warms up) the model from its files; `faceNets` is where face weights come from. */
+  build(files: ModelFiles, faceNets: FaceNetSource | undefined): Promise<M>;
+  /** The decode limits for photos sent to a model of this kind. */
+  decodeLimits(config: EdgeConfig): DecodeLimits;
+  /** Answers one decoded photo with at most `k` predictions (per face for face models). */
+  predict(model: M, decoded: DecodedImage, k: number, config: EdgeConfig): Promise<KindAnswer>;
+}
+
+/**
+ * Milliseconds rounded to two decimals, as every `timingsMs` field is.
+ *
+ * @example
+ * roundMs(1.23456); // 1.23
+ */
+export function roundMs(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
