@@ -1,7 +1,7 @@
 /**
  * Validation figures of an exported face model on the validation photos of the split it was
  * trained with (same seed and share, duplicate-aware), with faces found as the worker finds them
- * (`--detector serving`, the default: shared's servingDetectorOptions, 224/320, no retries) or as
+ * (`--detector serving`, the default: shared's servingFacePolicy, 320, no retries) or as
  * training found them (`--detector training`: 416, retries at 320 and 512):
  *
  *   pnpm tsx trainer/scripts/face-validation.ts --data ../shared/datasets/celeb17 [--model-dir models/default]

@@ -48,7 +48,7 @@ export interface FaceEvaluation {
 
 /**
  * Score every photo under a folder of class folders with a face model: the subject face of each
- * photo is found with the worker's serving detector options (shared's servingDetectorOptions),
+ * photo is found with the worker's serving face policy (shared's servingFacePolicy),
  * embedded (cached) and classified with shared's classifyFaceDescriptors, exactly as the edge does. Folders named like a label are known faces; any other folder holds strangers, correct
  * only when answered unknown.
  *
