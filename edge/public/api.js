@@ -2,15 +2,14 @@
 // Talks to the worker's JSON API (POST /predict, GET /model, GET /health) and turns every
 // failure, including a dead network or a non-JSON answer, into an ApiError a person can act on.
 
+// The API's shapes are the worker's own (shared/src/api/types.ts), imported for type checking only.
 /**
- * @typedef {{ maxBytes: number, maxMegapixels: number }} UploadLimits
- * @typedef {{ label: string, score: number }} Prediction
- * @typedef {{ left: number, top: number, width: number, height: number }} FractionBox
- * @typedef {{ box: FractionBox, detectionScore: number, label: string, score: number, predictions: Prediction[] }} Face
- * @typedef {{ predictions: Prediction[], faces?: Face[], message?: string,
- *   model: { name: string, version: string, pipeline: string },
- *   image: { width: number, height: number, format: string },
- *   timingsMs: { decode: number, preprocess: number, inference: number, total: number } }} PredictResult
+ * @typedef {import("@marquee/shared/api").HealthResponse["limits"]} UploadLimits
+ * @typedef {import("@marquee/shared/api").PredictionEntry} Prediction
+ * @typedef {import("@marquee/shared/api").FractionBox} FractionBox
+ * @typedef {import("@marquee/shared/api").FacePrediction} Face
+ * @typedef {import("@marquee/shared/api").PredictResponse} PredictResult
+ * @typedef {import("@marquee/shared/api").ModelResponse} ModelInfo
  */
 
 /**
@@ -108,7 +107,7 @@ export async function fetchLimits() {
 
 /**
  * The served model's metadata.json (GET /model).
- * @returns {Promise<any>}
+ * @returns {Promise<ModelInfo>}
  */
 export async function fetchModel() {
   return (await requestJson("model", { headers: { Accept: "application/json" } })).body;

@@ -109,7 +109,7 @@ export function renderBars(list, predictions, highlight) {
 /**
  * Fill the model card from GET /model's metadata.
  * @param {HTMLElement} card
- * @param {any} meta metadata.json as the worker validated it
+ * @param {import("./api.js").ModelInfo} meta metadata.json as the worker validated it
  */
 export function renderModel(card, meta) {
   const facts = el("dl", "facts");
