@@ -11,7 +11,8 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isMarqueeError, type ModelMetadata } from "@marquee/shared";
 import { faceApiModelDir } from "@marquee/shared/node";
-import { FACE_WEIGHTS_FOLDER, faceWeightNames } from "../src/model/face-options.ts";
+import { servedKind } from "../src/kinds/registry.ts";
+import { FACE_WEIGHTS_FOLDER } from "../src/model/face-options.ts";
 import { readModelFiles } from "../src/model/read-model-files.ts";
 
 const EDGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
       await cp(join(modelDir, name), join(target, name));
     }
   }
-  const faceFiles = metadata.pipeline === "face" ? await copyFaceWeights(metadata, target) : 0;
+  const faceFiles = await copyPretrainedWeights(metadata, target);
   await assertAssetSizes(ASSETS_DIR);
   console.log(
     `prepare-assets: model ${modelDir} → assets/${modelPath}` +
@@ -50,14 +51,18 @@ async function main(): Promise<void> {
   );
 }
 
-// Copies each pretrained part's manifest and the shards it lists; returns how many files.
-async function copyFaceWeights(metadata: ModelMetadata, modelTarget: string): Promise<number> {
+// Copies each pretrained part's manifest and the shards it lists (face models: face-api's nets);
+// returns how many files.
+async function copyPretrainedWeights(metadata: ModelMetadata, modelTarget: string): Promise<number> {
   let names: string[];
   try {
-    names = faceWeightNames(metadata);
+    names = servedKind(metadata.pipeline).pretrainedWeightFiles(metadata);
   } catch (err) {
-    fail(`The face model cannot be served: ${isMarqueeError(err) ? err.message : String(err)}`);
+    fail(
+      `The ${metadata.pipeline} model cannot be served: ${isMarqueeError(err) ? err.message : String(err)}`,
+    );
   }
+  if (names.length === 0) return 0;
   const source = faceApiModelDir();
   const target = join(modelTarget, FACE_WEIGHTS_FOLDER);
   await mkdir(target, { recursive: true });

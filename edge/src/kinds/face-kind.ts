@@ -1,6 +1,7 @@
 import { MarqueeError } from "@marquee/shared";
 import { recognizeServedFaces } from "../inference/recognize-served-faces.ts";
 import { buildFaceModel, type LoadedFaceModel } from "../model/build-face-model.ts";
+import { faceWeightNames } from "../model/face-options.ts";
 import { roundMs, type ServedKind } from "./served-kind.ts";
 
 /** Sent with `faces: []` when a face model finds no face. */
@@ -23,6 +24,7 @@ export const FACE_KIND: ServedKind<LoadedFaceModel> = {
     ...config.limits,
     maxMegapixels: Math.min(config.limits.maxMegapixels, config.face.maxMegapixels),
   }),
+  pretrainedWeightFiles: (metadata) => faceWeightNames(metadata),
   async predict(model, decoded, k, config) {
     const t0 = performance.now();
     const { faces, subject } = await recognizeServedFaces(model, decoded.image, {

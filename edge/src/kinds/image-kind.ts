@@ -7,6 +7,7 @@ import { roundMs, type ServedKind } from "./served-kind.ts";
 export const IMAGE_KIND: ServedKind<LoadedImageModel> = {
   build: (files) => buildModel(files),
   decodeLimits: (config) => config.limits,
+  pretrainedWeightFiles: () => [],
   async predict(model, decoded, k) {
     const t0 = performance.now();
     const pixels = preprocessImage(decoded.image, model.metadata);

@@ -1,4 +1,4 @@
-import type { DecodedImage, DecodeLimits, PredictResponse } from "@marquee/shared";
+import type { DecodedImage, DecodeLimits, ModelMetadata, PredictResponse } from "@marquee/shared";
 import type { EdgeConfig } from "../config.ts";
 import type { FaceNetSource } from "../model/build-face-model.ts";
 import type { ModelFiles } from "../model/read-model-files.ts";
@@ -20,6 +20,12 @@ export interface ServedKind<M> {
   build(files: ModelFiles, faceNets: FaceNetSource | undefined): Promise<M>;
   /** The decode limits for photos sent to a model of this kind. */
   decodeLimits(config: EdgeConfig): DecodeLimits;
+  /**
+   * The pretrained weight files (face-api manifest names, without `-weights_manifest.json`) the
+   * build copies into the model's assets (edge/scripts/prepare-assets.ts); none for image models.
+   * Throws a MarqueeError when the model cannot be served.
+   */
+  pretrainedWeightFiles(metadata: ModelMetadata): string[];
   /** Answers one decoded photo with at most `k` predictions (per face for face models). */
   predict(model: M, decoded: DecodedImage, k: number, config: EdgeConfig): Promise<KindAnswer>;
 }
