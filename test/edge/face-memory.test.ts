@@ -8,6 +8,7 @@ import type { HealthResponse, PredictResponse } from "@marquee/shared";
 import sharp from "sharp";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { DEFAULT_FACE_MAX_MEGAPIXELS } from "../../edge/src/config.ts";
+import { AVIF_MAX_MEGAPIXELS } from "../../shared/src/image/decode-avif.ts";
 import { ensureWorkerBuild } from "../helpers/build-worker.ts";
 import { ensureFaceWorkerBuild } from "../helpers/face-worker.ts";
 import { freePort } from "../helpers/free-port.ts";
@@ -91,6 +92,13 @@ it("keeps a face model's isolate well under 128 MB: portrait, largest allowed ph
   expect((await measure("portrait", new Uint8Array(portrait))).faces?.length).toBeGreaterThanOrEqual(1);
   const { bytes } = await jpegOfMegapixels(maxMegapixels);
   await measure(`${maxMegapixels} MP photo`, bytes);
+  // The largest AVIF decoded (AVIF_MAX_MEGAPIXELS): libavif + dav1d's heap instead of MozJPEG's.
+  const avifSide = Math.floor(Math.sqrt((AVIF_MAX_MEGAPIXELS * 1e6) / 1.5));
+  const avif = await sharp(bytes)
+    .resize(Math.floor(avifSide * 1.5), avifSide, { fit: "fill" })
+    .avif({ quality: 60, effort: 2 })
+    .toBuffer();
+  await measure(`${AVIF_MAX_MEGAPIXELS} MP AVIF`, new Uint8Array(avif));
   const side = Math.floor(Math.sqrt(maxMegapixels * 1e6 * 0.6));
   const empty = await sharp({
     create: {

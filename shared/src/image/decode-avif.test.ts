@@ -6,6 +6,7 @@ import { isMarqueeError } from "../errors.ts";
 import { useNodeWasmDecoders } from "../node/index.ts";
 import { isAvif, readAvifInfo } from "./avif-header.ts";
 import { decodeImage } from "./decode.ts";
+import { AVIF_MAX_MEGAPIXELS } from "./decode-avif.ts";
 import { readImageHeader } from "./header.ts";
 import { sniffImageFormat } from "./sniff.ts";
 import { gradientRgb, gradientSharp, maxAbsDiff, meanAbsDiff, sharpReference, u8 } from "./test-fixtures.ts";
@@ -79,6 +80,31 @@ describe("AVIF", () => {
     const big = sharp({ create: { width: 1500, height: 1000, channels: 3, background: "#888" } });
     const bytes = await avif(big, { effort: 0, quality: 30, chromaSubsampling: "4:2:0" });
     await expectCode(decodeImage(bytes, { limits: { maxMegapixels: 1 } }), "image_too_large", /1500×1000/);
+  });
+
+  it("refuses an AVIF over AVIF_MAX_MEGAPIXELS even when the general limit allows it", async () => {
+    const side = Math.ceil(Math.sqrt(AVIF_MAX_MEGAPIXELS * 1e6)) + 8;
+    const bytes = await avif(
+      sharp({ create: { width: side, height: side, channels: 3, background: "#888" } }),
+      {
+        effort: 0,
+        quality: 30,
+      },
+    );
+    await expectCode(
+      decodeImage(bytes, { limits: { maxMegapixels: 4 } }),
+      "image_too_large",
+      /send it as JPEG/,
+    );
+    const fits = Math.floor(Math.sqrt(AVIF_MAX_MEGAPIXELS * 1e6));
+    const small = await avif(
+      sharp({ create: { width: fits, height: fits, channels: 3, background: "#888" } }),
+      {
+        effort: 0,
+        quality: 30,
+      },
+    );
+    expect((await decodeImage(small)).image.width).toBe(fits);
   });
 
   it("says corrupt_image for a truncated AVIF", async () => {
