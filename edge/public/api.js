@@ -27,7 +27,7 @@ const PREDICT_TIMEOUT_MS = 60_000;
 /** Friendly wording per stable error code; the server's own message is shown beneath it. */
 const FRIENDLY = {
   image_too_large: "That photo is too large for the server, even after shrinking it.",
-  unsupported_media_type: "That file isn't a photo Marquee can read. Try a JPEG, PNG, WebP or GIF.",
+  unsupported_media_type: "That file isn't a photo Marquee can read. Try a JPEG, PNG, WebP, GIF or AVIF.",
   corrupt_image: "That photo looks damaged or incomplete, so it couldn't be read. Try another copy.",
   empty_body: "That file is empty.",
   model_unavailable: "The recognition model isn't available right now. Please try again later.",

@@ -6,8 +6,9 @@
 /** Longest side sent to the server; larger photos are scaled down to this. */
 export const MAX_UPLOAD_SIDE = 2048;
 
-// Formats the worker decodes. Anything else the browser can read (HEIC on Safari, AVIF, BMP)
-// is converted to JPEG so it still works.
+// Formats the worker decodes cheaply. Anything else the browser can read (AVIF, which the worker
+// decodes only up to 1 MP; HEIC on Safari; BMP) is converted to JPEG so it still works; what it
+// cannot read goes up as it is, and the worker's 415 says how to convert it.
 const SERVER_FORMATS = new Set(["image/jpeg", "image/png", "image/webp", "image/gif"]);
 const JPEG_QUALITIES = [0.9, 0.8, 0.7];
 

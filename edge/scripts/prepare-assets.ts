@@ -4,9 +4,14 @@
 // A face model (metadata pipeline "face") also gets the pretrained face nets it names, copied from
 // node_modules/@vladmandic/face-api/model into <model>/face-weights/ (build output only, never git).
 //
+// A server may be running on the folder while this rebuilds it (`pnpm start` while `pnpm run deploy`
+// or wrangler's own second build runs): the new assets are written to a fresh folder and swapped in
+// file by file (replace-assets.ts), and when nothing changed since the last build nothing is touched.
+//
 //   node --import tsx edge/scripts/prepare-assets.ts [--model <dir>]
-//   MARQUEE_MODEL_DIR=<dir>  same as --model; default: models/default at the repo root
-import { cp, mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
+//   MARQUEE_MODEL_DIR=<dir>   same as --model; default: models/default at the repo root
+//   MARQUEE_ASSETS_DIR=<dir>  where to put the assets (default edge/dist/assets); tests use their own
+import { cp, mkdir, readdir, readFile, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isMarqueeError, type ModelMetadata } from "@marquee/shared";
@@ -14,10 +19,11 @@ import { faceApiModelDir } from "@marquee/shared/node";
 import { servedKind } from "../src/kinds/registry.ts";
 import { FACE_WEIGHTS_FOLDER } from "../src/model/face-options.ts";
 import { readModelFiles } from "../src/model/read-model-files.ts";
+import { assetsUpToDate, hashInputs, markAssetsBuilt, replaceAssets } from "./replace-assets.ts";
 
 const EDGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const REPO_DIR = resolve(EDGE_DIR, "..");
-const ASSETS_DIR = join(EDGE_DIR, "dist", "assets");
+const ASSETS_DIR = resolve(REPO_DIR, process.env.MARQUEE_ASSETS_DIR || join(EDGE_DIR, "dist", "assets"));
 const PUBLIC_DIR = join(EDGE_DIR, "public");
 // Cloudflare refuses static assets over 25 MiB each.
 const MAX_ASSET_BYTES = 25 * 1024 * 1024;
@@ -32,11 +38,32 @@ async function main(): Promise<void> {
     );
   }
   const metadata = await validateModel(modelDir);
+  const inputs = await hashInputs(
+    [PUBLIC_DIR, modelDir, faceApiModelDir(), fileURLToPath(import.meta.url)],
+    modelPath,
+  );
+  if (await assetsUpToDate(ASSETS_DIR, inputs)) {
+    console.log(`prepare-assets: ${ASSETS_DIR} is up to date (model ${modelDir})`);
+    return;
+  }
 
-  await rm(ASSETS_DIR, { recursive: true, force: true });
-  await mkdir(ASSETS_DIR, { recursive: true });
-  if (await exists(PUBLIC_DIR)) await cp(PUBLIC_DIR, ASSETS_DIR, { recursive: true });
-  const target = join(ASSETS_DIR, ...modelPath.split("/"));
+  const built = await replaceAssets(ASSETS_DIR, (dir) => buildAssets(dir, modelDir, modelPath, metadata));
+  await markAssetsBuilt(ASSETS_DIR, inputs);
+  console.log(
+    `prepare-assets: model ${modelDir} → assets/${modelPath}` +
+      (built ? ` (+ ${built} face-api weight files in ${FACE_WEIGHTS_FOLDER}/)` : ""),
+  );
+}
+
+// Writes the page and the model into `assetsDir` (a fresh, empty folder); returns the face weight files copied.
+async function buildAssets(
+  assetsDir: string,
+  modelDir: string,
+  modelPath: string,
+  metadata: ModelMetadata,
+): Promise<number> {
+  if (await exists(PUBLIC_DIR)) await cp(PUBLIC_DIR, assetsDir, { recursive: true });
+  const target = join(assetsDir, ...modelPath.split("/"));
   await mkdir(target, { recursive: true });
   for (const name of await readdir(modelDir)) {
     if (name === "model.json" || name === "metadata.json" || name.endsWith(".bin")) {
@@ -44,11 +71,8 @@ async function main(): Promise<void> {
     }
   }
   const faceFiles = await copyPretrainedWeights(metadata, target);
-  await assertAssetSizes(ASSETS_DIR);
-  console.log(
-    `prepare-assets: model ${modelDir} → assets/${modelPath}` +
-      (faceFiles ? ` (+ ${faceFiles} face-api weight files in ${FACE_WEIGHTS_FOLDER}/)` : ""),
-  );
+  await assertAssetSizes(assetsDir);
+  return faceFiles;
 }
 
 // Copies each pretrained part's manifest and the shards it lists (face models: face-api's nets);

@@ -11,6 +11,7 @@ export interface WasmModules {
   tfjsSimd: WebAssembly.Module;
   jpeg?: WebAssembly.Module;
   webp?: WebAssembly.Module;
+  avif?: WebAssembly.Module;
 }
 
 /** Per-isolate state: the backend, the model and the config, each created on first use. */
@@ -25,7 +26,7 @@ export interface EdgeRuntime {
  * created lazily by the first request that needs them and shared by every later one.
  */
 export function createRuntime(wasm: WasmModules): EdgeRuntime {
-  configureWasmDecoders({ jpeg: wasm.jpeg, webp: wasm.webp });
+  configureWasmDecoders({ jpeg: wasm.jpeg, webp: wasm.webp, avif: wasm.avif });
   let store: ModelStore | null = null;
   let storeKey = "";
   return {

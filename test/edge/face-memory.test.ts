@@ -5,7 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DEFAULT_FACE_MAX_MEGAPIXELS } from "@marquee/edge/config";
-import type { HealthResponse, PredictResponse } from "@marquee/shared";
+import { AVIF_MAX_MEGAPIXELS, type HealthResponse, type PredictResponse } from "@marquee/shared";
 import sharp from "sharp";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { ensureWorkerBuild } from "../helpers/build-worker.ts";
@@ -93,6 +93,13 @@ it("keeps a face model's isolate well under 128 MB: portrait, largest allowed ph
   expect((await measure("portrait", new Uint8Array(portrait))).faces?.length).toBeGreaterThanOrEqual(1);
   const { bytes } = await jpegOfMegapixels(maxMegapixels);
   await measure(`${maxMegapixels} MP photo`, bytes);
+  // The largest AVIF decoded (AVIF_MAX_MEGAPIXELS): libavif + dav1d's heap instead of MozJPEG's.
+  const avifSide = Math.floor(Math.sqrt((AVIF_MAX_MEGAPIXELS * 1e6) / 1.5));
+  const avif = await sharp(bytes)
+    .resize(Math.floor(avifSide * 1.5), avifSide, { fit: "fill" })
+    .avif({ quality: 60, effort: 2 })
+    .toBuffer();
+  await measure(`${AVIF_MAX_MEGAPIXELS} MP AVIF`, new Uint8Array(avif));
   const side = Math.floor(Math.sqrt(maxMegapixels * 1e6 * 0.6));
   const empty = await sharp({
     create: {

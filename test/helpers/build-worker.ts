@@ -2,7 +2,7 @@
 // serving the trainer-made fixture model (or a given export), once per change of its inputs. Test
 // files running in parallel share one build through a lock directory and a content hash.
 import { execFile } from "node:child_process";
-import { cp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { readFile, realpath, rm, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
@@ -16,7 +16,7 @@ const run = promisify(execFile);
 export interface WorkerBuild {
   /** `wrangler deploy --dry-run --outdir` output: index.js and the .wasm modules. */
   bundleDir: string;
-  /** A pristine copy of the static assets the build prepared (page + model). */
+  /** The static assets the build prepared (page + model), in the build's own folder (never edge/dist). */
   assetsDir: string;
   /** The fixture model folder the build serves. */
   modelDir: string;
@@ -39,16 +39,22 @@ export async function ensureWorkerBuild(options: { modelDir?: string } = {}): Pr
   const modelDir = options.modelDir ?? (await ensureTrainedModel());
   const key = await hashSources([...INPUTS, modelDir]);
   const root = join(CACHE_DIR, `build-${key}`);
+  // The build writes its assets here, not into edge/dist/assets, which a `pnpm start` may be serving.
+  const assetsLink = join(root, "assets");
   const build: WorkerBuild = {
     bundleDir: join(root, "bundle"),
-    assetsDir: join(root, "assets"),
+    assetsDir: assetsLink,
     modelDir,
     wranglerOutput: "",
   };
   const done = join(root, "done.json");
   return withCacheLock("build", async () => {
     if (await exists(done))
-      return { ...build, wranglerOutput: JSON.parse(await readFile(done, "utf8")).output };
+      return {
+        ...build,
+        assetsDir: await realpath(assetsLink),
+        wranglerOutput: JSON.parse(await readFile(done, "utf8")).output,
+      };
     await rm(root, { recursive: true, force: true });
     const wrangler = join(
       dirname(createRequire(import.meta.url).resolve("wrangler/package.json")),
@@ -57,19 +63,25 @@ export async function ensureWorkerBuild(options: { modelDir?: string } = {}): Pr
     );
     const { stdout, stderr } = await run(
       process.execPath,
-      [wrangler, "deploy", "--dry-run", "--outdir", build.bundleDir],
+      [wrangler, "deploy", "--dry-run", "--outdir", build.bundleDir, "--assets", assetsLink],
       {
         cwd: REPO_DIR,
-        env: { ...process.env, MARQUEE_MODEL_DIR: modelDir, WRANGLER_SEND_METRICS: "false", CI: "1" },
+        env: {
+          ...process.env,
+          MARQUEE_MODEL_DIR: modelDir,
+          MARQUEE_ASSETS_DIR: assetsLink,
+          WRANGLER_SEND_METRICS: "false",
+          CI: "1",
+        },
         maxBuffer: 16 * 1024 * 1024,
       },
     );
-    await cp(join(REPO_DIR, "edge", "dist", "assets"), build.assetsDir, { recursive: true });
     const output = `${stdout}\n${stderr}`;
     await writeFile(done, JSON.stringify({ output }));
     // Builds for source trees that no longer exist pile up (each is a few MB).
     await removeStaleEntries("build-", root);
-    return { ...build, wranglerOutput: output };
+    // A link to the current version (edge/scripts/assets-swap.ts); callers get the real folder.
+    return { ...build, assetsDir: await realpath(assetsLink), wranglerOutput: output };
   });
 }
 

@@ -1,4 +1,6 @@
 import { MarqueeError } from "../errors.ts";
+import { readAvifInfo } from "./avif-header.ts";
+import { decodeAvif } from "./decode-avif.ts";
 import { decodeGifFirstFrame } from "./decode-gif.ts";
 import { decodeJpeg, type JpegDecoderChoice } from "./decode-jpeg.ts";
 import { decodePng } from "./decode-png.ts";
@@ -45,6 +47,12 @@ export async function decodeImage(
     case "gif":
       stored = decodeGifFirstFrame(bytes);
       break;
+    case "avif": {
+      const info = readAvifInfo(bytes);
+      orientation = info.orientation;
+      stored = await decodeAvif(bytes, info);
+      break;
+    }
   }
   if (stored.width !== header.width || stored.height !== header.height) {
     throw new MarqueeError(

@@ -1,4 +1,5 @@
 import { MarqueeError } from "../errors.ts";
+import { readAvifInfo } from "./avif-header.ts";
 import { readGifInfo } from "./gif-header.ts";
 import { readJpegInfo } from "./jpeg-header.ts";
 import { readPngInfo } from "./png-header.ts";
@@ -33,6 +34,10 @@ export function readImageHeader(bytes: Uint8Array): ImageHeader {
     }
     case "gif": {
       const { width, height } = readGifInfo(bytes);
+      return { format, width, height };
+    }
+    case "avif": {
+      const { width, height } = readAvifInfo(bytes);
       return { format, width, height };
     }
     default:

@@ -1,5 +1,6 @@
 // Public surface of image sniffing and decoding; re-exported from the package root.
 export { decodeImage } from "./decode.ts";
+export { AVIF_MAX_MEGAPIXELS } from "./decode-avif.ts";
 export type { JpegDecoderChoice } from "./decode-jpeg.ts";
 export { readExifOrientation } from "./exif.ts";
 export { checkImageLimits, readImageHeader } from "./header.ts";

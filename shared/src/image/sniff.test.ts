@@ -27,7 +27,7 @@ describe("describeUnsupportedBytes", () => {
     ["BM6\0\0\0", "BMP is not supported"],
     ["II*\0\x08\0", "TIFF is not supported"],
     ["\0\0\0\x1cftypheic", "HEIC/HEIF is not supported"],
-    ["\0\0\0\x1cftypavif", "AVIF is not supported"],
+    // AVIF is decoded now (sniffImageFormat → "avif"; decode-avif.test.ts).
     ['<svg xmlns="http://www.w3.org/2000/svg">', "SVG is not supported"],
     ["%PDF-1.7\n%", "not an image: starts with %PDF-1.7"],
   ])("names %j", (bytes, expected) => {

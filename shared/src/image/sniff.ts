@@ -1,3 +1,4 @@
+import { isAvif } from "./avif-header.ts";
 import type { ImageFormat } from "./types.ts";
 
 /**
@@ -12,6 +13,7 @@ export function sniffImageFormat(bytes: Uint8Array): ImageFormat | null {
   if (startsWith(bytes, PNG_SIGNATURE)) return "png";
   if (bytes.length >= 12 && ascii(bytes, 0, 4) === "RIFF" && ascii(bytes, 8, 4) === "WEBP") return "webp";
   if (bytes.length >= 6 && (ascii(bytes, 0, 6) === "GIF87a" || ascii(bytes, 0, 6) === "GIF89a")) return "gif";
+  if (isAvif(bytes)) return "avif";
   return null;
 }
 
@@ -24,9 +26,17 @@ export const PNG_SIGNATURE: readonly number[] = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0
  */
 export function describeUnsupportedBytes(bytes: Uint8Array): string {
   const known = recogniseOtherFormat(bytes);
-  if (known) return `${known} is not supported; send JPEG, PNG, WebP or GIF`;
+  if (known === "HEIC/HEIF") return HEIC_ADVICE;
+  if (known) return `${known} is not supported; send JPEG, PNG, WebP, GIF or AVIF`;
   return `not an image: starts with ${printablePrefix(bytes)}`;
 }
+
+// iPhones save HEIC by default. No HEVC decoder with a licence Marquee can ship fits the worker, so say how to convert.
+const HEIC_ADVICE =
+  "HEIC/HEIF is not supported; send JPEG, PNG, WebP, GIF or AVIF. Convert it first: on a Mac " +
+  "`sips -s format jpeg photo.heic --out photo.jpg`, on Linux `heif-convert photo.heic photo.jpg` " +
+  "(package libheif-examples), or on the iPhone set Settings → Camera → Formats → Most Compatible; " +
+  "Safari converts it for you when you use the web page";
 
 function recogniseOtherFormat(bytes: Uint8Array): string | null {
   if (ascii(bytes, 0, 2) === "BM") return "BMP";

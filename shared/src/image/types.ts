@@ -1,5 +1,5 @@
 /** Image formats Marquee recognises by their magic bytes. */
-export type ImageFormat = "jpeg" | "png" | "webp" | "gif";
+export type ImageFormat = "jpeg" | "png" | "webp" | "gif" | "avif";
 
 /** What the header says, read without decoding pixels. */
 export interface ImageHeader {
@@ -54,4 +54,6 @@ export interface WasmDecoderModules {
   jpeg?: WebAssembly.Module;
   /** @jsquash/webp's `codec/dec/webp_dec.wasm`. Without it WebP is refused as unsupported. */
   webp?: WebAssembly.Module;
+  /** @jsquash/avif's `codec/dec/avif_dec.wasm`. Without it AVIF is refused as unsupported. */
+  avif?: WebAssembly.Module;
 }

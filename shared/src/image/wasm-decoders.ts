@@ -1,3 +1,4 @@
+import avifFactory from "@jsquash/avif/codec/dec/avif_dec.js";
 import mozjpegFactory from "@jsquash/jpeg/codec/dec/mozjpeg_dec.js";
 import webpFactory from "@jsquash/webp/codec/dec/webp_dec.js";
 import type { WasmDecoderModules } from "./types.ts";
@@ -6,7 +7,7 @@ import type { WasmDecoderModules } from "./types.ts";
 interface CodecInstance {
   decode(
     data: Uint8Array,
-    ...rest: boolean[]
+    ...rest: (boolean | number)[]
   ): { width: number; height: number; data: Uint8ClampedArray } | null;
   HEAPU8?: Uint8Array;
 }
@@ -72,7 +73,7 @@ class WasmCodec {
     return this.instance;
   }
 
-  async decode(bytes: Uint8Array, extra: boolean[]) {
+  async decode(bytes: Uint8Array, extra: (boolean | number)[]) {
     const module = this.module;
     if (!module) throw new Error("wasm decoder not configured");
     const instance = await this.getInstance(module);
@@ -103,6 +104,7 @@ function describe(err: unknown, messages: string[]): string {
 const codecs: Record<WasmCodecName, WasmCodec> = {
   jpeg: new WasmCodec(mozjpegFactory as unknown as CodecFactory),
   webp: new WasmCodec(webpFactory as unknown as CodecFactory),
+  avif: new WasmCodec(avifFactory as unknown as CodecFactory),
 };
 
 /**
@@ -117,7 +119,7 @@ const codecs: Record<WasmCodecName, WasmCodec> = {
  * configureWasmDecoders({ jpeg: mozjpeg, webp });
  */
 export function configureWasmDecoders(modules: WasmDecoderModules): void {
-  for (const name of ["jpeg", "webp"] as const) {
+  for (const name of ["jpeg", "webp", "avif"] as const) {
     if (name in modules) codecs[name].configure(modules[name]);
   }
 }
@@ -131,7 +133,7 @@ export function hasWasmDecoder(name: WasmCodecName): boolean {
  * Runs a configured wasm decoder, returning RGBA pixels and anything the codec printed (warnings).
  * Throws {@link WasmDecodeError} on failure, after which the next call gets a fresh instance.
  */
-export function runWasmDecoder(name: WasmCodecName, bytes: Uint8Array, extra: boolean[] = []) {
+export function runWasmDecoder(name: WasmCodecName, bytes: Uint8Array, extra: (boolean | number)[] = []) {
   return codecs[name].decode(bytes, extra);
 }
 

@@ -6,14 +6,17 @@ import { configureWasmDecoders } from "../image/wasm-decoders.ts";
 const require = createRequire(import.meta.url);
 
 /** Paths of the decoders' wasm binaries inside node_modules (non-SIMD, non-threaded builds). */
-export function wasmDecoderPaths(): { jpeg: string; webp: string } {
+export function wasmDecoderPaths(): { jpeg: string; webp: string; avif: string } {
   return {
     jpeg: require.resolve("@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm"),
     webp: require.resolve("@jsquash/webp/codec/dec/webp_dec.wasm"),
+    avif: require.resolve("@jsquash/avif/codec/dec/avif_dec.wasm"),
   };
 }
 
-let compiled: Promise<{ jpeg: WebAssembly.Module; webp: WebAssembly.Module }> | undefined;
+let compiled:
+  | Promise<{ jpeg: WebAssembly.Module; webp: WebAssembly.Module; avif: WebAssembly.Module }>
+  | undefined;
 
 /**
  * Compiles MozJPEG's and libwebp's wasm from node_modules (once per process) and hands them to
@@ -28,8 +31,12 @@ let compiled: Promise<{ jpeg: WebAssembly.Module; webp: WebAssembly.Module }> | 
 export async function useNodeWasmDecoders(): Promise<void> {
   compiled ??= (async () => {
     const paths = wasmDecoderPaths();
-    const [jpeg, webp] = await Promise.all([compile(paths.jpeg), compile(paths.webp)]);
-    return { jpeg, webp };
+    const [jpeg, webp, avif] = await Promise.all([
+      compile(paths.jpeg),
+      compile(paths.webp),
+      compile(paths.avif),
+    ]);
+    return { jpeg, webp, avif };
   })();
   try {
     configureWasmDecoders(await compiled);

@@ -1,0 +1,152 @@
+// Bundles the trainer CLIs (train, predict, evaluate) into trainer/dist/cli/*.mjs with esbuild, so a
+// run starts as plain Node: no TypeScript loader hooked into every import, no per-file compile or
+// cache lookup. scripts/run-cli.mjs calls ensureCliBuild() before each run; it rebuilds only when a
+// source changed (a stamp lists every input file with its size and mtime, checked in ~10 ms).
+//
+// The bundle holds our own TypeScript (trainer/src, shared/src); npm packages stay external and are
+// imported from where the source would import them. Each module's `import.meta.url` is replaced by
+// its source file's URL, so paths computed from it (the default model folder, worker entry files,
+// createRequire for wasm and weight files) mean exactly what they mean when run from source.
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const TRAINER_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const ROOT = resolve(TRAINER_DIR, "..");
+/** Where the bundles go: same depth as trainer/src/cli, for anything relative that slipped through. */
+export const CLI_OUT_DIR = join(TRAINER_DIR, "dist", "cli");
+/** The CLIs that can be bundled, by command name. */
+export const CLI_ENTRIES = {
+  train: join(TRAINER_DIR, "src", "cli", "train.ts"),
+  predict: join(TRAINER_DIR, "src", "cli", "predict.ts"),
+  evaluate: join(TRAINER_DIR, "src", "cli", "evaluate.ts"),
+};
+const STAMP = join(CLI_OUT_DIR, "inputs.json");
+// Bumped when the way bundles are built changes.
+const BUILD_FORMAT = 1;
+
+function readStamp() {
+  try {
+    return JSON.parse(readFileSync(STAMP, "utf8"));
+  } catch {
+    return null;
+  }
+}
+
+function stampFresh(stamp) {
+  if (!stamp || stamp.format !== BUILD_FORMAT || stamp.root !== ROOT) return false;
+  for (const [file, sig] of Object.entries(stamp.inputs)) {
+    let s;
+    try {
+      s = statSync(join(ROOT, file));
+    } catch {
+      return false;
+    }
+    if (`${s.size}:${s.mtimeMs}` !== sig) return false;
+  }
+  // A new source file is picked up as soon as something that imports it changes (above); the
+  // lockfile covers new or updated packages.
+  return Object.keys(CLI_ENTRIES).every((name) => existsSync(join(CLI_OUT_DIR, `${name}.mjs`)));
+}
+
+/** An esbuild plugin: npm packages external (resolved from the importing file), import.meta.url per source file. */
+function sourceLocationPlugin() {
+  return {
+    name: "marquee-source-location",
+    setup(build) {
+      build.onResolve({ filter: /^[^./]|^\.[^./]|^\.\.[^/]/ }, async (args) => {
+        if (args.path.startsWith("node:") || args.path.startsWith("@marquee/")) return undefined;
+        if (args.pluginData === "resolving") return undefined;
+        if (args.kind === "entry-point") return undefined;
+        // Resolve as Node would from the source file, then import that exact file at run time.
+        const found = await build.resolve(args.path, {
+          kind: args.kind,
+          resolveDir: args.resolveDir,
+          importer: args.importer,
+          pluginData: "resolving",
+        });
+        if (found.errors.length > 0 || !found.path) return undefined;
+        if (!found.path.includes(`${"/"}node_modules${"/"}`) && !found.path.includes("\\node_modules\\")) {
+          return undefined;
+        }
+        return { path: pathToFileURL(found.path).href, external: true };
+      });
+      build.onLoad({ filter: /\.[cm]?ts$/ }, (args) => {
+        const source = readFileSync(args.path, "utf8");
+        const url = JSON.stringify(pathToFileURL(args.path).href);
+        return {
+          contents: source.replace(/\bimport\.meta\.url\b/g, url),
+          loader: "ts",
+          resolveDir: dirname(args.path),
+        };
+      });
+    },
+  };
+}
+
+/**
+ * Build the CLI bundles unless they are up to date; returns true when it built.
+ *
+ * @example
+ * await ensureCliBuild(); // then: node trainer/dist/cli/predict.mjs photo.jpg
+ */
+export async function ensureCliBuild({ force = false, log = () => {} } = {}) {
+  if (!force && stampFresh(readStamp())) return false;
+  const started = Date.now();
+  const esbuild = await import("esbuild");
+  mkdirSync(CLI_OUT_DIR, { recursive: true });
+  const staging = `${CLI_OUT_DIR}.building-${process.pid}`;
+  const result = await esbuild.build({
+    entryPoints: CLI_ENTRIES,
+    outdir: staging,
+    outExtension: { ".js": ".mjs" },
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    // Node's own resolution for packages: "main"/"exports", never a bundler-only "module" build.
+    mainFields: ["main"],
+    conditions: ["node", "import"],
+    sourcemap: "linked",
+    metafile: true,
+    logLevel: "error",
+    plugins: [sourceLocationPlugin()],
+    // Packages whose CommonJS code uses require(); the bundle is ESM.
+    banner: {
+      js: "import { createRequire as __marqueeCreateRequire } from 'node:module'; const require = __marqueeCreateRequire(import.meta.url);",
+    },
+  });
+  const inputs = {};
+  for (const file of Object.keys(result.metafile.inputs)) {
+    const abs = resolve(ROOT, file);
+    if (abs.includes("node_modules")) continue;
+    const s = statSync(abs);
+    inputs[relative(ROOT, abs)] = `${s.size}:${s.mtimeMs}`;
+  }
+  for (const file of ["pnpm-lock.yaml", "trainer/scripts/build-cli.mjs"]) {
+    const s = statSync(join(ROOT, file));
+    inputs[file] = `${s.size}:${s.mtimeMs}`;
+  }
+  // Move each output over the old one (a CLI already running keeps its open file).
+  for (const name of readdirSync(staging)) renameSync(join(staging, name), join(CLI_OUT_DIR, name));
+  rmSync(staging, { recursive: true, force: true });
+  writeFileSync(STAMP, JSON.stringify({ format: BUILD_FORMAT, root: ROOT, inputs }, null, 1));
+  log(`built the trainer CLIs in ${Date.now() - started} ms (trainer/dist/cli)`);
+  return true;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
+  await ensureCliBuild({
+    force: process.argv.includes("--force"),
+    log: (m) => process.stderr.write(`${m}\n`),
+  });
+}
