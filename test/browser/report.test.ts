@@ -95,7 +95,7 @@ describe.skipIf(!hasChromium)(suiteName, () => {
         data: trainingDataFromImageDataset(ds, seed, IMAGE_SIZE),
         dataset: ds.metadata(),
         backend: "cpu",
-        buildModel: () => tinyModel(CLASSES.length, IMAGE_SIZE),
+        buildArchitecture: () => tinyModel(CLASSES.length, IMAGE_SIZE),
         reporter: collectingReporter(),
         report: { dataset: summarizeDataset(ds), decodeSeconds: ds.decodeSeconds },
       },

@@ -1,6 +1,6 @@
 import { MarqueeError } from "@marquee/shared";
 import type * as tf from "@tensorflow/tfjs";
-import { buildSeedCnn, type ModelBuildOptions } from "./seed-cnn.ts";
+import { buildSeedCnn, type ModelBuildOptions, SEED_CNN_MIN_IMAGE_SIZE } from "./seed-cnn.ts";
 import { buildVgg16 } from "./vgg16.ts";
 
 /** An architecture the trainer can build. */
@@ -8,6 +8,8 @@ export interface ModelDefinition {
   /** What the last layer emits; decides the loss (`fromLogits`) and metadata's `output`. */
   output: "logits" | "probabilities";
   description: string;
+  /** Smallest square input side the architecture can shrink to a feature vector. */
+  minImageSize: number;
   build(options: ModelBuildOptions): tf.Sequential;
 }
 
@@ -17,11 +19,14 @@ export const MODEL_REGISTRY = {
     output: "logits",
     description:
       "the tutorial's small CNN (Rescaling, 4 conv + avg-pool, dropout 0.5, Dense 128, Dense N logits)",
+    minImageSize: SEED_CNN_MIN_IMAGE_SIZE,
     build: buildSeedCnn,
   },
   vgg16: {
     output: "probabilities",
     description: "VGG-16 from scratch (13 conv + Dense 4096/4096/N softmax), random init",
+    // Five 2×2 max-pools with stride 2: 32 px is the smallest input that leaves one pixel.
+    minImageSize: 32,
     build: buildVgg16,
   },
 } as const satisfies Record<string, ModelDefinition>;
@@ -29,7 +34,7 @@ export const MODEL_REGISTRY = {
 /** A `--model` name. */
 export type ModelName = keyof typeof MODEL_REGISTRY;
 
-/** The names `buildModel` accepts, in display order. */
+/** The names `buildArchitecture` accepts, in display order. */
 export const MODEL_NAMES = Object.keys(MODEL_REGISTRY) as ModelName[];
 
 /** Whether `name` is a known architecture. */
@@ -52,9 +57,9 @@ export function modelDefinition(name: string): ModelDefinition {
  * Build a fresh, untrained model by registry name.
  *
  * @example
- * const model = buildModel("seed-cnn", { numClasses: 17, imageSize: 224, seed: 123 });
+ * const model = buildArchitecture("seed-cnn", { numClasses: 17, imageSize: 224, seed: 123 });
  */
-export function buildModel(name: string, options: ModelBuildOptions): tf.Sequential {
+export function buildArchitecture(name: string, options: ModelBuildOptions): tf.Sequential {
   return modelDefinition(name).build(options);
 }
 

@@ -1,3 +1,4 @@
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "../export/durable-fs.ts";
 import type { Evaluation } from "../train/evaluate.ts";
@@ -37,6 +38,30 @@ export async function writeTrainingCharts(
   await writeFileAtomic(
     paths.perClass,
     await renderSpecToPng(perClassAccuracySpec(input.labels, input.evaluation.perClassAccuracy)),
+  );
+  return paths;
+}
+
+/**
+ * Write `pnpm evaluate --charts DIR`'s PNGs: the confusion matrix and per-class accuracy, titled.
+ *
+ * @example
+ * await writeEvaluationCharts("charts", metadata.labels, evaluation);
+ */
+export async function writeEvaluationCharts(
+  dir: string,
+  labels: string[],
+  evaluation: Pick<Evaluation, "confusion" | "perClassAccuracy">,
+): Promise<{ confusion: string; perClass: string }> {
+  await mkdir(dir, { recursive: true });
+  const paths = { confusion: join(dir, CHART_FILES.confusion), perClass: join(dir, CHART_FILES.perClass) };
+  await writeFileAtomic(
+    paths.confusion,
+    await renderSpecToPng(confusionMatrixSpec(labels, evaluation.confusion, "Confusion matrix")),
+  );
+  await writeFileAtomic(
+    paths.perClass,
+    await renderSpecToPng(perClassAccuracySpec(labels, evaluation.perClassAccuracy, "Per-class accuracy")),
   );
   return paths;
 }

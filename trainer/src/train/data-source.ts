@@ -1,7 +1,7 @@
 import { mulberry32 } from "../data/random.ts";
 
 /** One batch: `xs` is N×H×W×3 HWC pixels in 0..255 (float32), `ys` the N class indices. */
-export interface Batch {
+export interface TrainingBatch {
   xs: Float32Array;
   ys: Int32Array;
   /**
@@ -24,9 +24,13 @@ export interface TrainingData {
    * The order must be a pure function of the seed and `epoch` (never of wall time or earlier calls),
    * so a resumed run sees exactly the batches an uninterrupted one would.
    */
-  trainBatches(request: { epoch: number; batchSize: number; fromBatch: number }): AsyncIterable<Batch>;
+  trainBatches(request: {
+    epoch: number;
+    batchSize: number;
+    fromBatch: number;
+  }): AsyncIterable<TrainingBatch>;
   /** The validation set in a fixed order. */
-  validationBatches(request: { batchSize: number }): AsyncIterable<Batch>;
+  validationBatches(request: { batchSize: number }): AsyncIterable<TrainingBatch>;
 }
 
 /** Number of batches in one pass over `size` items. */
@@ -67,7 +71,7 @@ export function inMemoryTrainingData(config: {
 }): TrainingData {
   const { train, validation } = config;
   const pixels = config.imageSize * config.imageSize * 3;
-  const toBatch = (set: InMemoryExamples, indices: number[]): Batch => {
+  const toBatch = (set: InMemoryExamples, indices: number[]): TrainingBatch => {
     const xs = new Float32Array(indices.length * pixels);
     const ys = new Int32Array(indices.length);
     indices.forEach((idx, k) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BatchIterator, type DatasetFile, type ImageDataset, type SampleSource } from "../data/index.ts";
-import type { Batch } from "./data-source.ts";
+import type { TrainingBatch } from "./data-source.ts";
 import { trainingDataFromImageDataset } from "./image-dataset-adapter.ts";
 
 const files: DatasetFile[] = Array.from({ length: 23 }, (_, i) => ({
@@ -29,7 +29,7 @@ const ds = {
     new BatchIterator(files.slice(20), source, { seed: 9, shuffle: false, ...o }),
 } as unknown as ImageDataset;
 
-const ids = async (batches: AsyncIterable<Batch>) => {
+const ids = async (batches: AsyncIterable<TrainingBatch>) => {
   const out: number[][] = [];
   for await (const b of batches) out.push(Array.from({ length: b.ys.length }, (_, i) => b.xs[i * 12]!));
   return out;

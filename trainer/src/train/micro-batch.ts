@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import type { Batch } from "./data-source.ts";
+import type { TrainingBatch } from "./data-source.ts";
 
 // On tfjs' wasm backend everything a training step allocates shares one heap of at most 4 GiB
 // (tfjs-backend-wasm 4.22's emscripten MAXIMUM_MEMORY; a failed malloc then surfaces as "memory access
@@ -63,11 +63,11 @@ export function microBatchSizeFor(model: tf.LayersModel, batchSize: number): num
 }
 
 /** Split a batch into consecutive micro-batches of at most `size` examples (views, no copies). */
-export function splitBatch(batch: Batch, size: number): Batch[] {
+export function splitBatch(batch: TrainingBatch, size: number): TrainingBatch[] {
   const n = batch.ys.length;
   if (size >= n) return [batch];
   const perExample = batch.xs.length / n;
-  const parts: Batch[] = [];
+  const parts: TrainingBatch[] = [];
   for (let start = 0; start < n; start += size) {
     const end = Math.min(n, start + size);
     parts.push({

@@ -44,7 +44,7 @@ const deps = (
   data,
   dataset,
   backend: "cpu",
-  buildModel: () => tinyModel(),
+  buildArchitecture: () => tinyModel(),
   ...extra,
   reporter: collectingReporter(),
 });

@@ -5,7 +5,7 @@ import type * as tf from "@tensorflow/tfjs";
 import { withDequantizedWeights } from "../export/dequantize.ts";
 import { writeFileAtomic } from "../export/durable-fs.ts";
 import { type ExportResult, exportModel } from "../export/export-model.ts";
-import { buildModel, type ModelBuildOptions, modelDefinition } from "../models/registry.ts";
+import { buildArchitecture, type ModelBuildOptions, modelDefinition } from "../models/registry.ts";
 import { countParams, summarize } from "../models/summary.ts";
 import { writeTrainingCharts } from "../report/charts.ts";
 import type { DatasetSummary } from "../report/dataset-summary.ts";
@@ -31,7 +31,7 @@ export interface TrainingDeps {
   /** Abort to stop cleanly after saving a resume checkpoint (wire SIGINT to it). */
   signal?: AbortSignal;
   /** Replace the registry's model (tests use tiny models; the cpu backend is too slow for the real ones). */
-  buildModel?: (name: string, options: ModelBuildOptions) => tf.LayersModel;
+  buildArchitecture?: (name: string, options: ModelBuildOptions) => tf.LayersModel;
   /** Test hook passed to fit. */
   afterStep?: Parameters<typeof fit>[0]["afterStep"];
   /**
@@ -133,7 +133,7 @@ export async function runTraining(options: TrainingOptions, deps: TrainingDeps):
     await rm(checkpointDir, { recursive: true, force: true });
   }
 
-  const model = (deps.buildModel ?? buildModel)(options.model, buildOptions);
+  const model = (deps.buildArchitecture ?? buildArchitecture)(options.model, buildOptions);
   const parameters = countParams(model).total;
   if (options.printSummary && !options.resume) reporter.message(summarize(model));
   try {

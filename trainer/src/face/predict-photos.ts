@@ -1,6 +1,5 @@
-// The face-model halves of `pnpm evaluate` and `pnpm predict` (the CLIs load the model and branch here).
+// Every face in a photo, named by a face model, as the worker answers (`pnpm predict` for face models).
 import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
 import {
   decodeImage,
   isMarqueeError,
@@ -10,35 +9,8 @@ import {
 } from "@marquee/shared";
 import { useNodeWasmDecoders } from "@marquee/shared/node";
 import { initWasmBackend } from "../backend/wasm-node.ts";
-import type { DataLog } from "../data/types.ts";
-import type { LoadedModel } from "../export/load-model.ts";
-import { evaluateFaceModel, formatFaceEvaluation } from "./evaluate-face.ts";
+import type { LoadedExport } from "../export/load-model.ts";
 import { DEFAULT_FACE_PIPELINE, loadPipelineModels, servingPipelineFromMetadata } from "./face-pipeline.ts";
-
-/** Progress and warnings on stderr, so `--json` leaves stdout to the one JSON object. */
-const stderrLog: DataLog = {
-  info: (line) => process.stderr.write(`${line}\n`),
-  warn: (line) => process.stderr.write(`warning: ${line}\n`),
-};
-
-/**
- * `pnpm evaluate` for a face model: a table, or with `json` exactly one JSON object on stdout.
- * Returns the exit code.
- */
-export async function runFaceEvaluate(
-  loaded: LoadedModel,
-  o: { data: string; modelDir: string; json?: boolean; cacheDir?: string; workers?: number },
-): Promise<number> {
-  const ev = await evaluateFaceModel(loaded, resolve(o.data), {
-    modelDir: o.modelDir,
-    log: o.json ? stderrLog : { info: (l) => console.log(l), warn: (l) => console.warn(`warning: ${l}`) },
-    ...(o.cacheDir ? { cacheDir: resolve(o.cacheDir) } : {}),
-    ...(o.workers === undefined ? {} : { workers: o.workers }),
-  });
-  if (o.json) process.stdout.write(`${JSON.stringify(ev)}\n`);
-  else console.log(formatFaceEvaluation(ev));
-  return 0;
-}
 
 /** One photo's faces, as `pnpm predict --json` prints them. */
 export type FacePhotoResult =
@@ -62,7 +34,7 @@ export type FacePhotoResult =
  * 10 faces), so it answers what the deployed worker answers.
  */
 export async function predictFacePhotos(
-  loaded: LoadedModel,
+  loaded: LoadedExport,
   photos: string[],
   o: { top: number },
 ): Promise<FacePhotoResult[]> {
