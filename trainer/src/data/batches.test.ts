@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { seededRandom } from "../util/random.ts";
 import { BatchIterator, type ImageBatch, type SampleSource } from "./batches.ts";
 import { ImageCache } from "./imageCache.ts";
-import { seededRandom } from "./random.ts";
 import { scanDataset } from "./scan.ts";
 import { shuffleBufferOrder } from "./shuffleBuffer.ts";
 import { batchToTensors } from "./tensors.ts";

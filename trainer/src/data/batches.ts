@@ -1,6 +1,6 @@
 import { applyNormalization, MarqueeError, type Normalization } from "@marquee/shared";
+import { seededRandom } from "../util/random.ts";
 import { mapWithConcurrency } from "./pool.ts";
-import { seededRandom } from "./random.ts";
 import { shuffleBufferOrder } from "./shuffleBuffer.ts";
 import type { DatasetFile } from "./types.ts";
 

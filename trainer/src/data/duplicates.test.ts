@@ -1,9 +1,9 @@
 import { decodeImage } from "@marquee/shared";
 import { useNodeWasmDecoders } from "@marquee/shared/node";
 import { beforeAll, describe, expect, it } from "vitest";
+import { seededRandom } from "../util/random.ts";
 import { findCrossDuplicates, findDuplicates, nearPairsWithin, type PerceptualHashes } from "./duplicates.ts";
 import { dctHash, differenceHash, hammingDistance, hashWords, popcount32 } from "./perceptualHash.ts";
-import { seededRandom } from "./random.ts";
 import { makeImage, reencode } from "./testFixtures.ts";
 import type { DatasetFile } from "./types.ts";
 import { UnionFind } from "./unionFind.ts";

@@ -7,7 +7,6 @@ export * from "./imageCache.ts";
 export * from "./loadDataset.ts";
 export * from "./perceptualHash.ts";
 export * from "./prepare.ts";
-export * from "./random.ts";
 export * from "./sampleGrid.ts";
 export * from "./scan.ts";
 export * from "./shuffleBuffer.ts";

@@ -1,4 +1,4 @@
-import { type Random, randomInt } from "./random.ts";
+import { type Random, randomInt } from "../util/random.ts";
 
 /**
  * The order `tf.data.Dataset.shuffle(bufferSize)` produces over items 0..count-1: keep a

@@ -6,7 +6,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import sharp from "sharp";
-import { seededRandom } from "./random.ts";
+import { seededRandom } from "../util/random.ts";
 
 /** SVG of random rectangles and circles; the layout is fixed by `seed`. */
 export function shapesSvg(seed: number, width: number, height: number): string {

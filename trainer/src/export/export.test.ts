@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { recoverDir } from "./durable-fs.ts";
+import { recoverDir } from "../util/durable-fs.ts";
 import { smallTestModel, testMetadata } from "./export-fixtures.ts";
 import { exportModel } from "./export-model.ts";
 import { classifyPixels, loadExportedModel } from "./load-model.ts";

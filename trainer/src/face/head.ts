@@ -1,8 +1,7 @@
 import { normalizeDescriptor } from "@marquee/shared";
 import * as tf from "@tensorflow/tfjs";
-import { deriveSeed } from "../models/seeds.ts";
 import type { TrainingBatch, TrainingData } from "../train/data-source.ts";
-import { seededPermutation } from "../train/data-source.ts";
+import { deriveSeed, seededPermutation } from "../util/random.ts";
 
 /** Head architectures on the 128-d (unit-length) descriptor. */
 export const FACE_HEAD_KINDS = ["imprinted", "linear", "mlp"] as const;

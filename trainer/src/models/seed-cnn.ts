@@ -1,6 +1,7 @@
 import { MarqueeError } from "@marquee/shared";
 import * as tf from "@tensorflow/tfjs";
-import { deriveSeed, kerasNamer } from "./seeds.ts";
+import { deriveSeed } from "../util/random.ts";
+import { kerasNamer } from "./layer-names.ts";
 
 /** Options every architecture in the registry accepts. */
 export interface ModelBuildOptions {

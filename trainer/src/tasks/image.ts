@@ -12,15 +12,15 @@ import * as tf from "@tensorflow/tfjs";
 import { type BackendRequest, selectBackend } from "../backend/index.ts";
 import { loadImageDataset, silentLog, writeSampleGrid } from "../data/index.ts";
 import { type ClassScore, classifyPixels, type LoadedExport } from "../export/load-model.ts";
+import { trainingDataFromImageDataset } from "../image/image-dataset-adapter.ts";
+import { DEFAULT_TRAINING_OPTIONS, resolveTrainingOptions } from "../image/options.ts";
+import { trainImageModel } from "../image/train-image-model.ts";
 import { buildArchitecture, MODEL_NAMES, type ModelName, modelDefinition } from "../models/registry.ts";
 import { summarize } from "../models/summary.ts";
 import { writeEvaluationCharts } from "../report/charts.ts";
 import { summarizeDataset } from "../report/dataset-summary.ts";
 import type { TrainingBatch } from "../train/data-source.ts";
 import { evaluateModel } from "../train/evaluate.ts";
-import { trainingDataFromImageDataset } from "../train/image-dataset-adapter.ts";
-import { DEFAULT_TRAINING_OPTIONS, resolveTrainingOptions } from "../train/options.ts";
-import { runTraining } from "../train/run-training.ts";
 import type { EvaluateFlags, PredictFlags, TrainFlags } from "./flags.ts";
 import type { TrainerTask } from "./task.ts";
 
@@ -134,7 +134,7 @@ async function train(given: TrainFlags): Promise<number> {
     charts: o.charts,
   });
 
-  const outcome = await runTraining(options, {
+  const outcome = await trainImageModel(options, {
     data: trainingDataFromImageDataset(ds, o.seed, o.imageSize),
     dataset: ds.metadata(),
     backend: backend.name,

@@ -5,7 +5,7 @@
  * `pipeline`. Adding a kind of model means adding a task here; the CLIs do not change.
  */
 import { MarqueeError, type ModelMetadata } from "@marquee/shared";
-import { DEFAULT_TRAINING_OPTIONS } from "../train/options.ts";
+import { DEFAULT_TRAINING_OPTIONS } from "../image/options.ts";
 import { faceTask } from "./face.ts";
 import { imageTask } from "./image.ts";
 import type { TrainerTask } from "./task.ts";

@@ -1,4 +1,4 @@
-import { mulberry32 } from "../data/random.ts";
+import { seededPermutation } from "../util/random.ts";
 
 /** One batch: `xs` is N×H×W×3 HWC pixels in 0..255 (float32), `ys` the N class indices. */
 export interface TrainingBatch {
@@ -36,17 +36,6 @@ export interface TrainingData {
 /** Number of batches in one pass over `size` items. */
 export function batchCount(size: number, batchSize: number): number {
   return Math.ceil(size / batchSize);
-}
-
-/** A Fisher–Yates permutation of 0..n-1 determined by `seed`. */
-export function seededPermutation(n: number, seed: number): number[] {
-  const order = Array.from({ length: n }, (_, i) => i);
-  const random = mulberry32(seed);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order;
 }
 
 /** In-memory examples, mainly for tests and small experiments. */

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { deriveSeed } from "../models/seeds.ts";
+import { deriveSeed } from "../util/random.ts";
 import type { ScheduledAdam } from "./adam.ts";
 import type { TrainingBatch } from "./data-source.ts";
 import { hostTensors, readFloats, releaseWeightOperators } from "./host-adam.ts";

@@ -1,6 +1,8 @@
 /**
- * A small seeded PRNG (mulberry32) so splits and shuffles are reproducible across
- * machines and Node versions; Math.random cannot be seeded.
+ * @module
+ * Every seeded random choice of the trainer comes from here: a small PRNG (mulberry32) so splits and
+ * shuffles are reproducible across machines and Node versions (Math.random cannot be seeded), and
+ * {@link deriveSeed} for the seeds of initialisers and dropout masks.
  */
 
 /** A function returning uniform floats in [0, 1). */
@@ -57,4 +59,41 @@ export function shuffleInPlace<T>(items: T[], rand: Random): T[] {
     items[j] = tmp;
   }
   return items;
+}
+
+/**
+ * A Fisher–Yates permutation of 0..n-1 determined by `seed` (mulberry32 seeded as-is).
+ *
+ * @example
+ * const order = seededPermutation(train.length, deriveSeed(seed, "shuffle", epoch));
+ */
+export function seededPermutation(n: number, seed: number): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  const random = mulberry32(seed);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}
+
+/**
+ * Derive a 31-bit seed from a base seed and any number of integer parts (FNV-1a over their decimal text).
+ * Every random choice in training (initialisers, dropout masks) is a pure function of such parts,
+ * so a resumed run draws exactly the numbers an uninterrupted one would.
+ *
+ * @example
+ * const dropoutSeed = deriveSeed(123, "dropout", epoch, step, layerIndex);
+ */
+export function deriveSeed(base: number, ...parts: Array<number | string>): number {
+  let hash = 0x811c9dc5;
+  for (const part of [base, ...parts]) {
+    const text = `${String(part)}\u0000`;
+    for (let i = 0; i < text.length; i++) {
+      hash ^= text.charCodeAt(i);
+      hash = Math.imul(hash, 0x01000193);
+    }
+  }
+  // tf's seedrandom takes any number; keep it a positive int so it prints and serialises cleanly.
+  return (hash >>> 1) & 0x7fffffff;
 }

@@ -1,8 +1,8 @@
 import type { WeightDtype } from "../export/quantize.ts";
 import type { ModelName } from "../models/registry.ts";
-import { DEFAULT_ADAM } from "./adam.ts";
-import type { MonitoredMetric } from "./callbacks.ts";
-import { DEFAULT_SCHEDULE } from "./schedule.ts";
+import { DEFAULT_ADAM } from "../train/adam.ts";
+import type { MonitoredMetric } from "../train/callbacks.ts";
+import { DEFAULT_SCHEDULE } from "../train/schedule.ts";
 
 /** Every training setting; the CLI maps its flags onto this. Defaults are the tutorial's. */
 export interface TrainingOptions {

@@ -4,11 +4,11 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadExportedModel } from "../export/load-model.ts";
-import { inMemoryTrainingData } from "./data-source.ts";
+import { inMemoryTrainingData } from "../train/data-source.ts";
+import { collectingReporter } from "../train/progress.ts";
+import { TOY_IMAGE, tinyModel, toyExamples } from "../train/test-support.ts";
 import { resolveTrainingOptions } from "./options.ts";
-import { collectingReporter } from "./progress.ts";
-import { runTraining, type TrainingDeps } from "./run-training.ts";
-import { TOY_IMAGE, tinyModel, toyExamples } from "./test-support.ts";
+import { type ImageTrainingDeps, trainImageModel } from "./train-image-model.ts";
 
 let root: string;
 beforeAll(async () => {
@@ -39,8 +39,8 @@ const dataset = {
   seed: 5,
 };
 const deps = (
-  extra: Partial<TrainingDeps> = {},
-): TrainingDeps & { reporter: ReturnType<typeof collectingReporter> } => ({
+  extra: Partial<ImageTrainingDeps> = {},
+): ImageTrainingDeps & { reporter: ReturnType<typeof collectingReporter> } => ({
   data,
   dataset,
   backend: "cpu",
@@ -59,11 +59,11 @@ const options = (outDir: string, extra = {}) =>
     ...extra,
   });
 
-describe("runTraining", () => {
+describe("trainImageModel", () => {
   it("trains, evaluates the best weights, and exports a model whose predictions match the evaluation", async () => {
     const outDir = join(root, "full");
     const d = deps();
-    const outcome = await runTraining(options(outDir, { charts: true }), d);
+    const outcome = await trainImageModel(options(outDir, { charts: true }), d);
     expect(outcome.stopReason).toBe("completed");
     const va = outcome.history.val_accuracy;
     expect(outcome.bestEpoch).toBe(va.indexOf(Math.max(...va)) + 1);
@@ -116,7 +116,7 @@ describe("runTraining", () => {
   it("reports the accuracy change of a uint8 export and records the dtype", async () => {
     const outDir = join(root, "uint8");
     const d = deps();
-    const outcome = await runTraining(options(outDir, { weightDtype: "uint8", epochs: 3 }), d);
+    const outcome = await trainImageModel(options(outDir, { weightDtype: "uint8", epochs: 3 }), d);
     expect(outcome.quantization).toMatchObject({
       dtype: "uint8",
       float32Accuracy: outcome.evaluation!.accuracy,
@@ -133,10 +133,10 @@ describe("runTraining", () => {
   });
 
   it("stops on abort without exporting, then --resume finishes with the same result as a straight run", async () => {
-    const straight = await runTraining(options(join(root, "straight")), deps());
+    const straight = await trainImageModel(options(join(root, "straight")), deps());
     const outDir = join(root, "interrupted");
     const controller = new AbortController();
-    const first = await runTraining(
+    const first = await trainImageModel(
       options(outDir),
       deps({
         signal: controller.signal,
@@ -148,7 +148,7 @@ describe("runTraining", () => {
     expect(first.stopReason).toBe("interrupted");
     expect(first.exported).toBeNull();
     expect(await readdir(outDir)).not.toContain("model");
-    const resumed = await runTraining(options(outDir, { resume: true }), deps());
+    const resumed = await trainImageModel(options(outDir, { resume: true }), deps());
     expect(resumed.history.val_loss).toEqual(straight.history.val_loss);
     expect(resumed.evaluation).toEqual(straight.evaluation);
   });
@@ -161,13 +161,13 @@ describe("runTraining", () => {
       train: toyExamples(6, 3, 1),
       validation: { images: [], labels: [] },
     });
-    await expect(runTraining(options(join(root, "noval")), deps({ data: noValidation }))).rejects.toThrow(
+    await expect(trainImageModel(options(join(root, "noval")), deps({ data: noValidation }))).rejects.toThrow(
       /validation split is empty/,
     );
   });
 
   it("refuses --resume when there is nothing to resume", async () => {
-    await expect(runTraining(options(join(root, "empty"), { resume: true }), deps())).rejects.toThrow(
+    await expect(trainImageModel(options(join(root, "empty"), { resume: true }), deps())).rejects.toThrow(
       /Nothing to resume/,
     );
   });

@@ -1,5 +1,5 @@
 import type { ImageDataset } from "../data/index.ts";
-import type { TrainingData } from "./data-source.ts";
+import type { TrainingData } from "../train/data-source.ts";
 
 /**
  * Present the data side's {@link ImageDataset} as the loop's {@link TrainingData}. Resuming mid-epoch

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BatchIterator, type DatasetFile, type ImageDataset, type SampleSource } from "../data/index.ts";
-import type { TrainingBatch } from "./data-source.ts";
+import type { TrainingBatch } from "../train/data-source.ts";
 import { trainingDataFromImageDataset } from "./image-dataset-adapter.ts";
 
 const files: DatasetFile[] = Array.from({ length: 23 }, (_, i) => ({
