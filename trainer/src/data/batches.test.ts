@@ -2,11 +2,11 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { seededRandom } from "../util/random.ts";
 import { BatchIterator, type ImageBatch, type SampleSource } from "./batches.ts";
-import { ImageCache } from "./imageCache.ts";
+import { ImageCache } from "./image-cache.ts";
 import { scanDataset } from "./scan.ts";
-import { shuffleBufferOrder } from "./shuffleBuffer.ts";
+import { shuffleBufferOrder } from "./shuffle-buffer.ts";
 import { batchToTensors } from "./tensors.ts";
-import { makeImage, put, tempDir } from "./testFixtures.ts";
+import { makeImage, put, tempDir } from "./test-support.ts";
 import { type DatasetFile, silentLog } from "./types.ts";
 
 /** A source whose pixels encode the file's number, counting every read. */

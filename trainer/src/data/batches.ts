@@ -1,7 +1,7 @@
 import { applyNormalization, MarqueeError, type Normalization } from "@marquee/shared";
 import { seededRandom } from "../util/random.ts";
 import { mapWithConcurrency } from "./pool.ts";
-import { shuffleBufferOrder } from "./shuffleBuffer.ts";
+import { shuffleBufferOrder } from "./shuffle-buffer.ts";
 import type { DatasetFile } from "./types.ts";
 
 /** Where batch pixels come from; {@link ImageCache} is one. */

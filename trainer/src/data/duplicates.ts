@@ -1,8 +1,8 @@
-import { hammingDistance, hashWords, popcount32 } from "./perceptualHash.ts";
+import { hammingDistance, hashWords, popcount32 } from "./perceptual-hash.ts";
 import type { DatasetFile } from "./types.ts";
-import { UnionFind } from "./unionFind.ts";
+import { UnionFind } from "./union-find.ts";
 
-/** Perceptual hashes of one image (16 hex digits each); see perceptualHash.ts. */
+/** Perceptual hashes of one image (16 hex digits each); see perceptual-hash.ts. */
 export interface PerceptualHashes {
   /** DCT hash (pHash). */
   dct: string;

@@ -1,10 +1,10 @@
 import { availableParallelism } from "node:os";
 import { makeProgress } from "../util/progress.ts";
-import { DecodePool } from "./decodePool.ts";
+import { DecodePool } from "./decode-pool.ts";
 import type { PerceptualHashes } from "./duplicates.ts";
-import { HashStore } from "./hashStore.ts";
-import type { ImageCache } from "./imageCache.ts";
-import { dctHash, differenceHash } from "./perceptualHash.ts";
+import { HashStore } from "./hash-store.ts";
+import type { ImageCache } from "./image-cache.ts";
+import { dctHash, differenceHash } from "./perceptual-hash.ts";
 import { mapWithConcurrency } from "./pool.ts";
 import { displayPath } from "./scan.ts";
 import { consoleLog, type DataLog, type DatasetFile, type SkippedFile } from "./types.ts";

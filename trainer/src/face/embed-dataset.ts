@@ -10,8 +10,8 @@ import {
   type PerceptualHashes,
 } from "../data/duplicates.ts";
 import { datasetFingerprint } from "../data/fingerprint.ts";
-import { HashStore } from "../data/hashStore.ts";
-import { defaultCacheDir } from "../data/imageCache.ts";
+import { HashStore } from "../data/hash-store.ts";
+import { defaultCacheDir } from "../data/image-cache.ts";
 import { mapWithConcurrency } from "../data/pool.ts";
 import { displayPath, scanDataset } from "../data/scan.ts";
 import { type DatasetSplit, splitDataset } from "../data/split.ts";

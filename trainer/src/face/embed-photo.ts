@@ -10,7 +10,7 @@ import {
   subjectFaceIndex,
 } from "@marquee/shared";
 import type { PerceptualHashes } from "../data/duplicates.ts";
-import { dctHash, differenceHash } from "../data/perceptualHash.ts";
+import { dctHash, differenceHash } from "../data/perceptual-hash.ts";
 import { TRAINING_DECODE_LIMITS } from "../data/scan.ts";
 import type { PhotoEmbedding } from "./embedding-cache.ts";
 import type { FacePipelineConfig } from "./face-pipeline.ts";

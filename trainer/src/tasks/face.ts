@@ -8,7 +8,7 @@
 import { basename, join, resolve } from "node:path";
 import { MarqueeError } from "@marquee/shared";
 import { type BackendRequest, selectBackend } from "../backend/index.ts";
-import { defaultCacheDir } from "../data/imageCache.ts";
+import { defaultCacheDir } from "../data/image-cache.ts";
 import type { DataLog } from "../data/types.ts";
 import type { LoadedExport } from "../export/load-model.ts";
 import { embedFolder, loadFaceDataset } from "../face/embed-dataset.ts";

@@ -1,7 +1,7 @@
 /**
  * @module
  * The `image` task: a whole-image classifier (seed-cnn, vgg16) trained from pixels, as in the
- * tutorial. Train = decode and cache the photos, fit, evaluate, export (train/run-training.ts);
+ * tutorial. Train = decode and cache the photos, fit, evaluate, export (image/train-image-model.ts);
  * evaluate = accuracy and confusion on a labelled folder; predict = top classes per photo.
  */
 import { readdir, readFile } from "node:fs/promises";

@@ -3,9 +3,9 @@
  * perceptual hashes, so filling the cache uses every core.
  */
 import { parentPort } from "node:worker_threads";
-import type { DecodeJob, DecodeReply } from "./decodePool.ts";
-import { ImageCache } from "./imageCache.ts";
-import { dctHash, differenceHash } from "./perceptualHash.ts";
+import type { DecodeJob, DecodeReply } from "./decode-pool.ts";
+import { ImageCache } from "./image-cache.ts";
+import { dctHash, differenceHash } from "./perceptual-hash.ts";
 
 const caches = new Map<string, ImageCache>();
 

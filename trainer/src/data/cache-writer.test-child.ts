@@ -1,5 +1,5 @@
-// Run by imageCache.test.ts in a child process that gets SIGKILLed while filling the cache.
-import { ImageCache } from "./imageCache.ts";
+// Run by image-cache.test.ts in a child process that gets SIGKILLed while filling the cache.
+import { ImageCache } from "./image-cache.ts";
 import { scanDataset } from "./scan.ts";
 import { silentLog } from "./types.ts";
 

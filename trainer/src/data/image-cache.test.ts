@@ -4,11 +4,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { decodeImage, preprocessImage } from "@marquee/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CACHE_ENTRY_HEADER_BYTES, cacheEntryLength } from "./cacheEntry.ts";
-import { defaultCacheDir, ImageCache } from "./imageCache.ts";
+import { CACHE_ENTRY_HEADER_BYTES, cacheEntryLength } from "./cache-entry.ts";
+import { defaultCacheDir, ImageCache } from "./image-cache.ts";
 import { prepareImages } from "./prepare.ts";
 import { scanDataset } from "./scan.ts";
-import { makeImage, put, tempDir } from "./testFixtures.ts";
+import { makeImage, put, tempDir } from "./test-support.ts";
 import { type DatasetFile, silentLog } from "./types.ts";
 
 describe("ImageCache", () => {
@@ -199,7 +199,7 @@ describe("prepareImages", () => {
       for (let i = 0; i < 6; i++)
         await put(dir, `data/c${i % 2}/${i}.jpg`, await makeImage(70 + i, { width: 400, height: 300 }));
       const cacheDir = join(dir, "cache");
-      const script = fileURLToPath(new URL("./testCacheWriterChild.ts", import.meta.url));
+      const script = fileURLToPath(new URL("./cache-writer.test-child.ts", import.meta.url));
       // `node --import tsx` rather than the tsx CLI: the CLI runs the script in a grandchild
       // that SIGKILL on the CLI would not reach.
       const loader = new URL("../../../node_modules/tsx/dist/loader.mjs", import.meta.url).href;

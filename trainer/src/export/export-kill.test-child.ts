@@ -1,7 +1,7 @@
 // Child process for the kill-during-export test: exports to argv[2] in a loop until killed.
 import * as tf from "@tensorflow/tfjs";
-import { smallTestModel, testMetadata } from "./export-fixtures.ts";
 import { exportModel } from "./export-model.ts";
+import { smallTestModel, testMetadata } from "./test-support.ts";
 
 await tf.setBackend("cpu");
 const dir = process.argv[2]!;

@@ -1,10 +1,10 @@
 import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ImageCache } from "./imageCache.ts";
-import { writeSampleGrid } from "./sampleGrid.ts";
+import { ImageCache } from "./image-cache.ts";
+import { writeSampleGrid } from "./sample-grid.ts";
 import { scanDataset } from "./scan.ts";
-import { makeImage, put, tempDir } from "./testFixtures.ts";
+import { makeImage, put, tempDir } from "./test-support.ts";
 import { type DatasetFile, silentLog } from "./types.ts";
 
 describe("writeSampleGrid", () => {

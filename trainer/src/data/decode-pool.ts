@@ -2,7 +2,7 @@ import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { PerceptualHashes } from "./duplicates.ts";
-import type { ImageCacheOptions } from "./imageCache.ts";
+import type { ImageCacheOptions } from "./image-cache.ts";
 import type { DatasetFile } from "./types.ts";
 
 /** URL of tsx's ESM register API (its `import` export, not the CommonJS one). */
@@ -76,7 +76,7 @@ export class DecodePool {
   /** Start `count` workers; rejects if they cannot load (then decode in-process instead). */
   static async start(count: number, spec: DecodeJob["spec"]): Promise<DecodePool> {
     const tsxApi = resolveTsxEsmApi();
-    const entry = new URL("./decodeWorker.ts", import.meta.url).href;
+    const entry = new URL("./decode-worker.ts", import.meta.url).href;
     const code = `import(${JSON.stringify(tsxApi)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); });`;
     const workers: Worker[] = [];
     try {

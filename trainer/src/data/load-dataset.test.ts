@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { modelMetadataSchema } from "@marquee/shared";
 import { describe, expect, it } from "vitest";
-import { loadImageDataset } from "./loadDataset.ts";
-import { makeImage, put, reencode, tempDir } from "./testFixtures.ts";
+import { loadImageDataset } from "./load-dataset.ts";
+import { makeImage, put, reencode, tempDir } from "./test-support.ts";
 import type { DataLog } from "./types.ts";
 
 describe("loadImageDataset end to end", () => {

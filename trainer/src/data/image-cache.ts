@@ -28,7 +28,7 @@ import {
   checkCacheEntry,
   checkCacheHeader,
   encodeCacheEntry,
-} from "./cacheEntry.ts";
+} from "./cache-entry.ts";
 import { ensureNodeDecoders } from "./decoders.ts";
 import { TRAINING_DECODE_LIMITS } from "./scan.ts";
 import type { DatasetFile } from "./types.ts";

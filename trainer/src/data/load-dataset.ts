@@ -1,6 +1,6 @@
 import type { DecodeLimits, ModelMetadata, Preprocessing } from "@marquee/shared";
 import { BatchIterator, type BatchOptions } from "./batches.ts";
-import type { CacheDtype } from "./cacheEntry.ts";
+import type { CacheDtype } from "./cache-entry.ts";
 import {
   DEFAULT_NEAR_DUPLICATES,
   type DuplicateReport,
@@ -9,7 +9,7 @@ import {
   type PerceptualHashes,
 } from "./duplicates.ts";
 import { datasetFingerprint } from "./fingerprint.ts";
-import { ImageCache } from "./imageCache.ts";
+import { ImageCache } from "./image-cache.ts";
 import { prepareImages } from "./prepare.ts";
 import { assertUsable, displayPath, scanDataset } from "./scan.ts";
 import { type DatasetSplit, type Leakage, measureLeakage, naiveSplit, splitDataset } from "./split.ts";

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { PerceptualHashes } from "./duplicates.ts";
-import { PERCEPTUAL_HASH_VERSION } from "./perceptualHash.ts";
+import { PERCEPTUAL_HASH_VERSION } from "./perceptual-hash.ts";
 
 /**
  * Perceptual hashes by content sha256, kept in one JSON file in the cache folder so a
