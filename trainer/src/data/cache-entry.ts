@@ -58,31 +58,6 @@ export function encodeCacheEntry(shape: CacheEntryShape, pixels: Float32Array): 
   return out;
 }
 
-/**
- * Check an entry against `shape` and copy its pixels into `out` at `offset` (in values).
- * Returns null (copying nothing) when the entry is truncated, torn, for another shape or
- * another source; the caller then recomputes it.
- */
-export function decodeCacheEntry(
-  entry: Uint8Array,
-  shape: CacheEntryShape,
-  out: Float32Array,
-  offset: number,
-): { problem: string } | null {
-  const problem = checkCacheEntry(entry, shape);
-  if (problem) return { problem };
-  const count = shape.width * shape.height * 3;
-  const payload = entry.subarray(CACHE_ENTRY_HEADER_BYTES);
-  if (shape.dtype === "float32") {
-    // Byte copy: works whatever the Buffer's alignment. Entries are little-endian like every
-    // platform Node ships for.
-    new Uint8Array(out.buffer, out.byteOffset + offset * 4, count * 4).set(payload);
-  } else {
-    for (let i = 0; i < count; i++) out[offset + i] = payload[i]!;
-  }
-  return null;
-}
-
 /** Why `entry` is not a valid entry for `shape`, or null when it is. */
 export function checkCacheEntry(entry: Uint8Array, shape: CacheEntryShape): string | null {
   const head = checkCacheHeader(entry.subarray(0, CACHE_ENTRY_HEADER_BYTES), entry.length, shape);
