@@ -5,18 +5,21 @@ import { copyFile, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import {
+  collectingReporter,
+  type ImageTrainingOutcome,
+  loadImageDataset,
+  resolveTrainingOptions,
+  selectBackend,
+  silentLog,
+  summarizeDataset,
+  trainImageModel,
+  trainingDataFromImageDataset,
+  writeSampleGrid,
+} from "@marquee/trainer";
+import { tinyModel } from "@marquee/trainer/testing";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { selectBackend } from "../../trainer/src/backend/select.ts";
-import { loadImageDataset } from "../../trainer/src/data/load-dataset.ts";
-import { writeSampleGrid } from "../../trainer/src/data/sample-grid.ts";
-import { silentLog } from "../../trainer/src/data/types.ts";
-import { trainingDataFromImageDataset } from "../../trainer/src/image/image-dataset-adapter.ts";
-import { resolveTrainingOptions } from "../../trainer/src/image/options.ts";
-import { type ImageTrainingOutcome, trainImageModel } from "../../trainer/src/image/train-image-model.ts";
-import { summarizeDataset } from "../../trainer/src/report/dataset-summary.ts";
-import { collectingReporter } from "../../trainer/src/train/progress.ts";
-import { tinyModel } from "../../trainer/src/train/test-support.ts";
 import {
   BROWSER_OUTPUT_DIR,
   type Browser,
