@@ -84,7 +84,8 @@ if (values.data) {
   }
 }
 const labels = evaluation.labels;
-const face = metadata?.pipeline === "face" || openSet !== null;
+// A face run writes open-set.json and lists its photos without a face in evaluation.json.
+const face = openSet !== null || evaluation.noFace !== undefined;
 const seconds = history.history.seconds.reduce((a, b) => a + b, 0);
 
 const input: TrainingReportInput = {

@@ -78,7 +78,7 @@ export interface TrainingReportInput {
  * Returns the page's size in bytes.
  *
  * @example
- * await writeTrainingReport(join(outDir, REPORT_FILE), { name, pipeline: "image", … });
+ * await writeTrainingReport(join(outDir, REPORT_FILE), { name, modelKind: "Image classifier", … });
  */
 export async function writeTrainingReport(path: string, input: TrainingReportInput): Promise<number> {
   const html = await renderTrainingReport(input);

@@ -289,7 +289,7 @@ export function parsePredictArgs(
  * e.g. "--validation-split must be between 0 and 1 (got 1.5)".
  *
  * @example
- * checkFlags(parsed, { supported: task.trainFlags, task: "face" });
+ * checkFlags(parsed, { supported: task.trainFlags, task: task.pipeline });
  */
 export function checkFlags(
   parsed: Pick<Parsed<object>, "flags" | "names">,
