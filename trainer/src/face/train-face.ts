@@ -352,28 +352,59 @@ function faceTaskMetadata(
   };
 }
 
+/** Everything a finished face run decided, for its metadata, run folder and outcome. */
+interface FaceRun {
+  chosen: TrainedHead;
+  candidates: FaceTrainingOutcome["candidates"];
+  openSet: FaceTrainingOutcome["openSet"];
+  rejection: { kind: RejectionKind; threshold: number };
+  /** The chosen head with the centroids, as exported. */
+  exportHead: tf.LayersModel;
+  task: TaskMetadata;
+  createdAt: string;
+  backend: string;
+  /** performance.now() at the run's start. */
+  started: number;
+}
+
+/** metadata.json of a finished face run. */
+function faceMetadata(ds: FaceDataset, options: FaceTrainingOptions, run: FaceRun) {
+  const { chosen } = run;
+  return runMetadata({
+    name: options.name,
+    createdAt: run.createdAt,
+    labels: ds.classNames,
+    dataset: ds.metadata(),
+    task: run.task,
+    training: {
+      backend: run.backend,
+      epochs: chosen.history.epoch.length,
+      bestEpoch: chosen.bestEpoch,
+      batchSize: options.batchSize,
+      optimizer: describeAdam({ ...options, staircase: true }),
+      parameters: run.exportHead.countParams(),
+      seconds: Math.round(((performance.now() - run.started) / 1000) * 10) / 10,
+    },
+    evaluation: chosen.evaluation,
+    trainAccuracy: chosen.history.accuracy[chosen.bestEpoch - 1] ?? null,
+    extraMetrics: {
+      knownAcceptedCorrect: run.openSet.knownAcceptedCorrect,
+      strangersRejected: run.openSet.strangersRejected,
+    },
+  });
+}
+
 /** report.html's content for a finished face run. */
 function faceReport(
   ds: FaceDataset,
   options: FaceTrainingOptions,
-  run: {
-    architecture: string;
-    createdAt: string;
-    chosen: TrainedHead;
-    candidates: FaceTrainingOutcome["candidates"];
-    openSet: FaceTrainingOutcome["openSet"];
-    rejection: { kind: RejectionKind; threshold: number };
-    exported: ExportResult;
-    parameters: number;
-    backend: string;
-    phases: Array<{ name: string; seconds: number }>;
-    started: number;
-  },
+  run: FaceRun & { exported: ExportResult; phases: Array<{ name: string; seconds: number }> },
 ): TrainingReportInput {
-  const { chosen, openSet, external } = { ...run, external: run.openSet.external };
+  const { chosen, openSet } = run;
+  const external = openSet.external;
   return {
     name: options.name,
-    architecture: run.architecture,
+    architecture: run.task.architecture,
     createdAt: run.createdAt,
     labels: ds.classNames,
     history: chosen.history,
@@ -381,7 +412,7 @@ function faceReport(
     stopReason: chosen.history.epoch.length < options.epochs ? "early_stopping" : "completed",
     evaluation: chosen.evaluation,
     exported: { dir: run.exported.dir, weightBytes: run.exported.weightBytes, weightDtype: "float32" },
-    parameters: run.parameters,
+    parameters: run.exportHead.countParams(),
     dataset: summarizeDataset(ds),
     configuration: { ...options, externalStrangers: options.externalStrangers?.name ?? null },
     environment: runEnvironment(run.backend),
@@ -420,6 +451,64 @@ function faceReport(
 }
 
 /**
+ * Export the face model and write its run folder: history.json, evaluation.json (with the head
+ * candidates and the photos without a face), open-set.json, the charts with the trade-off, report.html.
+ */
+async function writeFaceRunFolder(
+  ds: FaceDataset,
+  options: FaceTrainingOptions,
+  run: FaceRun,
+  clock: ReturnType<typeof phaseClock>,
+  log: (line: string) => void,
+): Promise<{ exported: ExportResult; files: Record<string, string> }> {
+  const labels = ds.classNames;
+  const { chosen, rejection, openSet } = run;
+  const written = await writeRunFolder({
+    outDir: options.outDir,
+    export: { model: run.exportHead, metadata: faceMetadata(ds, options, run) },
+    history: { model: `face-head-${chosen.kind}`, bestEpoch: chosen.bestEpoch, history: chosen.history },
+    evaluation: {
+      ...evaluationJson(chosen.bestEpoch, labels, chosen.evaluation),
+      candidates: run.candidates,
+      noFace: ds.noFace,
+    },
+    json: {
+      openSet: {
+        file: "open-set.json",
+        body: { rejection, ...openSet, folds: openSet.folds.map((f) => f.map((c) => labels[c])) },
+      },
+    },
+    charts: options.charts
+      ? {
+          history: chosen.history,
+          labels,
+          evaluation: chosen.evaluation,
+          extra: {
+            openSetChart: {
+              file: "open-set-tradeoff.png",
+              spec: () => openSetTradeOffSpec(openSet.curves, rejection),
+            },
+          },
+        }
+      : null,
+    report: ({ exported }) => {
+      clock.end("export and charts");
+      return faceReport(ds, options, { ...run, exported, phases: clock.phases });
+    },
+    log,
+  });
+  const files: Record<string, string> = {
+    history: written.history,
+    evaluation: written.evaluation,
+    ...written.json,
+    ...written.charts,
+    ...written.extraCharts,
+    ...(written.report ? { report: written.report } : {}),
+  };
+  return { exported: written.exported, files };
+}
+
+/**
  * Train the face head end to end on an embedded, split dataset: fit the candidate heads with the
  * project's fit loop (best-weights checkpoint, early stopping), keep the best on validation, compare
  * with nearest-centroid, calibrate the open-set rule on leave-k-classes-out strangers, then export
@@ -435,7 +524,6 @@ export async function trainFaceModel(
 ): Promise<FaceTrainingOutcome> {
   const started = performance.now();
   const log = deps.log ?? ((line: string) => console.log(line));
-  const reporter = deps.reporter ?? consoleReporter();
   const labels = ds.classNames;
   const train = headExamples(ds.train);
   const validation = headExamples(ds.validation);
@@ -449,135 +537,57 @@ export async function trainFaceModel(
   await mkdir(options.outDir, { recursive: true });
   const clock = phaseClock();
 
-  const { trained, centroids, ncAccuracy } = await trainCandidateHeads(
-    labels,
-    train,
-    validation,
-    options,
-    reporter,
-    log,
-  );
-  const chosen = trained[0]!;
-  for (const t of trained.slice(1)) t.model.dispose();
-  clock.end(`training ${trained.length} candidate head(s)`);
-  const exportHead = buildExportHead(chosen.model, chosen.kind, centroids, options.seed);
+  const reporter = deps.reporter ?? consoleReporter();
+  const heads = await trainCandidateHeads(labels, train, validation, options, reporter, log);
+  const chosen = heads.trained[0]!;
+  for (const t of heads.trained.slice(1)) t.model.dispose();
+  clock.end(`training ${heads.trained.length} candidate head(s)`);
+  const exportHead = buildExportHead(chosen.model, chosen.kind, heads.centroids, options.seed);
   chosen.model.dispose();
-
-  const scores = await strangerFoldScores(chosen.kind, labels, train, validation, options, log);
-  clock.end(`open-set folds (${scores.folds.length} heads)`);
-  const { curves, rejection, point } = chooseRejection(scores, options, log);
-  const final = scoreFinalModel(exportHead, labels, validation, rejection, options, log);
-  const evaluation = chosen.evaluation;
-  log(
-    `Final model on validation: accuracy ${pct(evaluation.accuracy)}; at the threshold ${pct(final.knownAcceptedCorrect)} accepted & correct.`,
-  );
-
-  const createdAt = new Date().toISOString();
-  const parameters = exportHead.countParams();
-  const task = faceTaskMetadata(chosen.kind, options, rejection);
-  const metadata = runMetadata({
-    name: options.name,
-    createdAt,
-    labels,
-    dataset: ds.metadata(),
-    task,
-    training: {
-      backend: deps.backend,
-      epochs: chosen.history.epoch.length,
-      bestEpoch: chosen.bestEpoch,
-      batchSize: options.batchSize,
-      optimizer: describeAdam({ ...options, staircase: true }),
-      parameters,
-      seconds: Math.round(((performance.now() - started) / 1000) * 10) / 10,
-    },
-    evaluation,
-    trainAccuracy: chosen.history.accuracy[chosen.bestEpoch - 1] ?? null,
-    extraMetrics: {
-      knownAcceptedCorrect: final.knownAcceptedCorrect,
-      strangersRejected: point.strangersRejected,
-    },
-  });
-  const candidates: FaceTrainingOutcome["candidates"] = [
-    ...trained.map((t) => ({
-      kind: t.kind,
-      valAccuracy: t.evaluation.accuracy,
-      valLoss: t.evaluation.loss,
-      bestEpoch: t.bestEpoch,
-    })),
-    { kind: "nearest-centroid" as const, valAccuracy: ncAccuracy, valLoss: null, bestEpoch: null },
-  ];
-  const openSet: FaceTrainingOutcome["openSet"] = {
-    knownAcceptedCorrect: final.knownAcceptedCorrect,
-    strangersRejected: point.strangersRejected,
-    foldKnownAcceptedCorrect: point.knownAcceptedCorrect,
-    folds: scores.folds,
-    strangers: scores.strangers.length,
-    curves,
-    ...(final.external ? { external: final.external } : {}),
-  };
   try {
-    const written = await writeRunFolder({
-      outDir: options.outDir,
-      export: { model: exportHead, metadata },
-      history: { model: `face-head-${chosen.kind}`, bestEpoch: chosen.bestEpoch, history: chosen.history },
-      evaluation: {
-        ...evaluationJson(chosen.bestEpoch, labels, evaluation),
-        candidates,
-        noFace: ds.noFace,
+    const scores = await strangerFoldScores(chosen.kind, labels, train, validation, options, log);
+    clock.end(`open-set folds (${scores.folds.length} heads)`);
+    const { curves, rejection, point } = chooseRejection(scores, options, log);
+    const final = scoreFinalModel(exportHead, labels, validation, rejection, options, log);
+    log(
+      `Final model on validation: accuracy ${pct(chosen.evaluation.accuracy)}; at the threshold ${pct(final.knownAcceptedCorrect)} accepted & correct.`,
+    );
+    const run: FaceRun = {
+      chosen,
+      candidates: [
+        ...heads.trained.map((t) => ({
+          kind: t.kind,
+          valAccuracy: t.evaluation.accuracy,
+          valLoss: t.evaluation.loss,
+          bestEpoch: t.bestEpoch,
+        })),
+        { kind: "nearest-centroid", valAccuracy: heads.ncAccuracy, valLoss: null, bestEpoch: null },
+      ],
+      openSet: {
+        knownAcceptedCorrect: final.knownAcceptedCorrect,
+        strangersRejected: point.strangersRejected,
+        foldKnownAcceptedCorrect: point.knownAcceptedCorrect,
+        folds: scores.folds,
+        strangers: scores.strangers.length,
+        curves,
+        ...(final.external ? { external: final.external } : {}),
       },
-      json: {
-        openSet: {
-          file: "open-set.json",
-          body: { rejection, ...openSet, folds: scores.folds.map((f) => f.map((c) => labels[c])) },
-        },
-      },
-      charts: options.charts
-        ? {
-            history: chosen.history,
-            labels,
-            evaluation,
-            extra: {
-              openSetChart: {
-                file: "open-set-tradeoff.png",
-                spec: () => openSetTradeOffSpec(curves, rejection),
-              },
-            },
-          }
-        : null,
-      report: ({ exported }) => {
-        clock.end("export and charts");
-        return faceReport(ds, options, {
-          architecture: task.architecture,
-          createdAt,
-          chosen,
-          candidates,
-          openSet,
-          rejection,
-          exported,
-          parameters,
-          backend: deps.backend,
-          phases: clock.phases,
-          started,
-        });
-      },
-      log,
-    });
-    const files: Record<string, string> = {
-      history: written.history,
-      evaluation: written.evaluation,
-      ...written.json,
-      ...written.charts,
-      ...written.extraCharts,
-      ...(written.report ? { report: written.report } : {}),
+      rejection,
+      exportHead,
+      task: faceTaskMetadata(chosen.kind, options, rejection),
+      createdAt: new Date().toISOString(),
+      backend: deps.backend,
+      started,
     };
+    const { exported, files } = await writeFaceRunFolder(ds, options, run, clock, log);
     return {
       head: chosen.kind,
-      candidates,
-      evaluation,
+      candidates: run.candidates,
+      evaluation: chosen.evaluation,
       history: chosen.history,
       rejection,
-      openSet,
-      exported: written.exported,
+      openSet: run.openSet,
+      exported,
       files,
       seconds: (performance.now() - started) / 1000,
     };

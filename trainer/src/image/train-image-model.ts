@@ -10,7 +10,13 @@ import type { DatasetSummary } from "../report/dataset-summary.ts";
 import { runEnvironment } from "../report/environment.ts";
 import type { TrainingReportInput } from "../report/report-html.ts";
 import { describeAdam, runMetadata } from "../run-folder/run-metadata.ts";
-import { evaluationJson, RUN_FILES, writeJsonFile, writeRunFolder } from "../run-folder/write-run-folder.ts";
+import {
+  evaluationJson,
+  RUN_FILES,
+  type RunFolderFiles,
+  writeJsonFile,
+  writeRunFolder,
+} from "../run-folder/write-run-folder.ts";
 import { hasResumeCheckpoint, loadBestWeights, restoreModelWeights } from "../train/checkpoint.ts";
 import type { TrainingData } from "../train/data-source.ts";
 import { type Evaluation, evaluateModel } from "../train/evaluate.ts";
@@ -267,6 +273,86 @@ async function imageReport(
 }
 
 /**
+ * Export the best weights with their metadata.json and write the run folder: history.json,
+ * evaluation.json (with the quantisation check), the charts, report.html.
+ */
+async function writeImageRunFolder(
+  model: tf.LayersModel,
+  options: TrainingOptions,
+  deps: ImageTrainingDeps,
+  run: {
+    result: Awaited<ReturnType<typeof fit>>;
+    best: Awaited<ReturnType<typeof evaluateBest>>;
+    parameters: number;
+    seconds: { started: number; fit: number; evaluation: number };
+  },
+  reporter: FitReporter,
+): Promise<RunFolderFiles> {
+  const { data } = deps;
+  const { result, best, parameters } = run;
+  const { evaluation, quantization } = best;
+  const bestEpoch = best.bestIndex + 1;
+  const createdAt = new Date().toISOString();
+  const metadata = runMetadata({
+    name: options.name,
+    createdAt,
+    labels: data.labels,
+    dataset: deps.dataset,
+    task: imageTaskMetadata(options, data.imageSize),
+    training: {
+      backend: deps.backend,
+      epochs: result.epochsDone,
+      bestEpoch,
+      batchSize: options.batchSize,
+      optimizer: describeAdam(options),
+      parameters,
+      seconds: Math.round(result.history.seconds.reduce((a, b) => a + b, 0) * 10) / 10,
+    },
+    evaluation: best.exported,
+    trainAccuracy: result.history.accuracy[best.bestIndex] ?? null,
+  });
+  return writeRunFolder({
+    outDir: options.outDir,
+    export: {
+      model,
+      metadata,
+      weightDtype: options.weightDtype,
+      ...(options.exportDir ? { dir: options.exportDir } : {}),
+    },
+    history: historyJson(options, result, bestEpoch),
+    evaluation: { ...evaluationJson(bestEpoch, data.labels, evaluation), quantization },
+    charts: options.charts ? { history: result.history, labels: data.labels, evaluation } : null,
+    report: ({ exported, exportSeconds }) =>
+      imageReport(options, deps, {
+        createdAt,
+        result,
+        bestEpoch,
+        evaluation,
+        quantization,
+        exported,
+        parameters,
+        seconds: { ...run.seconds, export: exportSeconds },
+      }),
+    log: (line) => reporter.message(line),
+  });
+}
+
+/** history.json's body: every epoch's metrics, why training stopped and the best epoch (1-based). */
+function historyJson(
+  options: TrainingOptions,
+  result: Awaited<ReturnType<typeof fit>>,
+  bestEpoch: number | null,
+) {
+  return {
+    model: options.model,
+    stopReason: result.stopReason,
+    bestEpoch,
+    steps: result.steps,
+    history: result.history,
+  };
+}
+
+/**
  * Train, evaluate and export one model, end to end, like the tutorial: build `options.model`, fit with
  * Adam + exponential decay, checkpoint the best `val_accuracy`, stop early, then evaluate the best weights
  * on validation, export them (float32 or quantised, atomically) with metadata.json, and write history.json,
@@ -301,18 +387,11 @@ export async function trainImageModel(
   try {
     const fitStarted = performance.now();
     const result = await fitImageModel(model, options, deps, checkpointDir, reporter);
-    const historyBody = (bestEpoch: number | null) => ({
-      model: options.model,
-      stopReason: result.stopReason,
-      bestEpoch,
-      steps: result.steps,
-      history: result.history,
-    });
     const base = { stopReason: result.stopReason, history: result.history, parameters };
     if (result.stopReason === "interrupted") {
       const bestEpoch = result.bestEpoch === null ? null : result.bestEpoch + 1;
       const history = join(options.outDir, RUN_FILES.history);
-      await writeJsonFile(history, historyBody(bestEpoch));
+      await writeJsonFile(history, historyJson(options, result, bestEpoch));
       const seconds = (performance.now() - started) / 1000;
       return {
         ...base,
@@ -328,63 +407,30 @@ export async function trainImageModel(
     const fitSeconds = (performance.now() - fitStarted) / 1000;
     const evaluationStarted = performance.now();
     const best = await evaluateBest(model, options, data, checkpointDir, reporter);
-    const { evaluation, quantization } = best;
-    const bestEpoch = best.bestIndex + 1;
     const evaluationSeconds = (performance.now() - evaluationStarted) / 1000;
-    const createdAt = new Date().toISOString();
-    const metadata = runMetadata({
-      name: options.name,
-      createdAt,
-      labels: data.labels,
-      dataset: deps.dataset,
-      task: imageTaskMetadata(options, data.imageSize),
-      training: {
-        backend: deps.backend,
-        epochs: result.epochsDone,
-        bestEpoch,
-        batchSize: options.batchSize,
-        optimizer: describeAdam(options),
+    const written = await writeImageRunFolder(
+      model,
+      options,
+      deps,
+      {
+        result,
+        best,
         parameters,
-        seconds: Math.round(result.history.seconds.reduce((a, b) => a + b, 0) * 10) / 10,
+        seconds: { started, fit: fitSeconds, evaluation: evaluationSeconds },
       },
-      evaluation: best.exported,
-      trainAccuracy: result.history.accuracy[best.bestIndex] ?? null,
-    });
-    const files = await writeRunFolder({
-      outDir: options.outDir,
-      export: {
-        model,
-        metadata,
-        weightDtype: options.weightDtype,
-        ...(options.exportDir ? { dir: options.exportDir } : {}),
-      },
-      history: historyBody(bestEpoch),
-      evaluation: { ...evaluationJson(bestEpoch, data.labels, evaluation), quantization },
-      charts: options.charts ? { history: result.history, labels: data.labels, evaluation } : null,
-      report: ({ exported, exportSeconds }) =>
-        imageReport(options, deps, {
-          createdAt,
-          result,
-          bestEpoch,
-          evaluation,
-          quantization,
-          exported,
-          parameters,
-          seconds: { started, fit: fitSeconds, evaluation: evaluationSeconds, export: exportSeconds },
-        }),
-      log: (line) => reporter.message(line),
-    });
+      reporter,
+    );
     return {
       ...base,
-      bestEpoch,
-      evaluation,
-      exported: files.exported,
-      quantization,
+      bestEpoch: best.bestIndex + 1,
+      evaluation: best.evaluation,
+      exported: written.exported,
+      quantization: best.quantization,
       files: {
-        history: files.history,
-        evaluation: files.evaluation,
-        ...(files.charts ? { charts: files.charts } : {}),
-        ...(files.report ? { report: files.report } : {}),
+        history: written.history,
+        evaluation: written.evaluation,
+        ...(written.charts ? { charts: written.charts } : {}),
+        ...(written.report ? { report: written.report } : {}),
       },
       seconds: (performance.now() - started) / 1000,
     };
