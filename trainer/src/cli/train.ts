@@ -12,7 +12,7 @@ async function main(): Promise<number> {
   const task = taskForModel(parsed.flags.model);
   checkFlags(parsed, { supported: task.trainFlags, task: task.pipeline });
   task.validateTrain?.(parsed.flags);
-  return task.train(parsed.flags);
+  return (await task.load()).train(parsed.flags);
 }
 
 runCli(main);

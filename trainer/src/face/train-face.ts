@@ -37,6 +37,7 @@ import {
 } from "./open-set.ts";
 import { openSetTradeOffSpec } from "./open-set-chart.ts";
 import { faceReportParts } from "./report-section.ts";
+import { FACE_HEAD_TRAINING_DEFAULTS } from "./training-defaults.ts";
 
 /** Settings of a face-head training run. */
 export interface FaceTrainingOptions {
@@ -63,19 +64,9 @@ export interface FaceTrainingOptions {
   externalStrangers?: { name: string; descriptors: Float32Array[] };
 }
 
-/** Defaults: a small head trains in seconds; Adam 0.01 decaying 4 % every 100 steps. */
+/** Defaults: {@link FACE_HEAD_TRAINING_DEFAULTS} with the default face pipeline. */
 export const DEFAULT_FACE_TRAINING: Omit<FaceTrainingOptions, "outDir" | "name"> = Object.freeze({
-  head: "auto",
-  epochs: 100,
-  batchSize: 32,
-  seed: 123,
-  learningRate: 0.01,
-  decaySteps: 100,
-  decayRate: 0.96,
-  patience: 20,
-  strangerFoldSize: 3,
-  minStrangersRejected: 0.95,
-  charts: true,
+  ...FACE_HEAD_TRAINING_DEFAULTS,
   pipeline: DEFAULT_FACE_PIPELINE,
 });
 

@@ -1,6 +1,6 @@
 import type { WeightDtype } from "../export/quantize.ts";
-import type { ModelName } from "../models/registry.ts";
-import { DEFAULT_ADAM } from "../train/adam.ts";
+import type { ModelName } from "../models/catalog.ts";
+import { DEFAULT_ADAM } from "../train/adam-options.ts";
 import type { MonitoredMetric } from "../train/callbacks.ts";
 import { DEFAULT_SCHEDULE } from "../train/schedule.ts";
 

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildArchitecture, MODEL_NAMES, modelDefinition } from "./registry.ts";
+import { MODEL_NAMES } from "./catalog.ts";
+import { buildArchitecture, modelDefinition } from "./registry.ts";
 import { countParams, summarize } from "./summary.ts";
 
 beforeAll(async () => {

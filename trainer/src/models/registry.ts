@@ -1,46 +1,19 @@
 import { MarqueeError } from "@marquee/shared";
 import type * as tf from "@tensorflow/tfjs";
-import { buildSeedCnn, type ModelBuildOptions, SEED_CNN_MIN_IMAGE_SIZE } from "./seed-cnn.ts";
+import { isModelName, MODEL_CATALOG, MODEL_NAMES, type ModelDescription, type ModelName } from "./catalog.ts";
+import { buildSeedCnn, type ModelBuildOptions } from "./seed-cnn.ts";
 import { buildVgg16 } from "./vgg16.ts";
 
 /** An architecture the trainer can build. */
-export interface ModelDefinition {
-  /** What the last layer emits; decides the loss (`fromLogits`) and metadata's `output`. */
-  output: "logits" | "probabilities";
-  description: string;
-  /** Smallest square input side the architecture can shrink to a feature vector. */
-  minImageSize: number;
+export interface ModelDefinition extends ModelDescription {
   build(options: ModelBuildOptions): tf.Sequential;
 }
 
-/** Every architecture by its `--model` name. */
+/** Every architecture by its `--model` name, with its builder. */
 export const MODEL_REGISTRY = {
-  "seed-cnn": {
-    output: "logits",
-    description:
-      "the tutorial's small CNN (Rescaling, 4 conv + avg-pool, dropout 0.5, Dense 128, Dense N logits)",
-    minImageSize: SEED_CNN_MIN_IMAGE_SIZE,
-    build: buildSeedCnn,
-  },
-  vgg16: {
-    output: "probabilities",
-    description: "VGG-16 from scratch (13 conv + Dense 4096/4096/N softmax), random init",
-    // Five 2×2 max-pools with stride 2: 32 px is the smallest input that leaves one pixel.
-    minImageSize: 32,
-    build: buildVgg16,
-  },
-} as const satisfies Record<string, ModelDefinition>;
-
-/** A `--model` name. */
-export type ModelName = keyof typeof MODEL_REGISTRY;
-
-/** The names `buildArchitecture` accepts, in display order. */
-export const MODEL_NAMES = Object.keys(MODEL_REGISTRY) as ModelName[];
-
-/** Whether `name` is a known architecture. */
-export function isModelName(name: string): name is ModelName {
-  return Object.hasOwn(MODEL_REGISTRY, name);
-}
+  "seed-cnn": { ...MODEL_CATALOG["seed-cnn"], build: buildSeedCnn },
+  vgg16: { ...MODEL_CATALOG.vgg16, build: buildVgg16 },
+} as const satisfies Record<ModelName, ModelDefinition>;
 
 /** The registry entry for `name`; throws `bad_request` listing the known names. */
 export function modelDefinition(name: string): ModelDefinition {
@@ -63,4 +36,4 @@ export function buildArchitecture(name: string, options: ModelBuildOptions): tf.
   return modelDefinition(name).build(options);
 }
 
-export type { ModelBuildOptions };
+export type { ModelBuildOptions, ModelName };

@@ -5,7 +5,7 @@
  * `pipeline`. Adding a kind of model means adding a task here; the CLIs do not change.
  */
 import { MarqueeError, type ModelMetadata } from "@marquee/shared";
-import { DEFAULT_TRAINING_OPTIONS } from "../image/options.ts";
+import { IMAGE_TRAIN_DEFAULTS } from "./defaults.ts";
 import { faceTask } from "./face.ts";
 import { imageTask } from "./image.ts";
 import type { TrainerTask } from "./task.ts";
@@ -17,7 +17,7 @@ export const TASKS: readonly TrainerTask[] = Object.freeze([imageTask, faceTask]
 export const TRAINABLE_MODELS: readonly string[] = TASKS.flatMap((t) => t.models);
 
 /** `--model` when none is given: the tutorial's CNN. */
-export const DEFAULT_MODEL: string = DEFAULT_TRAINING_OPTIONS.model;
+export const DEFAULT_MODEL: string = IMAGE_TRAIN_DEFAULTS.model;
 
 /**
  * The task that trains `--model name`; throws `bad_request` listing the known names.

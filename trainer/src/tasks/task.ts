@@ -20,6 +20,12 @@ export interface TrainerTask {
   evaluateFlags: ReadonlySet<keyof EvaluateFlags>;
   /** Checks that need the task (e.g. the architecture's smallest image size); throws `bad_request` naming the flag. */
   validateTrain?(flags: TrainFlags): void;
+  /** The task's work; loaded on demand, so a bad flag fails before tfjs, sharp and the rest load. */
+  load(): Promise<TaskRunner>;
+}
+
+/** What a task does. */
+export interface TaskRunner {
   /** `pnpm train`: returns the exit code. Flags are validated; defaults are the task's. */
   train(flags: TrainFlags): Promise<number>;
   /** `pnpm evaluate` on a loaded export of this task; returns the exit code. */

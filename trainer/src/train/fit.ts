@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
-import { type AdamOptions, ScheduledAdam } from "./adam.ts";
+import { ScheduledAdam } from "./adam.ts";
+import type { AdamOptions } from "./adam-options.ts";
 import {
   BestTracker,
   EarlyStopping,
