@@ -1,22 +1,25 @@
 /// <reference lib="dom" />
-// A tiny real training run (generated photos → data pipeline → runTraining on the cpu backend) writes
+// A tiny real training run (generated photos → data pipeline → trainImageModel on the cpu backend) writes
 // report.html; Chromium opens it from file:// and we check that it is complete, self-contained and drawn.
 import { copyFile, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import {
+  collectingReporter,
+  type ImageTrainingOutcome,
+  loadImageDataset,
+  resolveTrainingOptions,
+  selectBackend,
+  silentLog,
+  summarizeDataset,
+  trainImageModel,
+  trainingDataFromImageDataset,
+  writeSampleGrid,
+} from "@marquee/trainer";
+import { tinyModel } from "@marquee/trainer/testing";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { selectBackend } from "../../trainer/src/backend/select.ts";
-import { loadImageDataset } from "../../trainer/src/data/loadDataset.ts";
-import { writeSampleGrid } from "../../trainer/src/data/sampleGrid.ts";
-import { silentLog } from "../../trainer/src/data/types.ts";
-import { summarizeDataset } from "../../trainer/src/report/dataset-summary.ts";
-import { trainingDataFromImageDataset } from "../../trainer/src/train/image-dataset-adapter.ts";
-import { resolveTrainingOptions } from "../../trainer/src/train/options.ts";
-import { collectingReporter } from "../../trainer/src/train/progress.ts";
-import { runTraining, type TrainingOutcome } from "../../trainer/src/train/run-training.ts";
-import { tinyModel } from "../../trainer/src/train/test-support.ts";
 import {
   BROWSER_OUTPUT_DIR,
   type Browser,
@@ -46,7 +49,7 @@ const suiteName = chromiumSuiteName("report.html of a tiny training run (Chromiu
 
 describe.skipIf(!hasChromium)(suiteName, () => {
   let root: string;
-  let outcome: TrainingOutcome;
+  let outcome: ImageTrainingOutcome;
   let browser: Browser;
 
   beforeAll(async () => {
@@ -80,7 +83,7 @@ describe.skipIf(!hasChromium)(suiteName, () => {
     });
     const outDir = join(root, "run");
     await writeSampleGrid(ds.split.train, ds.classNames, join(outDir, "samples.png"), { cellSize: 64 });
-    outcome = await runTraining(
+    outcome = await trainImageModel(
       resolveTrainingOptions({
         outDir,
         name: "shapes",
@@ -95,7 +98,7 @@ describe.skipIf(!hasChromium)(suiteName, () => {
         data: trainingDataFromImageDataset(ds, seed, IMAGE_SIZE),
         dataset: ds.metadata(),
         backend: "cpu",
-        buildModel: () => tinyModel(CLASSES.length, IMAGE_SIZE),
+        buildArchitecture: () => tinyModel(CLASSES.length, IMAGE_SIZE),
         reporter: collectingReporter(),
         report: { dataset: summarizeDataset(ds), decodeSeconds: ds.decodeSeconds },
       },

@@ -1,6 +1,6 @@
 // A deterministic (seeded) corpus of hostile /predict requests: truncated and bit-flipped images,
 // wrong magic, decompression-bomb headers, zero bytes, and broken or oversized multipart bodies.
-import { mulberry32 } from "../../trainer/src/data/random.ts";
+import { mulberry32 } from "@marquee/trainer/random";
 import { pngHeaderClaiming } from "./images.ts";
 
 /** One request of the corpus. */

@@ -18,7 +18,7 @@ import {
   selectBackend,
   setFilterGradientMethod,
 } from "../src/backend/index.ts";
-import { buildModel } from "../src/models/registry.ts";
+import { buildArchitecture } from "../src/models/registry.ts";
 import { ScheduledAdam } from "../src/train/adam.ts";
 import { microBatchSizeFor } from "../src/train/micro-batch.ts";
 import { DEFAULT_SCHEDULE } from "../src/train/schedule.ts";
@@ -158,7 +158,7 @@ async function benchBackend(label: string, batch: number, warmup: number, steps:
  * moments, micro-batches when the batch would overflow the wasm heap), for `--vgg16-batch`.
  */
 async function benchVgg16Wasm(label: string, batch: number, warmup: number, steps: number): Promise<Row> {
-  const model = buildModel("vgg16", { numClasses: CLASSES, imageSize: SIZE, seed: 1 });
+  const model = buildArchitecture("vgg16", { numClasses: CLASSES, imageSize: SIZE, seed: 1 });
   const variables = trainableVariables(model);
   const adam = new ScheduledAdam(variables, DEFAULT_SCHEDULE);
   const xs = Float32Array.from({ length: batch * SIZE * SIZE * 3 }, (_, i) => (i * 7919) % 255);

@@ -9,7 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { initWasmBackend } from "../src/backend/index.ts";
-import { buildModel } from "../src/models/registry.ts";
+import { buildArchitecture } from "../src/models/registry.ts";
 import { ScheduledAdam } from "../src/train/adam.ts";
 import { microBatchSizeFor } from "../src/train/micro-batch.ts";
 import { DEFAULT_SCHEDULE } from "../src/train/schedule.ts";
@@ -20,7 +20,7 @@ const size = Number(process.argv[3] ?? 224);
 const steps = Number(process.argv[4] ?? 3);
 await initWasmBackend();
 const heap = () => (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length / 2 ** 20;
-const model = buildModel("vgg16", { numClasses: 17, imageSize: size, seed: 1 });
+const model = buildArchitecture("vgg16", { numClasses: 17, imageSize: size, seed: 1 });
 const vars = trainableVariables(model);
 const adam = new ScheduledAdam(vars, DEFAULT_SCHEDULE);
 console.log(

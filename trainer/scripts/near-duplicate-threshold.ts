@@ -11,15 +11,8 @@ import { parseArgs } from "node:util";
 import { decodeImage } from "@marquee/shared";
 import { useNodeWasmDecoders } from "@marquee/shared/node";
 import sharp, { type Sharp } from "sharp";
-import {
-  dctHash,
-  differenceHash,
-  hammingDistance,
-  scanDataset,
-  seededRandom,
-  shuffleInPlace,
-  silentLog,
-} from "../src/data/index.ts";
+import { dctHash, differenceHash, hammingDistance, scanDataset, silentLog } from "../src/data/index.ts";
+import { seededRandom, shuffleInPlace } from "../src/util/random.ts";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -8,16 +8,12 @@ import { access, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { ModelMetadata } from "@marquee/shared";
-import { loadImageDataset } from "../src/data/loadDataset.ts";
-import { writeSampleGrid } from "../src/data/sampleGrid.ts";
+import { loadImageDataset } from "../src/data/load-dataset.ts";
+import { writeSampleGrid } from "../src/data/sample-grid.ts";
+import { faceReportParts, type OpenSetReport } from "../src/face/report-section.ts";
 import { type DatasetSummary, summarizeDataset } from "../src/report/dataset-summary.ts";
 import { runEnvironment } from "../src/report/environment.ts";
-import {
-  type OpenSetReport,
-  REPORT_FILE,
-  type TrainingReportInput,
-  writeTrainingReport,
-} from "../src/report/report-html.ts";
+import { REPORT_FILE, type TrainingReportInput, writeTrainingReport } from "../src/report/report-html.ts";
 import type { History } from "../src/train/history.ts";
 
 const { positionals, values } = parseArgs({
@@ -88,12 +84,12 @@ if (values.data) {
   }
 }
 const labels = evaluation.labels;
-const face = metadata?.pipeline === "face" || openSet !== null;
+// A face run writes open-set.json and lists its photos without a face in evaluation.json.
+const face = openSet !== null || evaluation.noFace !== undefined;
 const seconds = history.history.seconds.reduce((a, b) => a + b, 0);
 
 const input: TrainingReportInput = {
   name: metadata?.name ?? runDir,
-  pipeline: face ? "face" : "image",
   architecture: metadata?.architecture ?? "unknown",
   createdAt: metadata?.createdAt ?? "unknown",
   labels,
@@ -137,35 +133,33 @@ const input: TrainingReportInput = {
     totalSeconds: metadata?.training.seconds ?? seconds,
   },
   ...(face
-    ? {
-        face: {
-          ...(openSet
-            ? {
-                openSet: {
-                  curves: openSet.curves,
-                  chosen: openSet.rejection,
-                  ...(openSet.knownAcceptedCorrect === undefined
-                    ? {}
-                    : { knownAcceptedCorrect: openSet.knownAcceptedCorrect }),
-                  ...(openSet.strangersRejected === undefined
-                    ? {}
-                    : { strangersRejected: openSet.strangersRejected }),
-                  ...(openSet.strangers === undefined ? {} : { strangers: openSet.strangers }),
-                },
-              }
-            : {}),
-          noFace: evaluation.noFace ?? [],
-          ...(evaluation.candidates
-            ? {
-                facts: evaluation.candidates.map(
-                  (c) =>
-                    [`Head candidate ${c.kind}`, `${(c.valAccuracy * 100).toFixed(1)}%`] as [string, string],
-                ),
-              }
-            : {}),
-        },
-      }
-    : {}),
+    ? faceReportParts({
+        ...(openSet
+          ? {
+              openSet: {
+                curves: openSet.curves,
+                chosen: openSet.rejection,
+                ...(openSet.knownAcceptedCorrect === undefined
+                  ? {}
+                  : { knownAcceptedCorrect: openSet.knownAcceptedCorrect }),
+                ...(openSet.strangersRejected === undefined
+                  ? {}
+                  : { strangersRejected: openSet.strangersRejected }),
+                ...(openSet.strangers === undefined ? {} : { strangers: openSet.strangers }),
+              },
+            }
+          : {}),
+        noFace: evaluation.noFace ?? [],
+        ...(evaluation.candidates
+          ? {
+              facts: evaluation.candidates.map(
+                (c) =>
+                  [`Head candidate ${c.kind}`, `${(c.valAccuracy * 100).toFixed(1)}%`] as [string, string],
+              ),
+            }
+          : {}),
+      })
+    : { modelKind: "Image classifier" }),
 };
 const out = values.out ? resolve(values.out) : join(runDir, REPORT_FILE);
 const started = performance.now();

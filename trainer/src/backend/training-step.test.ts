@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { mulberry32 } from "../data/random.ts";
+import { mulberry32 } from "../util/random.ts";
 import { expectClose, randomValues } from "./test-support.ts";
 import { registerWasmTrainingKernels } from "./wasm-training-kernels.ts";
 

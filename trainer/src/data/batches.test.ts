@@ -1,12 +1,12 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type Batch, BatchIterator, type SampleSource } from "./batches.ts";
-import { ImageCache } from "./imageCache.ts";
-import { seededRandom } from "./random.ts";
+import { seededRandom } from "../util/random.ts";
+import { BatchIterator, type ImageBatch, type SampleSource } from "./batches.ts";
+import { ImageCache } from "./image-cache.ts";
 import { scanDataset } from "./scan.ts";
-import { shuffleBufferOrder } from "./shuffleBuffer.ts";
+import { shuffleBufferOrder } from "./shuffle-buffer.ts";
 import { batchToTensors } from "./tensors.ts";
-import { makeImage, put, tempDir } from "./testFixtures.ts";
+import { makeImage, put, tempDir } from "./test-support.ts";
 import { type DatasetFile, silentLog } from "./types.ts";
 
 /** A source whose pixels encode the file's number, counting every read. */
@@ -34,8 +34,8 @@ function files(n: number, classes = 3): DatasetFile[] {
   }));
 }
 
-async function collect(it: AsyncIterable<Batch>): Promise<Batch[]> {
-  const out: Batch[] = [];
+async function collect(it: AsyncIterable<ImageBatch>): Promise<ImageBatch[]> {
+  const out: ImageBatch[] = [];
   for await (const b of it) out.push(b);
   return out;
 }
@@ -59,7 +59,8 @@ describe("BatchIterator", () => {
     expect(it.batchesPerEpoch).toBe(11);
     const epoch0 = await collect(it.epoch(0));
     const epoch1 = await collect(it.epoch(1));
-    const ids = (bs: Batch[]) => bs.flatMap((b) => Array.from({ length: b.size }, (_, k) => b.xs[k * 12]!));
+    const ids = (bs: ImageBatch[]) =>
+      bs.flatMap((b) => Array.from({ length: b.size }, (_, k) => b.xs[k * 12]!));
     expect(epoch0.map((b) => b.size)).toEqual([10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 3]);
     expect([...ids(epoch0)].sort((a, b) => a - b)).toEqual(Array.from({ length: 103 }, (_, i) => i));
     expect([...ids(epoch1)].sort((a, b) => a - b)).toEqual(Array.from({ length: 103 }, (_, i) => i));

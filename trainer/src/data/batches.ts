@@ -1,7 +1,7 @@
 import { applyNormalization, MarqueeError, type Normalization } from "@marquee/shared";
+import { seededRandom } from "../util/random.ts";
 import { mapWithConcurrency } from "./pool.ts";
-import { seededRandom } from "./random.ts";
-import { shuffleBufferOrder } from "./shuffleBuffer.ts";
+import { shuffleBufferOrder } from "./shuffle-buffer.ts";
 import type { DatasetFile } from "./types.ts";
 
 /** Where batch pixels come from; {@link ImageCache} is one. */
@@ -15,7 +15,7 @@ export interface SampleSource {
 }
 
 /** One batch: `size` images as NHWC float32 plus their class indices. */
-export interface Batch {
+export interface ImageBatch {
   /** size × height × width × 3 values; 0..255 unless a normalisation was given. */
   xs: Float32Array;
   /** Class index per image. */
@@ -109,10 +109,10 @@ export class BatchIterator {
    * skips the first batches without reading them (resuming mid-epoch yields exactly the
    * batches an uninterrupted epoch would have yielded from there).
    */
-  async *epoch(epoch = 0, fromBatch = 0): AsyncGenerator<Batch> {
+  async *epoch(epoch = 0, fromBatch = 0): AsyncGenerator<ImageBatch> {
     const order = this.order(epoch);
     const count = this.batchesPerEpoch;
-    const pending: Promise<Batch>[] = [];
+    const pending: Promise<ImageBatch>[] = [];
     let next = Math.max(0, fromBatch);
     const launch = () => {
       if (next >= count) return;
@@ -131,7 +131,7 @@ export class BatchIterator {
   }
 
   /** Read the files at `indices` into one batch. */
-  async readBatch(indices: readonly number[]): Promise<Batch> {
+  async readBatch(indices: readonly number[]): Promise<ImageBatch> {
     const { width, height, sampleLength } = this.source;
     const size = indices.length;
     const xs = new Float32Array(size * sampleLength);

@@ -1,12 +1,12 @@
 import { decodeImage } from "@marquee/shared";
 import { useNodeWasmDecoders } from "@marquee/shared/node";
 import { beforeAll, describe, expect, it } from "vitest";
+import { seededRandom } from "../util/random.ts";
 import { findCrossDuplicates, findDuplicates, nearPairsWithin, type PerceptualHashes } from "./duplicates.ts";
-import { dctHash, differenceHash, hammingDistance, hashWords, popcount32 } from "./perceptualHash.ts";
-import { seededRandom } from "./random.ts";
-import { makeImage, reencode } from "./testFixtures.ts";
+import { dctHash, differenceHash, hammingDistance, hashWords, popcount32 } from "./perceptual-hash.ts";
+import { makeImage, reencode } from "./test-support.ts";
 import type { DatasetFile } from "./types.ts";
-import { UnionFind } from "./unionFind.ts";
+import { UnionFind } from "./union-find.ts";
 
 async function hashesOf(bytes: Uint8Array): Promise<PerceptualHashes> {
   const { image } = await decodeImage(bytes);

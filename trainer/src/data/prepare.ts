@@ -1,10 +1,10 @@
 import { availableParallelism } from "node:os";
-import cliProgress from "cli-progress";
-import { DecodePool } from "./decodePool.ts";
+import { makeProgress } from "../util/progress.ts";
+import { DecodePool } from "./decode-pool.ts";
 import type { PerceptualHashes } from "./duplicates.ts";
-import { HashStore } from "./hashStore.ts";
-import type { ImageCache } from "./imageCache.ts";
-import { dctHash, differenceHash } from "./perceptualHash.ts";
+import { HashStore } from "./hash-store.ts";
+import type { ImageCache } from "./image-cache.ts";
+import { dctHash, differenceHash } from "./perceptual-hash.ts";
 import { mapWithConcurrency } from "./pool.ts";
 import { displayPath } from "./scan.ts";
 import { consoleLog, type DataLog, type DatasetFile, type SkippedFile } from "./types.ts";
@@ -70,7 +70,12 @@ export async function prepareImages(
     log.info(
       `Decoding ${todo.length} of ${firstBySha.size} distinct images into the cache at ${cache.width}×${cache.height} (${cache.specDir}).`,
     );
-    const bar = makeProgressBar(options.progress ?? Boolean(process.stderr.isTTY), todo.length, log);
+    const bar = makeProgress(
+      options.progress ?? Boolean(process.stderr.isTTY),
+      todo.length,
+      { verb: "Decoding", unit: "images" },
+      log,
+    );
     let done = 0;
     let lastSave = performance.now();
     const pool = await startPool(
@@ -151,42 +156,4 @@ async function startPool(workers: number, cache: ImageCache, log: DataLog): Prom
     );
     return null;
   }
-}
-
-interface ProgressBar {
-  update(value: number): void;
-  stop(): void;
-}
-
-/** A cli-progress bar on a terminal; otherwise a line every 10 % so logs stay readable. */
-function makeProgressBar(tty: boolean, total: number, log: DataLog): ProgressBar {
-  if (tty) {
-    const bar = new cliProgress.SingleBar(
-      {
-        format:
-          "Decoding |{bar}| {percentage}% | {value}/{total} images | {speed} img/s | ETA {eta_formatted}",
-        hideCursor: true,
-        etaBuffer: 50,
-      },
-      cliProgress.Presets.shades_classic,
-    );
-    const started = performance.now();
-    bar.start(total, 0, { speed: "0.0" });
-    return {
-      update: (v) => bar.update(v, { speed: (v / ((performance.now() - started) / 1000)).toFixed(1) }),
-      stop: () => bar.stop(),
-    };
-  }
-  const started = performance.now();
-  let nextReport = Math.ceil(total / 10);
-  return {
-    update(v) {
-      if (v < nextReport || v >= total) return;
-      nextReport += Math.ceil(total / 10);
-      const elapsed = (performance.now() - started) / 1000;
-      const eta = (elapsed / v) * (total - v);
-      log.info(`  decoded ${v}/${total} (${Math.round((v / total) * 100)}%), ETA ${eta.toFixed(0)} s`);
-    },
-    stop() {},
-  };
 }

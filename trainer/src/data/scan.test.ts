@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { isMarqueeError } from "@marquee/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scanDataset } from "./scan.ts";
-import { makeImage, pngWithHeader, put, tempDir } from "./testFixtures.ts";
+import { makeImage, pngWithHeader, put, tempDir } from "./test-support.ts";
 import type { DataLog } from "./types.ts";
 
 function capture(): DataLog & { lines: string[] } {
@@ -139,7 +139,7 @@ describe("scanDataset with real permissions", () => {
       }
       // Root ignores file modes, so scan in a child process running as `nobody`.
       await chmod(dir, 0o755);
-      const script = fileURLToPath(new URL("./testScanAsChild.ts", import.meta.url));
+      const script = fileURLToPath(new URL("./scan.test-child.ts", import.meta.url));
       const tsx = fileURLToPath(new URL("../../../node_modules/tsx/dist/cli.mjs", import.meta.url));
       const child = spawnSync(process.execPath, [tsx, script, dir], {
         uid: 65534,

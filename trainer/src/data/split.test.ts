@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { seededRandom } from "../util/random.ts";
 import { datasetFingerprint } from "./fingerprint.ts";
-import { seededRandom } from "./random.ts";
 import { measureLeakage, naiveSplit, splitDataset } from "./split.ts";
 import type { DatasetFile } from "./types.ts";
 

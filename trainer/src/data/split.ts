@@ -1,5 +1,5 @@
 import { MarqueeError } from "@marquee/shared";
-import { seededRandom, shuffleInPlace } from "./random.ts";
+import { seededRandom, shuffleInPlace } from "../util/random.ts";
 import type { DatasetFile } from "./types.ts";
 
 /** Options for {@link splitDataset}; the defaults are the tutorial's. */

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { ARTIFACT_FILES, type ModelMetadata, parseModelMetadata } from "@marquee/shared";
 import * as tf from "@tensorflow/tfjs";
-import { writeDirAtomically, writeFileDurable } from "./durable-fs.ts";
+import { writeDirAtomically, writeFileDurable } from "../util/durable-fs.ts";
 import { type EncodedWeight, quantizeWeight, type WeightDtype } from "./quantize.ts";
 
 /** tfjs' converter shards weights at 4 MiB; well under the edge's 25 MiB per-asset limit. */

@@ -5,11 +5,11 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { recoverDir } from "./durable-fs.ts";
-import { smallTestModel, testMetadata } from "./export-fixtures.ts";
+import { recoverDir } from "../util/durable-fs.ts";
 import { exportModel } from "./export-model.ts";
 import { classifyPixels, loadExportedModel } from "./load-model.ts";
 import { float32ToFloat16Bits } from "./quantize.ts";
+import { smallTestModel, testMetadata } from "./test-support.ts";
 
 let root: string;
 beforeAll(async () => {
@@ -174,7 +174,7 @@ describe("export atomicity", () => {
   });
 
   it("never leaves a half-written export when the exporting process is SIGKILLed", async () => {
-    const child = fileURLToPath(new URL("./export-kill-child.ts", import.meta.url));
+    const child = fileURLToPath(new URL("./export-kill.test-child.ts", import.meta.url));
     const dir = join(root, "killed");
     for (const delayMs of [5, 40, 90]) {
       const proc = spawn(process.execPath, ["--import", "tsx", child, dir], {

@@ -1,10 +1,11 @@
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { ARTIFACT_FILES, MarqueeError, type ModelMetadata, parseModelMetadataText } from "@marquee/shared";
 import * as tf from "@tensorflow/tfjs";
 
 /** A model loaded from an export folder, with its validated metadata. */
-export interface LoadedModel {
+export interface LoadedExport {
   model: tf.LayersModel;
   metadata: ModelMetadata;
 }
@@ -21,6 +22,31 @@ async function readOrFail(path: string): Promise<Buffer> {
 }
 
 /**
+ * Read and validate an export's metadata.json alone (cheap: no weights), e.g. to check flags against
+ * the model's kind before loading it. Throws like {@link loadExportedModel}.
+ *
+ * @example
+ * const { pipeline } = await readExportMetadata("models/default");
+ */
+export async function readExportMetadata(dir: string): Promise<ModelMetadata> {
+  return parseModelMetadataText((await readOrFail(join(dir, ARTIFACT_FILES.metadata))).toString("utf8"));
+}
+
+/**
+ * Resolve `--model-dir`: an export folder, or a run folder holding one in `model/`.
+ *
+ * @example
+ * exportDirOf("runs/celeb17-seed-cnn"); // ".../runs/celeb17-seed-cnn/model"
+ */
+export function exportDirOf(dir: string): string {
+  const abs = resolve(dir);
+  const nested = join(abs, "model");
+  return !existsSync(join(abs, ARTIFACT_FILES.model)) && existsSync(join(nested, ARTIFACT_FILES.model))
+    ? nested
+    : abs;
+}
+
+/**
  * Load an export written by exportModel (or any tfjs layers model.json with a valid metadata.json)
  * from the file system, without tfjs-node. Quantised weights are dequantised to float32.
  * Throws `model_unavailable` for missing files and `invalid_metadata` for bad or inconsistent ones.
@@ -28,10 +54,8 @@ async function readOrFail(path: string): Promise<Buffer> {
  * @example
  * const { model, metadata } = await loadExportedModel("runs/celeb17/model");
  */
-export async function loadExportedModel(dir: string): Promise<LoadedModel> {
-  const metadata = parseModelMetadataText(
-    (await readOrFail(join(dir, ARTIFACT_FILES.metadata))).toString("utf8"),
-  );
+export async function loadExportedModel(dir: string): Promise<LoadedExport> {
+  const metadata = await readExportMetadata(dir);
   let modelJson: tf.io.ModelJSON;
   try {
     modelJson = JSON.parse((await readOrFail(join(dir, ARTIFACT_FILES.model))).toString("utf8"));
@@ -73,7 +97,7 @@ export interface ClassScore {
  * Classify one preprocessed image (HWC float32 as the metadata's input and preprocessing describe),
  * returning every class sorted by probability; logits are softmaxed first.
  */
-export async function classifyPixels(loaded: LoadedModel, pixels: Float32Array): Promise<ClassScore[]> {
+export async function classifyPixels(loaded: LoadedExport, pixels: Float32Array): Promise<ClassScore[]> {
   const { width, height } = loaded.metadata.input;
   const out = tf.tidy(() => {
     const raw = loaded.model.predict(tf.tensor4d(pixels, [1, height, width, 3])) as tf.Tensor2D;

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MarqueeError } from "@marquee/shared";
 import * as tf from "@tensorflow/tfjs";
-import { writeFileDurable } from "./durable-fs.ts";
+import { writeFileDurable } from "../util/durable-fs.ts";
 
 /** A tensor with a name, as tfjs' weight encoders take them. */
 export interface NamedTensor {

@@ -11,12 +11,13 @@ import {
   type PerceptualHashes,
 } from "../data/duplicates.ts";
 import { datasetFingerprint } from "../data/fingerprint.ts";
-import { HashStore } from "../data/hashStore.ts";
-import { defaultCacheDir } from "../data/imageCache.ts";
+import { HashStore } from "../data/hash-store.ts";
+import { defaultCacheDir } from "../data/image-cache.ts";
 import { mapWithConcurrency } from "../data/pool.ts";
 import { displayPath, scanDataset } from "../data/scan.ts";
 import { type DatasetSplit, splitDataset } from "../data/split.ts";
 import { consoleLog, type DataLog, type DatasetFile, type SkippedFile } from "../data/types.ts";
+import { makeProgress } from "../util/progress.ts";
 import { embedPhoto } from "./embed-photo.ts";
 import { EmbedPool } from "./embed-pool.ts";
 import { EmbeddingCache, type PhotoEmbedding } from "./embedding-cache.ts";
@@ -27,7 +28,6 @@ import {
   facePipelineVersion,
   loadPipelineModels,
 } from "./face-pipeline.ts";
-import { makeProgress } from "./progress.ts";
 
 /** Options for {@link embedFolder} and {@link loadFaceDataset}. */
 export interface EmbedOptions {
@@ -131,7 +131,7 @@ export async function embedFolder(dir: string, options: EmbedOptions = {}): Prom
     const bar = makeProgress(
       options.progress ?? Boolean(process.stderr.isTTY),
       todo.length,
-      "Embedding",
+      { verb: "Embedding", unit: "photos" },
       log,
     );
     let done = 0;

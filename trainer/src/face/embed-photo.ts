@@ -8,7 +8,7 @@ import {
   servingFacePolicy,
 } from "@marquee/shared/face";
 import type { PerceptualHashes } from "../data/duplicates.ts";
-import { dctHash, differenceHash } from "../data/perceptualHash.ts";
+import { dctHash, differenceHash } from "../data/perceptual-hash.ts";
 import { TRAINING_DECODE_LIMITS } from "../data/scan.ts";
 import type { PhotoEmbedding } from "./embedding-cache.ts";
 import type { FacePipelineConfig } from "./face-pipeline.ts";

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { PerceptualHashes } from "../data/duplicates.ts";
-import { writeFileAtomic } from "../export/durable-fs.ts";
+import { writeFileAtomic } from "../util/durable-fs.ts";
 import { type FacePipelineVersion, pipelineKey } from "./face-pipeline.ts";
 
 /** Bump when the entry layout changes. */

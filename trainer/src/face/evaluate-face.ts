@@ -3,7 +3,7 @@ import { MarqueeError } from "@marquee/shared";
 import { classifyFaceDescriptors, UNKNOWN_FACE_LABEL } from "@marquee/shared/face";
 import { displayPath } from "../data/scan.ts";
 import type { DataLog } from "../data/types.ts";
-import type { LoadedModel } from "../export/load-model.ts";
+import type { LoadedExport } from "../export/load-model.ts";
 import { embedFolder } from "./embed-dataset.ts";
 import { servingPipelineFromMetadata } from "./face-pipeline.ts";
 
@@ -56,7 +56,7 @@ export interface FaceEvaluation {
  * const ev = await evaluateFaceModel(await loadExportedModel("models/default"), "data/five-celeb/val");
  */
 export async function evaluateFaceModel(
-  loaded: LoadedModel,
+  loaded: LoadedExport,
   dataDir: string,
   options: { modelDir?: string; cacheDir?: string; workers?: number; log?: DataLog; progress?: boolean } = {},
 ): Promise<FaceEvaluation> {

@@ -1,8 +1,7 @@
 import { normalizeDescriptor } from "@marquee/shared/face";
 import * as tf from "@tensorflow/tfjs";
-import { deriveSeed } from "../models/seeds.ts";
-import type { Batch, TrainingData } from "../train/data-source.ts";
-import { seededPermutation } from "../train/data-source.ts";
+import type { TrainingBatch, TrainingData } from "../train/data-source.ts";
+import { deriveSeed, seededPermutation } from "../util/random.ts";
 
 /** Head architectures on the 128-d (unit-length) descriptor. */
 export const FACE_HEAD_KINDS = ["imprinted", "linear", "mlp"] as const;
@@ -142,7 +141,7 @@ export function headExamples(items: readonly { descriptor: Float32Array; label: 
 }
 
 /**
- * The fit loop's {@link TrainingData} over descriptors: batches of [N, 128] (Batch.shape), training
+ * The fit loop's {@link TrainingData} over descriptors: batches of [N, 128] (TrainingBatch.shape), training
  * order shuffled per (seed, epoch) so a resumed run replays it.
  */
 export function descriptorTrainingData(config: {
@@ -152,7 +151,7 @@ export function descriptorTrainingData(config: {
   validation: readonly HeadExample[];
 }): TrainingData {
   const size = config.train[0]?.descriptor.length ?? 128;
-  const toBatch = (set: readonly HeadExample[], indices: number[]): Batch => {
+  const toBatch = (set: readonly HeadExample[], indices: number[]): TrainingBatch => {
     const xs = new Float32Array(indices.length * size);
     const ys = new Int32Array(indices.length);
     indices.forEach((idx, k) => {

@@ -1,15 +1,14 @@
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { ARTIFACT_FORMAT_VERSION, MarqueeError, type ModelMetadata } from "@marquee/shared";
+import { MarqueeError } from "@marquee/shared";
 import { classifyFaceHead, type FaceHeadMetadata } from "@marquee/shared/face";
 import * as tf from "@tensorflow/tfjs";
-import { writeFileAtomic } from "../export/durable-fs.ts";
-import { type ExportResult, exportModel } from "../export/export-model.ts";
-import { writeTrainingCharts } from "../report/charts.ts";
+import type { ExportResult } from "../export/export-model.ts";
 import { summarizeDataset } from "../report/dataset-summary.ts";
 import { runEnvironment } from "../report/environment.ts";
-import { renderSpecToPng } from "../report/render.ts";
-import { REPORT_FILE, writeTrainingReport } from "../report/report-html.ts";
+import type { TrainingReportInput } from "../report/report-html.ts";
+import { describeAdam, runMetadata, type TaskMetadata } from "../run-folder/run-metadata.ts";
+import { evaluationJson, RUN_FILES, writeRunFolder } from "../run-folder/write-run-folder.ts";
 import { loadBestWeights, restoreModelWeights } from "../train/checkpoint.ts";
 import { type Evaluation, evaluateModel } from "../train/evaluate.ts";
 import { fit } from "../train/fit.ts";
@@ -38,6 +37,8 @@ import {
   tradeOffCurve,
 } from "./open-set.ts";
 import { openSetTradeOffSpec } from "./open-set-chart.ts";
+import { faceReportParts } from "./report-section.ts";
+import { FACE_HEAD_TRAINING_DEFAULTS } from "./training-defaults.ts";
 
 /** Settings of a face-head training run. */
 export interface FaceTrainingOptions {
@@ -64,19 +65,9 @@ export interface FaceTrainingOptions {
   externalStrangers?: { name: string; descriptors: Float32Array[] };
 }
 
-/** Defaults: a small head trains in seconds; Adam 0.01 decaying 4 % every 100 steps. */
+/** Defaults: {@link FACE_HEAD_TRAINING_DEFAULTS} with the default face pipeline. */
 export const DEFAULT_FACE_TRAINING: Omit<FaceTrainingOptions, "outDir" | "name"> = Object.freeze({
-  head: "auto",
-  epochs: 100,
-  batchSize: 32,
-  seed: 123,
-  learningRate: 0.01,
-  decaySteps: 100,
-  decayRate: 0.96,
-  patience: 20,
-  strangerFoldSize: 3,
-  minStrangersRejected: 0.95,
-  charts: true,
+  ...FACE_HEAD_TRAINING_DEFAULTS,
   pipeline: DEFAULT_FACE_PIPELINE,
 });
 
@@ -122,7 +113,7 @@ async function trainHead(
 ): Promise<{ model: tf.LayersModel; history: History; bestEpoch: number; evaluation: Evaluation }> {
   const model = buildFaceHead(kind, labels.length, options.seed, classCentroids(train, labels.length));
   const data = descriptorTrainingData({ labels, seed: options.seed, train, validation });
-  const checkpointDir = join(runDir, "checkpoints");
+  const checkpointDir = join(runDir, RUN_FILES.checkpoints);
   await rm(checkpointDir, { recursive: true, force: true });
   // val_loss, not val_accuracy: accuracy saturates near 100 % within a few epochs, and the
   // open-set threshold needs the better-calibrated probabilities of the lowest loss.
@@ -199,6 +190,316 @@ function nearestCentroidAccuracy(centroids: Float32Array[], examples: readonly H
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 
+/** A head trained on every class, with its kind. */
+type TrainedHead = Awaited<ReturnType<typeof trainHead>> & { kind: FaceHeadKind };
+
+/** Wall-clock phases of a run, for the report's timings. */
+function phaseClock() {
+  const phases: Array<{ name: string; seconds: number }> = [];
+  let phaseStart = performance.now();
+  return {
+    phases,
+    /** Close the phase that started at the previous call (or at creation). */
+    end(name: string) {
+      phases.push({ name, seconds: (performance.now() - phaseStart) / 1000 });
+      phaseStart = performance.now();
+    },
+  };
+}
+
+/**
+ * Step 1: train every candidate head on all classes and sort them by validation accuracy (then loss);
+ * the first is the chosen one. Also measures nearest-centroid for comparison.
+ */
+async function trainCandidateHeads(
+  labels: string[],
+  train: HeadExample[],
+  validation: HeadExample[],
+  options: FaceTrainingOptions,
+  reporter: FitReporter,
+  log: (line: string) => void,
+): Promise<{ trained: TrainedHead[]; centroids: Float32Array[]; ncAccuracy: number }> {
+  const kinds: FaceHeadKind[] = options.head === "auto" ? [...FACE_HEAD_KINDS] : [options.head];
+  const trained: TrainedHead[] = [];
+  for (const kind of kinds) {
+    log(`Training the ${kind} head on ${train.length} faces (validation ${validation.length})…`);
+    const runDir = join(options.outDir, "heads", kind);
+    const t = await trainHead(kind, labels, train, validation, options, runDir, reporter);
+    log(
+      `  ${kind}: best epoch ${t.bestEpoch}, validation accuracy ${pct(t.evaluation.accuracy)}, loss ${t.evaluation.loss.toFixed(4)}`,
+    );
+    trained.push({ ...t, kind });
+  }
+  const centroids = classCentroids(train, labels.length);
+  const ncAccuracy = nearestCentroidAccuracy(centroids, validation);
+  log(`  nearest-centroid: validation accuracy ${pct(ncAccuracy)}`);
+  trained.sort(
+    (a, b) => b.evaluation.accuracy - a.evaluation.accuracy || a.evaluation.loss - b.evaluation.loss,
+  );
+  log(`Chosen head: ${trained[0]!.kind}.`);
+  return { trained, centroids, ncAccuracy };
+}
+
+/**
+ * Step 2: strangers from leave-k-classes-out folds, each a head of the chosen kind trained on the other
+ * classes; their known and stranger faces scored exactly as the edge will.
+ */
+async function strangerFoldScores(
+  kind: FaceHeadKind,
+  labels: string[],
+  train: HeadExample[],
+  validation: HeadExample[],
+  options: FaceTrainingOptions,
+  log: (line: string) => void,
+): Promise<{ folds: number[][]; known: ScoredFace[]; strangers: ScoredFace[] }> {
+  const folds = strangerFolds(labels.length, options.strangerFoldSize, options.seed);
+  const known: ScoredFace[] = [];
+  const strangers: ScoredFace[] = [];
+  for (const [f, heldOut] of folds.entries()) {
+    const keep = labels.map((_, c) => c).filter((c) => !heldOut.includes(c));
+    if (keep.length < 2) continue;
+    const remap = new Map(keep.map((c, i) => [c, i]));
+    const sub = (set: HeadExample[]) =>
+      set
+        .filter((e) => remap.has(e.label))
+        .map((e) => ({ descriptor: e.descriptor, label: remap.get(e.label)! }));
+    const subLabels = keep.map((c) => labels[c]!);
+    log(`Stranger fold ${f + 1}/${folds.length}: holding out ${heldOut.map((c) => labels[c]).join(", ")}…`);
+    const runDir = join(options.outDir, "heads", `fold-${f + 1}`);
+    const t = await trainHead(kind, subLabels, sub(train), sub(validation), options, runDir, quietReporter());
+    const foldHead = buildExportHead(t.model, kind, classCentroids(sub(train), keep.length), options.seed);
+    t.model.dispose();
+    const foldMeta: FaceHeadMetadata = { labels: subLabels, output: "logits", face: undefined };
+    known.push(...scoreFaces(foldHead, foldMeta, sub(validation), (e) => e.label));
+    const heldOutFaces = [...train, ...validation].filter((e) => heldOut.includes(e.label));
+    strangers.push(...scoreFaces(foldHead, foldMeta, heldOutFaces, () => -1));
+    foldHead.dispose();
+  }
+  await rm(join(options.outDir, "heads"), { recursive: true, force: true });
+  return { folds, known, strangers };
+}
+
+/** Step 3: the rejection rule and threshold from the folds' trade-off curves. */
+function chooseRejection(
+  scores: { folds: number[][]; known: ScoredFace[]; strangers: ScoredFace[] },
+  options: FaceTrainingOptions,
+  log: (line: string) => void,
+) {
+  const curves = {
+    probability: tradeOffCurve("probability", scores.known, scores.strangers),
+    distance: tradeOffCurve("distance", scores.known, scores.strangers),
+  };
+  const kind: RejectionKind =
+    options.rejection ??
+    (balancedScore(curves.distance) >= balancedScore(curves.probability) ? "distance" : "probability");
+  const point = pickThreshold(curves[kind], options.minStrangersRejected);
+  log(
+    `Open set (${scores.strangers.length} stranger faces in ${scores.folds.length} leave-${options.strangerFoldSize}-classes-out folds): ${kind} rule, threshold ${point.threshold} → strangers rejected ${pct(point.strangersRejected)}, known accepted & correct ${pct(point.knownAcceptedCorrect)} (fold heads). Best worst-case rate: probability ${pct(balancedScore(curves.probability))}, distance ${pct(balancedScore(curves.distance))}.`,
+  );
+  return { curves, rejection: { kind, threshold: point.threshold }, point };
+}
+
+/** Step 4: the final model at the threshold on its own validation faces, and on any external strangers. */
+function scoreFinalModel(
+  exportHead: tf.LayersModel,
+  labels: string[],
+  validation: HeadExample[],
+  rejection: { kind: RejectionKind; threshold: number },
+  options: FaceTrainingOptions,
+  log: (line: string) => void,
+): { knownAcceptedCorrect: number; external?: FaceTrainingOutcome["openSet"]["external"] } {
+  const meta: FaceHeadMetadata = { labels, output: "logits", face: undefined };
+  const known = scoreFaces(exportHead, meta, validation, (e) => e.label);
+  const finalPoint = tradeOffCurve(rejection.kind, known, [], [rejection.threshold])[0]!;
+  const ext = options.externalStrangers;
+  if (!ext?.descriptors.length) return { knownAcceptedCorrect: finalPoint.knownAcceptedCorrect };
+  const examples = headExamples(ext.descriptors.map((descriptor) => ({ descriptor, label: -1 })));
+  const scored = scoreFaces(exportHead, meta, examples, () => -1);
+  const rejected = tradeOffCurve(rejection.kind, [], scored, [rejection.threshold])[0]!.strangersRejected;
+  log(`External strangers (${ext.name}, ${scored.length} faces): ${pct(rejected)} rejected.`);
+  return {
+    knownAcceptedCorrect: finalPoint.knownAcceptedCorrect,
+    external: { name: ext.name, n: scored.length, rejected },
+  };
+}
+
+/** What a face model's metadata.json says about its kind: the head's input is a 128-d descriptor. */
+function faceTaskMetadata(
+  kind: FaceHeadKind,
+  options: FaceTrainingOptions,
+  rejection: { kind: RejectionKind; threshold: number },
+): TaskMetadata {
+  return {
+    pipeline: "face",
+    architecture: `face-head-${kind}+centroids`,
+    // These describe the embedder's aligned face crop.
+    input: { width: 150, height: 150, channels: 3 },
+    preprocessing: {
+      resize: "bilinear",
+      fit: "stretch",
+      normalization: { kind: "scale", scale: 1, offset: 0 },
+    },
+    output: "logits",
+    face: { ...faceSettingsFor(options.pipeline), rejection },
+  };
+}
+
+/** Everything a finished face run decided, for its metadata, run folder and outcome. */
+interface FaceRun {
+  chosen: TrainedHead;
+  candidates: FaceTrainingOutcome["candidates"];
+  openSet: FaceTrainingOutcome["openSet"];
+  rejection: { kind: RejectionKind; threshold: number };
+  /** The chosen head with the centroids, as exported. */
+  exportHead: tf.LayersModel;
+  task: TaskMetadata;
+  createdAt: string;
+  backend: string;
+  /** performance.now() at the run's start. */
+  started: number;
+}
+
+/** metadata.json of a finished face run. */
+function faceMetadata(ds: FaceDataset, options: FaceTrainingOptions, run: FaceRun) {
+  const { chosen } = run;
+  return runMetadata({
+    name: options.name,
+    createdAt: run.createdAt,
+    labels: ds.classNames,
+    dataset: ds.metadata(),
+    task: run.task,
+    training: {
+      backend: run.backend,
+      epochs: chosen.history.epoch.length,
+      bestEpoch: chosen.bestEpoch,
+      batchSize: options.batchSize,
+      optimizer: describeAdam({ ...options, staircase: true }),
+      parameters: run.exportHead.countParams(),
+      seconds: Math.round(((performance.now() - run.started) / 1000) * 10) / 10,
+    },
+    evaluation: chosen.evaluation,
+    trainAccuracy: chosen.history.accuracy[chosen.bestEpoch - 1] ?? null,
+    extraMetrics: {
+      knownAcceptedCorrect: run.openSet.knownAcceptedCorrect,
+      strangersRejected: run.openSet.strangersRejected,
+    },
+  });
+}
+
+/** report.html's content for a finished face run. */
+function faceReport(
+  ds: FaceDataset,
+  options: FaceTrainingOptions,
+  run: FaceRun & { exported: ExportResult; phases: Array<{ name: string; seconds: number }> },
+): TrainingReportInput {
+  const { chosen, openSet } = run;
+  const external = openSet.external;
+  return {
+    name: options.name,
+    architecture: run.task.architecture,
+    createdAt: run.createdAt,
+    labels: ds.classNames,
+    history: chosen.history,
+    bestEpoch: chosen.bestEpoch,
+    stopReason: chosen.history.epoch.length < options.epochs ? "early_stopping" : "completed",
+    evaluation: chosen.evaluation,
+    exported: { dir: run.exported.dir, weightBytes: run.exported.weightBytes, weightDtype: "float32" },
+    parameters: run.exportHead.countParams(),
+    dataset: summarizeDataset(ds),
+    configuration: { ...options, externalStrangers: options.externalStrangers?.name ?? null },
+    environment: runEnvironment(run.backend),
+    timings: {
+      phases: [{ name: "face embedding (this run)", seconds: ds.stats.seconds }, ...run.phases],
+      totalSeconds: ds.stats.seconds + (performance.now() - run.started) / 1000,
+    },
+    ...faceReportParts({
+      openSet: {
+        curves: openSet.curves,
+        chosen: run.rejection,
+        knownAcceptedCorrect: openSet.knownAcceptedCorrect,
+        strangersRejected: openSet.strangersRejected,
+        strangers: openSet.strangers,
+        method: `Strangers: every photo of the held-out classes in ${openSet.folds.length} leave-${options.strangerFoldSize}-classes-out folds (a head of the chosen kind trained on the other classes each time); known: those classes' validation faces. Known accepted & correct above is the final model's on its validation faces.`,
+      },
+      noFace: ds.noFace,
+      facts: [
+        ...run.candidates.map(
+          (c) =>
+            [`${c.kind} validation accuracy`, `${(c.valAccuracy * 100).toFixed(2)}%`] as [string, string],
+        ),
+        ["photos taken whole as tight crops", ds.wholeImage],
+        ["photos embedded / cached this run", `${ds.stats.embedded} / ${ds.stats.cached}`],
+        ...(external
+          ? [
+              [
+                `external strangers rejected (${external.name}, ${external.n})`,
+                `${(external.rejected * 100).toFixed(2)}%`,
+              ] as [string, string],
+            ]
+          : []),
+      ],
+    }),
+  };
+}
+
+/**
+ * Export the face model and write its run folder: history.json, evaluation.json (with the head
+ * candidates and the photos without a face), open-set.json, the charts with the trade-off, report.html.
+ */
+async function writeFaceRunFolder(
+  ds: FaceDataset,
+  options: FaceTrainingOptions,
+  run: FaceRun,
+  clock: ReturnType<typeof phaseClock>,
+  log: (line: string) => void,
+): Promise<{ exported: ExportResult; files: Record<string, string> }> {
+  const labels = ds.classNames;
+  const { chosen, rejection, openSet } = run;
+  const written = await writeRunFolder({
+    outDir: options.outDir,
+    export: { model: run.exportHead, metadata: faceMetadata(ds, options, run) },
+    history: { model: `face-head-${chosen.kind}`, bestEpoch: chosen.bestEpoch, history: chosen.history },
+    evaluation: {
+      ...evaluationJson(chosen.bestEpoch, labels, chosen.evaluation),
+      candidates: run.candidates,
+      noFace: ds.noFace,
+    },
+    json: {
+      openSet: {
+        file: "open-set.json",
+        body: { rejection, ...openSet, folds: openSet.folds.map((f) => f.map((c) => labels[c])) },
+      },
+    },
+    charts: options.charts
+      ? {
+          history: chosen.history,
+          labels,
+          evaluation: chosen.evaluation,
+          extra: {
+            openSetChart: {
+              file: "open-set-tradeoff.png",
+              spec: () => openSetTradeOffSpec(openSet.curves, rejection),
+            },
+          },
+        }
+      : null,
+    report: ({ exported }) => {
+      clock.end("export and charts");
+      return faceReport(ds, options, { ...run, exported, phases: clock.phases });
+    },
+    log,
+  });
+  const files: Record<string, string> = {
+    history: written.history,
+    evaluation: written.evaluation,
+    ...written.json,
+    ...written.charts,
+    ...written.extraCharts,
+    ...(written.report ? { report: written.report } : {}),
+  };
+  return { exported: written.exported, files };
+}
+
 /**
  * Train the face head end to end on an embedded, split dataset: fit the candidate heads with the
  * project's fit loop (best-weights checkpoint, early stopping), keep the best on validation, compare
@@ -215,7 +516,6 @@ export async function trainFaceModel(
 ): Promise<FaceTrainingOutcome> {
   const started = performance.now();
   const log = deps.log ?? ((line: string) => console.log(line));
-  const reporter = deps.reporter ?? consoleReporter();
   const labels = ds.classNames;
   const train = headExamples(ds.train);
   const validation = headExamples(ds.validation);
@@ -227,289 +527,63 @@ export async function trainFaceModel(
       "The validation split has no faces; use a larger --validation-split.",
     );
   await mkdir(options.outDir, { recursive: true });
+  const clock = phaseClock();
 
-  const phases: Array<{ name: string; seconds: number }> = [];
-  let phaseStart = performance.now();
-  const phase = (name: string) => {
-    phases.push({ name, seconds: (performance.now() - phaseStart) / 1000 });
-    phaseStart = performance.now();
-  };
-
-  // 1. Candidate heads, chosen by validation accuracy (then loss).
-  const kinds: FaceHeadKind[] = options.head === "auto" ? [...FACE_HEAD_KINDS] : [options.head];
-  const trained: Array<Awaited<ReturnType<typeof trainHead>> & { kind: FaceHeadKind }> = [];
-  for (const kind of kinds) {
-    log(`Training the ${kind} head on ${train.length} faces (validation ${validation.length})…`);
-    const t = await trainHead(
-      kind,
-      labels,
-      train,
-      validation,
-      options,
-      join(options.outDir, "heads", kind),
-      reporter,
-    );
-    log(
-      `  ${kind}: best epoch ${t.bestEpoch}, validation accuracy ${pct(t.evaluation.accuracy)}, loss ${t.evaluation.loss.toFixed(4)}`,
-    );
-    trained.push({ ...t, kind });
-  }
-  const centroids = classCentroids(train, labels.length);
-  const ncAccuracy = nearestCentroidAccuracy(centroids, validation);
-  log(`  nearest-centroid: validation accuracy ${pct(ncAccuracy)}`);
-  trained.sort(
-    (a, b) => b.evaluation.accuracy - a.evaluation.accuracy || a.evaluation.loss - b.evaluation.loss,
-  );
-  const chosen = trained[0]!;
-  for (const t of trained.slice(1)) t.model.dispose();
-  log(`Chosen head: ${chosen.kind}.`);
-  phase(`training ${trained.length} candidate head(s)`);
-
-  const exportHead = buildExportHead(chosen.model, chosen.kind, centroids, options.seed);
+  const reporter = deps.reporter ?? consoleReporter();
+  const heads = await trainCandidateHeads(labels, train, validation, options, reporter, log);
+  const chosen = heads.trained[0]!;
+  for (const t of heads.trained.slice(1)) t.model.dispose();
+  clock.end(`training ${heads.trained.length} candidate head(s)`);
+  const exportHead = buildExportHead(chosen.model, chosen.kind, heads.centroids, options.seed);
   chosen.model.dispose();
-  const metaBase: FaceHeadMetadata = { labels, output: "logits", face: undefined };
-
-  // 2. Strangers: leave-k-classes-out folds, each a head of the chosen kind on the other classes.
-  const folds = strangerFolds(labels.length, options.strangerFoldSize, options.seed);
-  const foldKnown: ScoredFace[] = [];
-  const foldStrangers: ScoredFace[] = [];
-  for (const [f, heldOut] of folds.entries()) {
-    const keep = labels.map((_, c) => c).filter((c) => !heldOut.includes(c));
-    if (keep.length < 2) continue;
-    const remap = new Map(keep.map((c, i) => [c, i]));
-    const sub = (set: HeadExample[]) =>
-      set
-        .filter((e) => remap.has(e.label))
-        .map((e) => ({ descriptor: e.descriptor, label: remap.get(e.label)! }));
-    const subLabels = keep.map((c) => labels[c]!);
-    log(`Stranger fold ${f + 1}/${folds.length}: holding out ${heldOut.map((c) => labels[c]).join(", ")}…`);
-    const t = await trainHead(
-      chosen.kind,
-      subLabels,
-      sub(train),
-      sub(validation),
-      options,
-      join(options.outDir, "heads", `fold-${f + 1}`),
-      quietReporter(),
-    );
-    const foldHead = buildExportHead(
-      t.model,
-      chosen.kind,
-      classCentroids(sub(train), keep.length),
-      options.seed,
-    );
-    t.model.dispose();
-    const foldMeta = { ...metaBase, labels: subLabels };
-    foldKnown.push(...scoreFaces(foldHead, foldMeta, sub(validation), (e) => e.label));
-    const strangers = [...train, ...validation].filter((e) => heldOut.includes(e.label));
-    foldStrangers.push(...scoreFaces(foldHead, foldMeta, strangers, () => -1));
-    foldHead.dispose();
-  }
-  await rm(join(options.outDir, "heads"), { recursive: true, force: true });
-
-  phase(`open-set folds (${folds.length} heads)`);
-  const curves = {
-    probability: tradeOffCurve("probability", foldKnown, foldStrangers),
-    distance: tradeOffCurve("distance", foldKnown, foldStrangers),
-  };
-  const kind: RejectionKind =
-    options.rejection ??
-    (balancedScore(curves.distance) >= balancedScore(curves.probability) ? "distance" : "probability");
-  const point = pickThreshold(curves[kind], options.minStrangersRejected);
-  log(
-    `Open set (${foldStrangers.length} stranger faces in ${folds.length} leave-${options.strangerFoldSize}-classes-out folds): ${kind} rule, threshold ${point.threshold} → strangers rejected ${pct(point.strangersRejected)}, known accepted & correct ${pct(point.knownAcceptedCorrect)} (fold heads). Best worst-case rate: probability ${pct(balancedScore(curves.probability))}, distance ${pct(balancedScore(curves.distance))}.`,
-  );
-
-  // 3. The final model at that threshold on its own validation faces (and any external strangers).
-  const rejection = { kind, threshold: point.threshold };
-  const finalMeta: FaceHeadMetadata = { ...metaBase };
-  const known = scoreFaces(exportHead, finalMeta, validation, (e) => e.label);
-  const finalPoint = tradeOffCurve(kind, known, [], [point.threshold])[0]!;
-  let external: FaceTrainingOutcome["openSet"]["external"];
-  if (options.externalStrangers?.descriptors.length) {
-    const ext = headExamples(
-      options.externalStrangers.descriptors.map((descriptor) => ({ descriptor, label: -1 })),
-    );
-    const scored = scoreFaces(exportHead, finalMeta, ext, () => -1);
-    const rejected = tradeOffCurve(kind, [], scored, [point.threshold])[0]!.strangersRejected;
-    external = { name: options.externalStrangers.name, n: scored.length, rejected };
-    log(`External strangers (${external.name}, ${external.n} faces): ${pct(rejected)} rejected.`);
-  }
-  log(
-    `Final model on validation: accuracy ${pct(chosen.evaluation.accuracy)}; at the threshold ${pct(finalPoint.knownAcceptedCorrect)} accepted & correct.`,
-  );
-
-  // 4. Export, atomically, with validated metadata.
-  const now = new Date().toISOString();
-  const evaluation = chosen.evaluation;
-  const parameters = exportHead.countParams();
-  const metadata: Omit<ModelMetadata, "weights"> = {
-    formatVersion: ARTIFACT_FORMAT_VERSION,
-    name: options.name,
-    version: now,
-    createdAt: now,
-    pipeline: "face",
-    architecture: `face-head-${chosen.kind}+centroids`,
-    labels,
-    // The head's input is a 128-d descriptor; these describe the embedder's aligned face crop.
-    input: { width: 150, height: 150, channels: 3 },
-    preprocessing: {
-      resize: "bilinear",
-      fit: "stretch",
-      normalization: { kind: "scale", scale: 1, offset: 0 },
-    },
-    output: "logits",
-    face: { ...faceSettingsFor(options.pipeline), rejection },
-    dataset: ds.metadata(),
-    training: {
-      backend: deps.backend,
-      epochs: chosen.history.epoch.length,
-      bestEpoch: chosen.bestEpoch,
-      batchSize: options.batchSize,
-      optimizer: `adam(lr=${options.learningRate}, decay ${options.decayRate} every ${options.decaySteps} steps, staircase)`,
-      parameters,
-      seconds: Math.round(((performance.now() - started) / 1000) * 10) / 10,
-    },
-    metrics: {
-      valAccuracy: evaluation.accuracy,
-      valLoss: Number.isFinite(evaluation.loss) ? evaluation.loss : null,
-      trainAccuracy: chosen.history.accuracy[chosen.bestEpoch - 1] ?? null,
-      perClassAccuracy: Object.fromEntries(labels.map((l, i) => [l, evaluation.perClassAccuracy[i] ?? null])),
-      knownAcceptedCorrect: finalPoint.knownAcceptedCorrect,
-      strangersRejected: point.strangersRejected,
-    },
-  };
-  const exported = await exportModel(exportHead, { dir: join(options.outDir, "model"), metadata });
-  exportHead.dispose();
-  log(`Exported the face head (${exported.weightBytes} bytes of weights) to ${exported.dir}.`);
-
-  const files: Record<string, string> = {};
-  const candidates: FaceTrainingOutcome["candidates"] = [
-    ...trained.map((t) => ({
-      kind: t.kind,
-      valAccuracy: t.evaluation.accuracy,
-      valLoss: t.evaluation.loss,
-      bestEpoch: t.bestEpoch,
-    })),
-    { kind: "nearest-centroid" as const, valAccuracy: ncAccuracy, valLoss: null, bestEpoch: null },
-  ];
-  files.history = join(options.outDir, "history.json");
-  await writeFileAtomic(
-    files.history,
-    `${JSON.stringify({ model: `face-head-${chosen.kind}`, bestEpoch: chosen.bestEpoch, history: chosen.history }, null, 2)}\n`,
-  );
-  files.evaluation = join(options.outDir, "evaluation.json");
-  await writeFileAtomic(
-    files.evaluation,
-    `${JSON.stringify(
-      {
-        bestEpoch: chosen.bestEpoch,
-        labels,
-        count: evaluation.count,
-        loss: evaluation.loss,
-        accuracy: evaluation.accuracy,
-        perClassAccuracy: Object.fromEntries(
-          labels.map((l, i) => [l, evaluation.perClassAccuracy[i] ?? null]),
-        ),
-        confusion: evaluation.confusion,
-        candidates,
-        noFace: ds.noFace,
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  const openSet: FaceTrainingOutcome["openSet"] = {
-    knownAcceptedCorrect: finalPoint.knownAcceptedCorrect,
-    strangersRejected: point.strangersRejected,
-    foldKnownAcceptedCorrect: point.knownAcceptedCorrect,
-    folds,
-    strangers: foldStrangers.length,
-    curves,
-    ...(external ? { external } : {}),
-  };
-  files.openSet = join(options.outDir, "open-set.json");
-  await writeFileAtomic(
-    files.openSet,
-    `${JSON.stringify({ rejection, ...openSet, folds: folds.map((f) => f.map((c) => labels[c])) }, null, 2)}\n`,
-  );
-  if (options.charts) {
-    try {
-      Object.assign(
-        files,
-        await writeTrainingCharts(options.outDir, { history: chosen.history, labels, evaluation }),
-      );
-      files.openSetChart = join(options.outDir, "open-set-tradeoff.png");
-      await writeFileAtomic(
-        files.openSetChart,
-        await renderSpecToPng(openSetTradeOffSpec(curves, rejection)),
-      );
-    } catch (err) {
-      log(`warning: could not draw the charts: ${(err as Error).message}`);
-    }
-  }
   try {
-    phase("export and charts");
-    files.report = join(options.outDir, REPORT_FILE);
-    await writeTrainingReport(files.report, {
-      name: options.name,
-      pipeline: "face",
-      architecture: metadata.architecture,
-      createdAt: now,
-      labels,
+    const scores = await strangerFoldScores(chosen.kind, labels, train, validation, options, log);
+    clock.end(`open-set folds (${scores.folds.length} heads)`);
+    const { curves, rejection, point } = chooseRejection(scores, options, log);
+    const final = scoreFinalModel(exportHead, labels, validation, rejection, options, log);
+    log(
+      `Final model on validation: accuracy ${pct(chosen.evaluation.accuracy)}; at the threshold ${pct(final.knownAcceptedCorrect)} accepted & correct.`,
+    );
+    const run: FaceRun = {
+      chosen,
+      candidates: [
+        ...heads.trained.map((t) => ({
+          kind: t.kind,
+          valAccuracy: t.evaluation.accuracy,
+          valLoss: t.evaluation.loss,
+          bestEpoch: t.bestEpoch,
+        })),
+        { kind: "nearest-centroid", valAccuracy: heads.ncAccuracy, valLoss: null, bestEpoch: null },
+      ],
+      openSet: {
+        knownAcceptedCorrect: final.knownAcceptedCorrect,
+        strangersRejected: point.strangersRejected,
+        foldKnownAcceptedCorrect: point.knownAcceptedCorrect,
+        folds: scores.folds,
+        strangers: scores.strangers.length,
+        curves,
+        ...(final.external ? { external: final.external } : {}),
+      },
+      rejection,
+      exportHead,
+      task: faceTaskMetadata(chosen.kind, options, rejection),
+      createdAt: new Date().toISOString(),
+      backend: deps.backend,
+      started,
+    };
+    const { exported, files } = await writeFaceRunFolder(ds, options, run, clock, log);
+    return {
+      head: chosen.kind,
+      candidates: run.candidates,
+      evaluation: chosen.evaluation,
       history: chosen.history,
-      bestEpoch: chosen.bestEpoch,
-      stopReason: chosen.history.epoch.length < options.epochs ? "early_stopping" : "completed",
-      evaluation,
-      exported: { dir: exported.dir, weightBytes: exported.weightBytes, weightDtype: "float32" },
-      parameters,
-      dataset: summarizeDataset(ds),
-      configuration: { ...options, externalStrangers: options.externalStrangers?.name ?? null },
-      environment: runEnvironment(deps.backend),
-      timings: {
-        phases: [{ name: "face embedding (this run)", seconds: ds.stats.seconds }, ...phases],
-        totalSeconds: ds.stats.seconds + (performance.now() - started) / 1000,
-      },
-      face: {
-        openSet: {
-          curves,
-          chosen: rejection,
-          knownAcceptedCorrect: finalPoint.knownAcceptedCorrect,
-          strangersRejected: point.strangersRejected,
-          strangers: foldStrangers.length,
-          method: `Strangers: every photo of the held-out classes in ${folds.length} leave-${options.strangerFoldSize}-classes-out folds (a head of the chosen kind trained on the other classes each time); known: those classes' validation faces. Known accepted & correct above is the final model's on its validation faces.`,
-        },
-        noFace: ds.noFace,
-        facts: [
-          ...candidates.map(
-            (c) =>
-              [`${c.kind} validation accuracy`, `${(c.valAccuracy * 100).toFixed(2)}%`] as [string, string],
-          ),
-          ["photos taken whole as tight crops", ds.wholeImage],
-          ["photos embedded / cached this run", `${ds.stats.embedded} / ${ds.stats.cached}`],
-          ...(external
-            ? [
-                [
-                  `external strangers rejected (${external.name}, ${external.n})`,
-                  `${(external.rejected * 100).toFixed(2)}%`,
-                ] as [string, string],
-              ]
-            : []),
-        ],
-      },
-    });
-  } catch (err) {
-    log(`warning: could not write ${REPORT_FILE}: ${(err as Error).message}`);
+      rejection,
+      openSet: run.openSet,
+      exported,
+      files,
+      seconds: (performance.now() - started) / 1000,
+    };
+  } finally {
+    exportHead.dispose();
   }
-  return {
-    head: chosen.kind,
-    candidates,
-    evaluation,
-    history: chosen.history,
-    rejection,
-    openSet,
-    exported,
-    files,
-    seconds: (performance.now() - started) / 1000,
-  };
 }

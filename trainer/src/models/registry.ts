@@ -1,41 +1,19 @@
 import { MarqueeError } from "@marquee/shared";
 import type * as tf from "@tensorflow/tfjs";
+import { isModelName, MODEL_CATALOG, MODEL_NAMES, type ModelDescription, type ModelName } from "./catalog.ts";
 import { buildSeedCnn, type ModelBuildOptions } from "./seed-cnn.ts";
 import { buildVgg16 } from "./vgg16.ts";
 
 /** An architecture the trainer can build. */
-export interface ModelDefinition {
-  /** What the last layer emits; decides the loss (`fromLogits`) and metadata's `output`. */
-  output: "logits" | "probabilities";
-  description: string;
+export interface ModelDefinition extends ModelDescription {
   build(options: ModelBuildOptions): tf.Sequential;
 }
 
-/** Every architecture by its `--model` name. */
+/** Every architecture by its `--model` name, with its builder. */
 export const MODEL_REGISTRY = {
-  "seed-cnn": {
-    output: "logits",
-    description:
-      "the tutorial's small CNN (Rescaling, 4 conv + avg-pool, dropout 0.5, Dense 128, Dense N logits)",
-    build: buildSeedCnn,
-  },
-  vgg16: {
-    output: "probabilities",
-    description: "VGG-16 from scratch (13 conv + Dense 4096/4096/N softmax), random init",
-    build: buildVgg16,
-  },
-} as const satisfies Record<string, ModelDefinition>;
-
-/** A `--model` name. */
-export type ModelName = keyof typeof MODEL_REGISTRY;
-
-/** The names `buildModel` accepts, in display order. */
-export const MODEL_NAMES = Object.keys(MODEL_REGISTRY) as ModelName[];
-
-/** Whether `name` is a known architecture. */
-export function isModelName(name: string): name is ModelName {
-  return Object.hasOwn(MODEL_REGISTRY, name);
-}
+  "seed-cnn": { ...MODEL_CATALOG["seed-cnn"], build: buildSeedCnn },
+  vgg16: { ...MODEL_CATALOG.vgg16, build: buildVgg16 },
+} as const satisfies Record<ModelName, ModelDefinition>;
 
 /** The registry entry for `name`; throws `bad_request` listing the known names. */
 export function modelDefinition(name: string): ModelDefinition {
@@ -52,10 +30,10 @@ export function modelDefinition(name: string): ModelDefinition {
  * Build a fresh, untrained model by registry name.
  *
  * @example
- * const model = buildModel("seed-cnn", { numClasses: 17, imageSize: 224, seed: 123 });
+ * const model = buildArchitecture("seed-cnn", { numClasses: 17, imageSize: 224, seed: 123 });
  */
-export function buildModel(name: string, options: ModelBuildOptions): tf.Sequential {
+export function buildArchitecture(name: string, options: ModelBuildOptions): tf.Sequential {
   return modelDefinition(name).build(options);
 }
 
-export type { ModelBuildOptions };
+export type { ModelBuildOptions, ModelName };

@@ -1,6 +1,8 @@
 import { MarqueeError } from "@marquee/shared";
 import * as tf from "@tensorflow/tfjs";
-import { deriveSeed, kerasNamer } from "./seeds.ts";
+import { deriveSeed } from "../util/random.ts";
+import { SEED_CNN_MIN_IMAGE_SIZE } from "./catalog.ts";
+import { kerasNamer } from "./layer-names.ts";
 
 /** Options every architecture in the registry accepts. */
 export interface ModelBuildOptions {
@@ -12,9 +14,6 @@ export interface ModelBuildOptions {
   /** Dropout rate of the three Dropout layers (the tutorial's 0.5). */
   dropout?: number;
 }
-
-/** Smallest input side that leaves at least one pixel after the last convolution. */
-export const SEED_CNN_MIN_IMAGE_SIZE = 38;
 
 /**
  * The tutorial's CNN, layer for layer: Rescaling 1/255, four valid-padded 3×3 ReLU convolutions

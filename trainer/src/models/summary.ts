@@ -31,7 +31,7 @@ function formatShape(shape: tf.Shape | tf.Shape[]): string {
  * `Total params: 9,536,945`, `Trainable params` and `Non-trainable params`.
  *
  * @example
- * console.log(summarize(buildModel("seed-cnn", { numClasses: 17, imageSize: 224 })));
+ * console.log(summarize(buildArchitecture("seed-cnn", { numClasses: 17, imageSize: 224 })));
  */
 export function summarize(model: tf.LayersModel): string {
   const widths = [34, 28, 12];

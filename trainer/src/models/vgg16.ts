@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
+import { deriveSeed } from "../util/random.ts";
+import { kerasNamer } from "./layer-names.ts";
 import type { ModelBuildOptions } from "./seed-cnn.ts";
-import { deriveSeed, kerasNamer } from "./seeds.ts";
 
 /** VGG-16's convolution blocks: filters per block, convolutions per block. */
 const VGG16_BLOCKS: ReadonlyArray<readonly [filters: number, convs: number]> = [

@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findDuplicates } from "../data/duplicates.ts";
 import { splitDataset } from "../data/split.ts";
 import type { DatasetFile } from "../data/types.ts";
-import { tradeOffCurve } from "../face/open-set.ts";
 import { emptyHistory, recordEpoch } from "../train/history.ts";
 import { summarizeDataset } from "./dataset-summary.ts";
 import { runEnvironment } from "./environment.ts";
@@ -54,7 +53,7 @@ afterAll(async () => {
 function input(extra: Partial<TrainingReportInput> = {}): TrainingReportInput {
   return {
     name: "toy <run>",
-    pipeline: "image",
+    modelKind: "Image classifier",
     architecture: "seed-cnn",
     createdAt: "2026-11-27T23:00:00.000Z",
     labels,
@@ -199,41 +198,20 @@ describe("renderTrainingReport", () => {
     expect(config).toContain("learningRate");
   });
 
-  it("adds the open-set section for face models, with the curve and the chosen threshold", async () => {
-    const known = Array.from({ length: 20 }, (_, i) => ({
-      predicted: i % 3,
-      actual: i % 3,
-      probability: 0.6 + (i % 4) / 10,
-      distance: 0.1 + (i % 5) / 50,
-    }));
-    const strangers = Array.from({ length: 10 }, (_, i) => ({
-      predicted: i % 3,
-      actual: -1,
-      probability: 0.3 + i / 40,
-      distance: 0.3 + i / 50,
-    }));
-    const curve = tradeOffCurve("distance", known, strangers, [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4]);
+  it("shows a task's summary facts and extra sections after the per-class results", async () => {
     const html = await renderTrainingReport(
       input({
-        pipeline: "face",
-        face: {
-          openSet: {
-            curves: { distance: curve },
-            chosen: { kind: "distance", threshold: 0.25 },
-            knownAcceptedCorrect: 1,
-            strangersRejected: 1,
-            strangers: 10,
-          },
-          noFace: [{ path: "bob/landscape.jpg", reason: "no face detected" }],
-        },
+        modelKind: "Odd <model>",
+        summaryFacts: [["Rejection rule", "distance ≤ 0.25"]],
+        sections: [{ id: "extra", title: "Extra & more", render: async () => "<p>task markup</p>" }],
       }),
     );
-    const face = section(html, "open-set");
-    const svg = expectChartWithMarks(face, "line");
-    expect(svg).toContain("chosen 0.25");
-    expect(face).toContain("Chosen threshold: <strong>distance 0.25</strong>");
-    expect(face).toContain("<code>bob/landscape.jpg</code>");
-    expect(face).toContain("no face detected");
+    expect(html).toContain('<p class="lead">Odd &lt;model&gt; <code>seed-cnn</code>');
+    expect(section(html, "summary")).toContain("distance ≤ 0.25");
+    expect(section(html, "extra")).toContain("<p>task markup</p>");
+    expect(html).toContain('<a href="#extra">Extra &amp; more</a>');
+    expect(html.indexOf('<section id="per-class"')).toBeLessThan(html.indexOf('<section id="extra"'));
+    expect(html.indexOf('<section id="extra"')).toBeLessThan(html.indexOf('<section id="duplicates"'));
   });
 
   it("writes the file, and a broken sample image becomes a note instead of failing the report", async () => {

@@ -2,46 +2,38 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import sharp from "sharp";
-import type { TopLevelSpec } from "vega-lite";
 import type { SkippedFile } from "../data/types.ts";
-import { writeFileAtomic } from "../export/durable-fs.ts";
-import type { RejectionKind, TradeOffPoint } from "../face/open-set.ts";
 import type { Evaluation } from "../train/evaluate.ts";
 import type { History } from "../train/history.ts";
+import { writeFileAtomic } from "../util/durable-fs.ts";
 import type { DatasetSummary } from "./dataset-summary.ts";
 import type { RunEnvironment } from "./environment.ts";
+import { chartFigure, listTable } from "./figures.ts";
 import { type Cell, escapeHtml, facts, formatNumber, formatSeconds, percent, table } from "./html.ts";
-import { renderInlineChart } from "./inline-chart.ts";
 import { REPORT_CSS } from "./report-style.ts";
 import { confusionMatrixSpec, perClassAccuracySpec, trainingCurvesSpec } from "./specs.ts";
 
 /** File name of the report inside a run folder. */
 export const REPORT_FILE = "report.html";
 
-/** Rows shown of long lists (skipped files, photos without a face); the rest is counted. */
-const MAX_LIST_ROWS = 500;
-
-/** The open-set calibration of a face model. */
-export interface OpenSetReport {
-  /** Trade-off curve per rejection rule (from `tradeOffCurve`). */
-  curves: Partial<Record<RejectionKind, TradeOffPoint[]>>;
-  /** The rule and threshold written to metadata.json's `face.rejection`. */
-  chosen: { kind: RejectionKind; threshold: number };
-  /** Known faces accepted and correctly named at the chosen threshold. */
-  knownAcceptedCorrect?: number;
-  /** Strangers answered "unknown" at the chosen threshold. */
-  strangersRejected?: number;
-  /** How many stranger faces the curve was measured on. */
-  strangers?: number;
-  /** One sentence on how the curve was measured (e.g. leave-3-classes-out folds). */
-  method?: string;
+/**
+ * A section a task adds to the report (e.g. the face task's open set), placed after the per-class
+ * results. Rendering it is the task's business; report/ knows nothing about the kinds of model.
+ */
+export interface ReportSection {
+  /** Anchor id, e.g. "open-set". */
+  id: string;
+  title: string;
+  /** The section's HTML (escaped by the task; {@link chartFigure}, `facts`, `table` help). */
+  render(): Promise<string>;
 }
 
 /** Everything report.html shows. Only `name`…`timings` are required; sections without data are left out. */
 export interface TrainingReportInput {
   /** Model name (metadata.json `name`). */
   name: string;
-  pipeline: "image" | "face";
+  /** What the model is, in words, for the page's lead ("Image classifier", "Face model"). */
+  modelKind: string;
   /** metadata.json `architecture`. */
   architecture: string;
   /** ISO time the run finished. */
@@ -73,14 +65,10 @@ export interface TrainingReportInput {
     /** Wall seconds of the whole run. */
     totalSeconds: number;
   };
-  /** Face models only. */
-  face?: {
-    openSet?: OpenSetReport;
-    /** Photos with no usable face, skipped, with the reason. */
-    noFace?: SkippedFile[];
-    /** Extra facts shown in the face section (e.g. head candidates' accuracies). */
-    facts?: Array<[string, string | number]>;
-  };
+  /** Extra summary facts from the task (e.g. the face task's rejection rule), shown before the total time. */
+  summaryFacts?: Array<[string, string | number | null | undefined]>;
+  /** Extra sections from the task, shown after the per-class results. */
+  sections?: ReportSection[];
 }
 
 /**
@@ -90,7 +78,7 @@ export interface TrainingReportInput {
  * Returns the page's size in bytes.
  *
  * @example
- * await writeTrainingReport(join(outDir, REPORT_FILE), { name, pipeline: "image", … });
+ * await writeTrainingReport(join(outDir, REPORT_FILE), { name, modelKind: "Image classifier", … });
  */
 export async function writeTrainingReport(path: string, input: TrainingReportInput): Promise<number> {
   const html = await renderTrainingReport(input);
@@ -109,7 +97,7 @@ export async function renderTrainingReport(input: TrainingReportInput): Promise<
   add("curves", "Accuracy and loss", await curvesSection(input));
   add("confusion", "Confusion matrix", await confusionSection(input));
   add("per-class", "Per-class accuracy", await perClassSection(input));
-  if (input.face) add("open-set", "Faces: open set and threshold", await faceSection(input.face));
+  for (const extra of input.sections ?? []) add(extra.id, extra.title, await extra.render());
   if (input.dataset) {
     add("duplicates", "Duplicates", duplicatesSection(input.dataset));
     add("skipped", "Skipped files", skippedSection(input.dataset.skipped));
@@ -122,7 +110,7 @@ export async function renderTrainingReport(input: TrainingReportInput): Promise<
   const styleHash = createHash("sha256").update(css, "utf8").digest("base64");
   // No script at all, and nothing may be fetched: images are data: URIs, the one stylesheet is inline.
   const csp = `default-src 'none'; img-src data:; style-src 'sha256-${styleHash}'; base-uri 'none'; form-action 'none'`;
-  const lead = `${input.pipeline === "face" ? "Face model" : "Image classifier"} <code>${escapeHtml(input.architecture)}</code>, ${input.labels.length} classes, trained on ${escapeHtml(input.environment.backend)}; finished ${escapeHtml(input.createdAt)}.`;
+  const lead = `${escapeHtml(input.modelKind)} <code>${escapeHtml(input.architecture)}</code>, ${input.labels.length} classes, trained on ${escapeHtml(input.environment.backend)}; finished ${escapeHtml(input.createdAt)}.`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -153,7 +141,6 @@ function summarySection(input: TrainingReportInput): string {
   const epochs = input.history.epoch.length;
   const q = input.quantization;
   const d = input.dataset;
-  const openSet = input.face?.openSet;
   const pairs: Array<[string, string | number | null | undefined]> = [
     ["Validation accuracy", percent(q ? q.exportedAccuracy : e.accuracy)],
     ["Validation loss", Number.isFinite(e.loss) ? e.loss : null],
@@ -179,16 +166,7 @@ function summarySection(input: TrainingReportInput): string {
       `${q.change >= 0 ? "+" : ""}${(q.change * 100).toFixed(2)} points (float32 ${percent(q.float32Accuracy)})`,
     ]);
   }
-  if (openSet) {
-    pairs.push([
-      "Rejection rule",
-      `${openSet.chosen.kind} ${openSet.chosen.kind === "probability" ? "≥" : "≤"} ${openSet.chosen.threshold}`,
-    ]);
-    if (openSet.knownAcceptedCorrect !== undefined)
-      pairs.push(["Known faces accepted & correct", percent(openSet.knownAcceptedCorrect)]);
-    if (openSet.strangersRejected !== undefined)
-      pairs.push(["Strangers rejected", percent(openSet.strangersRejected)]);
-  }
+  pairs.push(...(input.summaryFacts ?? []));
   pairs.push(["Total time", formatSeconds(input.timings.totalSeconds)]);
   const exportLine = input.exported
     ? `<p>Export: <code>${escapeHtml(input.exported.dir)}</code>${q ? `; the accuracy above is the exported ${escapeHtml(q.dtype)} weights'.` : "."}</p>`
@@ -225,32 +203,6 @@ async function imageDataUri(source: string | Uint8Array): Promise<{ uri: string;
       ? ` (<code>${escapeHtml(basename(source))}</code>, ${meta.width}×${meta.height})`
       : "";
   return { uri: `data:${best.mime};base64,${best.bytes.toString("base64")}`, note: name };
-}
-
-/** A chart figure; a chart that fails to draw becomes a note (the tables still carry the numbers). */
-async function chartFigure(
-  spec: () => TopLevelSpec,
-  id: string,
-  label: string,
-  caption: string,
-): Promise<string> {
-  try {
-    const wide = spec();
-    const narrow = stackedVariant(wide);
-    let svg = await renderInlineChart(wide, id, label, narrow ? "wide" : undefined);
-    // Side-by-side panels shrink to unreadable on a phone; a stacked copy is shown there instead (CSS).
-    if (narrow) svg += await renderInlineChart(narrow, `${id}-narrow`, label, "narrow");
-    return `<figure class="chart" id="${id}-chart">${svg}<figcaption>${caption}</figcaption></figure>`;
-  } catch (err) {
-    return `<p class="warning">The chart could not be drawn: ${escapeHtml((err as Error).message)}</p>`;
-  }
-}
-
-/** The same chart with its horizontally concatenated panels stacked vertically, or null if it has none. */
-function stackedVariant(spec: TopLevelSpec): TopLevelSpec | null {
-  if (!("hconcat" in spec) || !Array.isArray(spec.hconcat) || spec.hconcat.length < 2) return null;
-  const { hconcat, ...rest } = spec;
-  return { ...rest, vconcat: hconcat } as TopLevelSpec;
 }
 
 /** Epochs listed per table: all of up to 30; beyond that every k-th, plus the first, the best and the last. */
@@ -332,66 +284,6 @@ async function perClassSection(input: TrainingReportInput): Promise<string> {
   )}`;
 }
 
-async function faceSection(face: NonNullable<TrainingReportInput["face"]>): Promise<string> {
-  const parts: string[] = [];
-  const o = face.openSet;
-  if (o) {
-    // Loaded only for face reports, so image training does not depend on the face module.
-    const { openSetTradeOffSpec } = await import("../face/open-set-chart.ts");
-    const rule =
-      o.chosen.kind === "probability"
-        ? `a face is named when the head's top probability is at least ${o.chosen.threshold}`
-        : `a face is named when its descriptor lies within ${o.chosen.threshold} of the class centroid`;
-    parts.push(
-      `<p>Chosen threshold: <strong>${escapeHtml(o.chosen.kind)} ${o.chosen.threshold}</strong> — ${escapeHtml(rule)}; otherwise it is answered "unknown".${o.method ? ` ${escapeHtml(o.method)}` : ""}</p>`,
-    );
-    parts.push(
-      await chartFigure(
-        () => openSetTradeOffSpec(o.curves, o.chosen, "Known faces vs strangers across thresholds"),
-        "open-set",
-        `Line charts of the open-set trade-off: share of known faces accepted and correct, and of strangers rejected, against the threshold, for ${Object.keys(o.curves).join(" and ")} rules; the chosen threshold ${o.chosen.threshold} is marked.`,
-        "Blue: known faces accepted and named correctly; red: strangers rejected; green line: the chosen threshold; dashed: 95%.",
-      ),
-    );
-    const pairs: Array<[string, string | number | undefined]> = [
-      ["Rule", o.chosen.kind],
-      ["Threshold", o.chosen.threshold],
-    ];
-    if (o.knownAcceptedCorrect !== undefined)
-      pairs.push(["Known faces accepted & correct", percent(o.knownAcceptedCorrect)]);
-    if (o.strangersRejected !== undefined) pairs.push(["Strangers rejected", percent(o.strangersRejected)]);
-    if (o.strangers !== undefined) pairs.push(["Stranger faces measured", o.strangers]);
-    parts.push(facts(pairs));
-    const chosenCurve = o.curves[o.chosen.kind];
-    const chosenPoint = chosenCurve?.find((p) => p.threshold === o.chosen.threshold);
-    if (chosenPoint) {
-      parts.push(
-        table(
-          "The chosen point of the curve",
-          ["threshold", "known accepted & correct", "known accepted", "strangers rejected"],
-          [
-            [
-              chosenPoint.threshold,
-              percent(chosenPoint.knownAcceptedCorrect),
-              percent(chosenPoint.knownAccepted),
-              percent(chosenPoint.strangersRejected),
-            ],
-          ],
-        ),
-      );
-    }
-  }
-  if (face.facts?.length) parts.push(facts(face.facts));
-  const noFace = face.noFace ?? [];
-  parts.push(`<h3>Photos without a face</h3>`);
-  parts.push(
-    noFace.length
-      ? listTable(`Photos skipped because no face was found (${noFace.length})`, noFace)
-      : `<p class="ok">Every photo had a usable face.</p>`,
-  );
-  return parts.join("\n");
-}
-
 function duplicatesSection(d: DatasetSummary): string {
   const dup = d.duplicates;
   const parts: string[] = [];
@@ -456,17 +348,6 @@ function skippedSection(skipped: SkippedFile[]): string {
   return skipped.length
     ? listTable(`Files left out (${skipped.length})`, skipped)
     : `<p class="ok">No files were skipped.</p>`;
-}
-
-function listTable(caption: string, files: readonly SkippedFile[]): string {
-  const rows: Cell[][] = files
-    .slice(0, MAX_LIST_ROWS)
-    .map((s) => [{ html: `<code>${escapeHtml(s.path)}</code>` }, s.reason]);
-  const more =
-    files.length > MAX_LIST_ROWS
-      ? `<p>… and ${files.length - MAX_LIST_ROWS} more, listed in the training log.</p>`
-      : "";
-  return table(caption, ["file", "reason"], rows) + more;
 }
 
 function configurationSection(input: TrainingReportInput): string {

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_ADAM, ScheduledAdam } from "./adam.ts";
+import { ScheduledAdam } from "./adam.ts";
+import { DEFAULT_ADAM } from "./adam-options.ts";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");

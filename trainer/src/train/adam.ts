@@ -1,18 +1,9 @@
 import { MarqueeError } from "@marquee/shared";
 import * as tf from "@tensorflow/tfjs";
 import type { NamedTensor } from "../export/tensor-bundle.ts";
+import { type AdamOptions, DEFAULT_ADAM } from "./adam-options.ts";
 import { HostAdamMoments } from "./host-adam.ts";
 import { type ExponentialDecay, learningRateAt } from "./schedule.ts";
-
-/** Adam's hyperparameters (Keras defaults). */
-export interface AdamOptions {
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-}
-
-/** Keras' Adam defaults; note epsilon 1e-7, not tfjs' 1e-8. */
-export const DEFAULT_ADAM: AdamOptions = Object.freeze({ beta1: 0.9, beta2: 0.999, epsilon: 1e-7 });
 
 /**
  * Where Adam keeps its moments: "backend" as tf variables updated with tensor ops; "host" in JS memory,

@@ -2,8 +2,8 @@ import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { MarqueeError } from "@marquee/shared";
 import type * as tf from "@tensorflow/tfjs";
-import { recoverDir, writeDirAtomically, writeFileDurable } from "../export/durable-fs.ts";
 import { type NamedTensor, readTensorBundle, writeTensorBundle } from "../export/tensor-bundle.ts";
+import { recoverDir, writeDirAtomically, writeFileDurable } from "../util/durable-fs.ts";
 import type { BestState, EarlyStoppingState, EpochLogs } from "./callbacks.ts";
 import type { History } from "./history.ts";
 

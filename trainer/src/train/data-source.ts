@@ -1,7 +1,7 @@
-import { mulberry32 } from "../data/random.ts";
+import { seededPermutation } from "../util/random.ts";
 
 /** One batch: `xs` is N×H×W×3 HWC pixels in 0..255 (float32), `ys` the N class indices. */
-export interface Batch {
+export interface TrainingBatch {
   xs: Float32Array;
   ys: Int32Array;
   /**
@@ -24,25 +24,18 @@ export interface TrainingData {
    * The order must be a pure function of the seed and `epoch` (never of wall time or earlier calls),
    * so a resumed run sees exactly the batches an uninterrupted one would.
    */
-  trainBatches(request: { epoch: number; batchSize: number; fromBatch: number }): AsyncIterable<Batch>;
+  trainBatches(request: {
+    epoch: number;
+    batchSize: number;
+    fromBatch: number;
+  }): AsyncIterable<TrainingBatch>;
   /** The validation set in a fixed order. */
-  validationBatches(request: { batchSize: number }): AsyncIterable<Batch>;
+  validationBatches(request: { batchSize: number }): AsyncIterable<TrainingBatch>;
 }
 
 /** Number of batches in one pass over `size` items. */
 export function batchCount(size: number, batchSize: number): number {
   return Math.ceil(size / batchSize);
-}
-
-/** A Fisher–Yates permutation of 0..n-1 determined by `seed`. */
-export function seededPermutation(n: number, seed: number): number[] {
-  const order = Array.from({ length: n }, (_, i) => i);
-  const random = mulberry32(seed);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order;
 }
 
 /** In-memory examples, mainly for tests and small experiments. */
@@ -67,7 +60,7 @@ export function inMemoryTrainingData(config: {
 }): TrainingData {
   const { train, validation } = config;
   const pixels = config.imageSize * config.imageSize * 3;
-  const toBatch = (set: InMemoryExamples, indices: number[]): Batch => {
+  const toBatch = (set: InMemoryExamples, indices: number[]): TrainingBatch => {
     const xs = new Float32Array(indices.length * pixels);
     const ys = new Int32Array(indices.length);
     indices.forEach((idx, k) => {

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import type { Batch } from "./data-source.ts";
+import type { TrainingBatch } from "./data-source.ts";
 import { categoricalCrossEntropy } from "./losses.ts";
 import { batchTensors } from "./step.ts";
 
@@ -22,7 +22,7 @@ export interface Evaluation {
  */
 export async function evaluateModel(
   model: tf.LayersModel,
-  batches: AsyncIterable<Batch>,
+  batches: AsyncIterable<TrainingBatch>,
   config: { imageSize: number; numClasses: number; fromLogits: boolean },
 ): Promise<Evaluation> {
   const k = config.numClasses;

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
-import { type AdamOptions, ScheduledAdam } from "./adam.ts";
+import { ScheduledAdam } from "./adam.ts";
+import type { AdamOptions } from "./adam-options.ts";
 import {
   BestTracker,
   EarlyStopping,
@@ -83,6 +84,62 @@ function initialState(options: FitOptions): FitState {
   };
 }
 
+/** Restore model weights, optimiser moments and loop state from `checkpointDir/last`. */
+async function resumeFrom(ctx: FitContext, optimizer: ScheduledAdam, options: FitOptions): Promise<FitState> {
+  const ckpt = await loadResumeCheckpoint(ctx.checkpointDir, ctx.runConfig);
+  restoreModelWeights(ctx.model, ckpt.weights);
+  optimizer.restore(ckpt.state.step, ckpt.optimizer);
+  tf.dispose([...ckpt.weights.map((w) => w.tensor), ...ckpt.optimizer.map((w) => w.tensor)]);
+  const state = ckpt.state;
+  if (options.earlyStopping && !state.earlyStopping)
+    state.earlyStopping = initialState(options).earlyStopping;
+  ctx.reporter.message(
+    `Resuming in epoch ${state.epoch + 1} after ${state.batchInEpoch} of its steps (${state.step} optimiser steps done in all).`,
+  );
+  return state;
+}
+
+/** Add one training step's result to the epoch's running sums (in place); returns them. */
+function addStep(
+  state: FitState,
+  r: { loss: number; correct: number; count: number },
+  seconds: number,
+  optimizerStep: number,
+): FitState["partial"] {
+  const p = state.partial;
+  p.lossSum += r.loss * r.count;
+  p.correct += r.correct;
+  p.count += r.count;
+  p.steps++;
+  p.seconds += seconds;
+  state.batchInEpoch++;
+  state.step = optimizerStep;
+  return p;
+}
+
+/** The finished epoch's logs: its running training sums and the validation set (dropout off). */
+async function validateEpoch(
+  model: tf.LayersModel,
+  data: TrainingData,
+  state: FitState,
+  options: FitOptions,
+  config: Parameters<typeof evaluateModel>[2],
+): Promise<{ logs: EpochLogs; seconds: number; msPerStep: number }> {
+  const validationStarted = performance.now();
+  seedDropout(model, null);
+  const ev = await evaluateModel(model, data.validationBatches({ batchSize: options.batchSize }), config);
+  const p = state.partial;
+  const logs: EpochLogs = {
+    loss: p.lossSum / p.count,
+    accuracy: p.correct / p.count,
+    val_loss: ev.loss,
+    val_accuracy: ev.accuracy,
+  };
+  const seconds = p.seconds + (performance.now() - validationStarted) / 1000;
+  const msPerStep = p.steps ? (p.seconds * 1000) / p.steps : 0;
+  return { logs, seconds, msPerStep };
+}
+
 /**
  * Keras-style fit over an async batch source, with best-weights checkpointing, early stopping, resume
  * checkpoints at every epoch end (and mid-epoch every `checkpointEverySeconds`), and a clean stop on abort.
@@ -101,18 +158,7 @@ export async function fit(ctx: FitContext, options: FitOptions): Promise<FitResu
   let state = initialState(options);
 
   try {
-    if (ctx.resume) {
-      const ckpt = await loadResumeCheckpoint(ctx.checkpointDir, ctx.runConfig);
-      restoreModelWeights(model, ckpt.weights);
-      optimizer.restore(ckpt.state.step, ckpt.optimizer);
-      tf.dispose([...ckpt.weights.map((w) => w.tensor), ...ckpt.optimizer.map((w) => w.tensor)]);
-      state = ckpt.state;
-      if (options.earlyStopping && !state.earlyStopping)
-        state.earlyStopping = initialState(options).earlyStopping;
-      reporter.message(
-        `Resuming in epoch ${state.epoch + 1} after ${state.batchInEpoch} of its steps (${state.step} optimiser steps done in all).`,
-      );
-    }
+    if (ctx.resume) state = await resumeFrom(ctx, optimizer, options);
     const earlyStopping = options.earlyStopping ? new EarlyStopping(options.earlyStopping) : null;
     if (earlyStopping && state.earlyStopping) earlyStopping.state = state.earlyStopping;
     const best = new BestTracker(options.checkpoint);
@@ -147,14 +193,7 @@ export async function fit(ctx: FitContext, options: FitOptions): Promise<FitResu
         const started = performance.now();
         seedDropout(model, { run: options.seed, epoch, step: state.batchInEpoch });
         const r = await trainStep(model, optimizer, variables, batch, config);
-        const p = state.partial;
-        p.lossSum += r.loss * r.count;
-        p.correct += r.correct;
-        p.count += r.count;
-        p.steps++;
-        p.seconds += (performance.now() - started) / 1000;
-        state.batchInEpoch++;
-        state.step = optimizer.step;
+        const p = addStep(state, r, (performance.now() - started) / 1000, optimizer.step);
         reporter.stepEnd({
           step: state.batchInEpoch,
           steps,
@@ -178,18 +217,7 @@ export async function fit(ctx: FitContext, options: FitOptions): Promise<FitResu
         }
       }
 
-      const validationStarted = performance.now();
-      seedDropout(model, null);
-      const ev = await evaluateModel(model, data.validationBatches({ batchSize: options.batchSize }), config);
-      const p = state.partial;
-      const logs: EpochLogs = {
-        loss: p.lossSum / p.count,
-        accuracy: p.correct / p.count,
-        val_loss: ev.loss,
-        val_accuracy: ev.accuracy,
-      };
-      const seconds = p.seconds + (performance.now() - validationStarted) / 1000;
-      const msPerStep = p.steps ? (p.seconds * 1000) / p.steps : 0;
+      const { logs, seconds, msPerStep } = await validateEpoch(model, data, state, options, config);
       if (best.onEpochEnd(epoch, logs)) await saveBestWeights(ctx.checkpointDir, model, { epoch, logs });
       recordEpoch(state.history, epoch, logs, {
         learningRate: learningRateAt(options.schedule, Math.max(0, optimizer.step - 1)),

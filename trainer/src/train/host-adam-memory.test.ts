@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
 import { initWasmBackend } from "../backend/index.ts";
 import { ScheduledAdam } from "./adam.ts";
-import type { Batch } from "./data-source.ts";
+import type { TrainingBatch } from "./data-source.ts";
 import { trainableVariables, trainStep } from "./step.ts";
 
 // Its own test file so the wasm heap starts fresh (vitest runs each file in its own process) and its
@@ -30,7 +30,7 @@ describe("host Adam on the wasm heap", () => {
       staircase: true,
     });
     expect(adam.stateLocation).toBe("host");
-    const batch: Batch = {
+    const batch: TrainingBatch = {
       xs: Float32Array.from({ length: 8 * INPUT }, (_, i) => (i % 255) / 255),
       ys: Int32Array.from({ length: 8 }, (_, i) => i % CLASSES),
       shape: [INPUT],

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ScheduledAdam } from "./adam.ts";
-import type { Batch } from "./data-source.ts";
+import type { TrainingBatch } from "./data-source.ts";
 import {
   activationFloatsPerExample,
   microBatchSizeFor,
@@ -34,7 +34,7 @@ function smallCnn(): tf.Sequential {
   return m;
 }
 
-function batchOf(n: number): Batch {
+function batchOf(n: number): TrainingBatch {
   const xs = new Float32Array(n * SIZE * SIZE * 3);
   for (let i = 0; i < xs.length; i++) xs[i] = (i * 7919) % 255;
   return { xs, ys: Int32Array.from({ length: n }, (_, i) => i % CLASSES) };

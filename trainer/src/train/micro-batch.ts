@@ -1,20 +1,19 @@
 import * as tf from "@tensorflow/tfjs";
-import type { Batch } from "./data-source.ts";
+import type { TrainingBatch } from "./data-source.ts";
 
 // On tfjs' wasm backend everything a training step allocates shares one heap of at most 4 GiB
 // (tfjs-backend-wasm 4.22's emscripten MAXIMUM_MEMORY; a failed malloc then surfaces as "memory access
-// out of bounds"). VGG-16 at 224×224 needs about 0.4 GB of activations and their gradients per image on
-// top of 0.54 GB of weights and 0.54 GB of gradients, so a batch of 8 does not fit; the step then runs
-// the batch as micro-batches and sums their gradients (weighted by size) in JS memory, which is the
-// same gradient as the whole batch's.
+// out of bounds"). A VGG-16 batch of 8 at 224×224 does not fit (figures and how to re-measure them:
+// trainer/bench/README.md); the step then runs the batch as micro-batches and sums their gradients
+// (weighted by size) in JS memory, which is the same gradient as the whole batch's.
 
 /** The wasm heap's ceiling in tfjs-backend-wasm 4.22 (emscripten getHeapMax: 4 GiB − 64 KiB). */
 export const WASM_HEAP_MAX_BYTES = 4294901760;
 
 /**
  * Bytes a training step holds per image, as a multiple of the sum of the layers' output sizes:
- * each layer's output, its pre-activation, their gradients and kernel scratch. Measured on VGG-16 at
- * 224×224 (Σ outputs 60 MB/img; heap peak +375 MB per extra image) and rounded up for safety.
+ * each layer's output, its pre-activation, their gradients and kernel scratch, rounded up for safety.
+ * Derived from VGG-16's measured heap growth per image (trainer/bench/README.md, vgg16-step-probe.ts).
  */
 const BYTES_PER_OUTPUT_FLOAT = 4 * 8;
 
@@ -63,11 +62,11 @@ export function microBatchSizeFor(model: tf.LayersModel, batchSize: number): num
 }
 
 /** Split a batch into consecutive micro-batches of at most `size` examples (views, no copies). */
-export function splitBatch(batch: Batch, size: number): Batch[] {
+export function splitBatch(batch: TrainingBatch, size: number): TrainingBatch[] {
   const n = batch.ys.length;
   if (size >= n) return [batch];
   const perExample = batch.xs.length / n;
-  const parts: Batch[] = [];
+  const parts: TrainingBatch[] = [];
   for (let start = 0; start < n; start += size) {
     const end = Math.min(n, start + size);
     parts.push({

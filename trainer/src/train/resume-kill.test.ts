@@ -16,7 +16,7 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-const child = fileURLToPath(new URL("./resume-kill-child.ts", import.meta.url));
+const child = fileURLToPath(new URL("./resume-kill.test-child.ts", import.meta.url));
 
 /** Run the child until it has printed `killAfter` step lines, then SIGKILL it. */
 function runAndKill(dir: string, epochs: number, killAfter: number, resume: boolean): Promise<number> {

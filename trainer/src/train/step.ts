@@ -1,13 +1,13 @@
 import * as tf from "@tensorflow/tfjs";
-import { deriveSeed } from "../models/seeds.ts";
+import { deriveSeed } from "../util/random.ts";
 import type { ScheduledAdam } from "./adam.ts";
-import type { Batch } from "./data-source.ts";
+import type { TrainingBatch } from "./data-source.ts";
 import { hostTensors, readFloats, releaseWeightOperators } from "./host-adam.ts";
 import { categoricalCrossEntropy } from "./losses.ts";
 import { microBatchSizeFor, splitBatch } from "./micro-batch.ts";
 
 /** Turn a batch into tensors: xs [N,H,W,3] (or [N, ...batch.shape]) and one-hot ys [N,C]. Caller disposes. */
-export function batchTensors(batch: Batch, imageSize: number, numClasses: number) {
+export function batchTensors(batch: TrainingBatch, imageSize: number, numClasses: number) {
   const n = batch.ys.length;
   const shape = batch.shape ?? [imageSize, imageSize, 3];
   const xs = tf.tensor(batch.xs, [n, ...shape], "float32");
@@ -54,7 +54,7 @@ export async function trainStep(
   model: tf.LayersModel,
   optimizer: ScheduledAdam,
   variables: tf.Variable[],
-  batch: Batch,
+  batch: TrainingBatch,
   config: { imageSize: number; numClasses: number; fromLogits: boolean },
 ): Promise<StepResult> {
   const parts = splitBatch(batch, microBatchSizeFor(model, batch.ys.length));
@@ -101,7 +101,7 @@ export async function trainStep(
 function forwardBackward(
   model: tf.LayersModel,
   variables: tf.Variable[],
-  batch: Batch,
+  batch: TrainingBatch,
   config: { imageSize: number; numClasses: number; fromLogits: boolean },
 ) {
   const { xs, ys, n } = batchTensors(batch, config.imageSize, config.numClasses);

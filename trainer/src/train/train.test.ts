@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_ADAM } from "./adam.ts";
+import { DEFAULT_ADAM } from "./adam-options.ts";
 import { BestTracker, EarlyStopping, type EpochLogs } from "./callbacks.ts";
 import { loadBestWeights } from "./checkpoint.ts";
 import { inMemoryTrainingData } from "./data-source.ts";

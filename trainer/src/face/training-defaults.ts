@@ -1,0 +1,17 @@
+// The face head's training defaults on their own, so option defaults can be read without loading tfjs.
+import type { FaceHeadKind } from "./head.ts";
+
+/** Defaults: a small head trains in seconds; Adam 0.01 decaying 4 % every 100 steps. */
+export const FACE_HEAD_TRAINING_DEFAULTS = Object.freeze({
+  head: "auto" as FaceHeadKind | "auto",
+  epochs: 100,
+  batchSize: 32,
+  seed: 123,
+  learningRate: 0.01,
+  decaySteps: 100,
+  decayRate: 0.96,
+  patience: 20,
+  strangerFoldSize: 3,
+  minStrangersRejected: 0.95,
+  charts: true,
+});

@@ -1,0 +1,118 @@
+import { isMarqueeError } from "@marquee/shared";
+import { CommanderError } from "commander";
+import { describe, expect, it } from "vitest";
+import { checkFlags, parseEvaluateArgs, parsePredictArgs, parseTrainArgs } from "./flags.ts";
+import { DEFAULT_MODEL, TRAINABLE_MODELS, taskForMetadata, taskForModel } from "./registry.ts";
+
+/** The train CLI's parse-and-check, exactly as cli/train.ts runs it before any work. */
+function checkTrain(argv: string[]) {
+  const parsed = parseTrainArgs(argv, {
+    models: TRAINABLE_MODELS,
+    defaultModel: DEFAULT_MODEL,
+    silent: true,
+  });
+  const task = taskForModel(parsed.flags.model);
+  checkFlags(parsed, { supported: task.trainFlags, task: task.pipeline });
+  task.validateTrain?.(parsed.flags);
+  return { parsed, task };
+}
+
+function messageOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    expect(isMarqueeError(err) || err instanceof CommanderError).toBe(true);
+    return (err as Error).message;
+  }
+  throw new Error("expected an error");
+}
+
+describe("pnpm train flags", () => {
+  it("keeps only the flags given, and picks the task by --model", () => {
+    const { parsed, task } = checkTrain(["--data", "photos", "--epochs", "5", "--no-charts"]);
+    expect(parsed.flags).toEqual({ data: "photos", epochs: 5, charts: false, model: "seed-cnn" });
+    expect(task.pipeline).toBe("image");
+    expect(checkTrain(["--data", "photos", "--model", "face"]).task.pipeline).toBe("face");
+  });
+
+  it.each([
+    [["--epochs", "0"], "--epochs must be a positive integer (got 0)."],
+    [["--batch-size", "0"], "--batch-size must be a positive integer (got 0)."],
+    [["--validation-split", "1.5"], "--validation-split must be between 0 and 1 (got 1.5)."],
+    [["--validation-split", "0"], "--validation-split must be between 0 and 1 (got 0)."],
+    [["--learning-rate", "-1"], "--learning-rate must be above 0 (got -1)."],
+    [["--dropout", "1"], "--dropout must be between 0 and 1 (got 1)."],
+    [["--epochs", "2.5"], "--epochs must be a positive integer (got 2.5)."],
+    [["--image-size", "7"], "--image-size must be at least 38 for --model seed-cnn (got 7)."],
+    [
+      ["--image-size", "31", "--model", "vgg16"],
+      "--image-size must be at least 32 for --model vgg16 (got 31).",
+    ],
+  ])("rejects %j before any work, naming the flag", (argv, message) => {
+    expect(messageOf(() => checkTrain(["--data", "d", ...argv]))).toBe(message);
+  });
+
+  it("rejects a non-number with the flag's name (commander)", () => {
+    expect(messageOf(() => checkTrain(["--data", "d", "--epochs", "ten"]))).toContain(
+      "--epochs must be a number (got ten)",
+    );
+  });
+
+  it.each([
+    ["--resume", []],
+    ["--weights", ["uint8"]],
+    ["--image-size", ["96"]],
+    ["--summary", []],
+  ])("rejects %s for face models instead of ignoring it", (flag, value) => {
+    expect(messageOf(() => checkTrain(["--data", "d", "--model", "face", flag, ...value]))).toMatch(
+      new RegExp(`^${flag} does not apply to face models`),
+    );
+  });
+
+  it("rejects face-only flags for image models", () => {
+    expect(messageOf(() => checkTrain(["--data", "d", "--strangers", "s"]))).toMatch(
+      /^--strangers does not apply to image models/,
+    );
+  });
+
+  it("accepts the smallest image size an architecture takes", () => {
+    expect(() => checkTrain(["--data", "d", "--model", "vgg16", "--image-size", "32"])).not.toThrow();
+  });
+
+  it("requires --data unless --summary", () => {
+    expect(messageOf(() => checkTrain([]))).toMatch(/^--data <dir> is required/);
+    expect(messageOf(() => checkTrain(["--model", "face"]))).toMatch(/^--data <dir> is required/);
+    expect(() => checkTrain(["--summary"])).not.toThrow();
+  });
+});
+
+describe("pnpm evaluate and predict flags", () => {
+  const defaults = { defaultModelDir: "models/default", silent: true };
+
+  it("rejects --batch-size 0 and --top 0 by name", () => {
+    const ev = parseEvaluateArgs(["--data", "d", "--batch-size", "0"], defaults);
+    expect(messageOf(() => checkFlags(ev))).toBe("--batch-size must be a positive integer (got 0).");
+    const pr = parsePredictArgs(["a.jpg", "--top", "0"], defaults);
+    expect(messageOf(() => checkFlags(pr))).toBe("--top must be a positive integer (got 0).");
+  });
+
+  it("rejects image-only evaluate flags for a face model", () => {
+    const ev = parseEvaluateArgs(["--data", "d", "--charts", "out"], defaults);
+    const task = taskForMetadata({ pipeline: "face" });
+    expect(
+      messageOf(() =>
+        checkFlags(ev, { supported: task.evaluateFlags, always: ["modelDir", "data", "backend"] }),
+      ),
+    ).toMatch(/^--charts does not apply/);
+    const image = taskForMetadata({ pipeline: "image" });
+    expect(() =>
+      checkFlags(ev, { supported: image.evaluateFlags, always: ["modelDir", "data", "backend"] }),
+    ).not.toThrow();
+  });
+
+  it("names an unknown --model", () => {
+    expect(messageOf(() => taskForModel("resnet"))).toBe(
+      'Unknown --model "resnet"; choose one of: seed-cnn, vgg16, face.',
+    );
+  });
+});
