@@ -24,3 +24,18 @@ export {
   loadWeightMap,
   type WeightSource,
 } from "./weights.ts";
+export { type BlazeFaceBox, blazeFaceRegion } from "./blazeface-detect.ts";
+export { embedFaceres, FACERES_CROP_SCALE, faceresSquare } from "./faceres-embed.ts";
+export {
+  type FindFacesV2Options,
+  type FoundFace,
+  type FoundFaces,
+  findFacesV2,
+  mergeCandidates,
+  tileRegions,
+  type V2Detector,
+} from "./find-faces-v2.ts";
+export { type LoadedNet, loadBlazeFace, loadFaceres } from "./human-models.ts";
+export { type HumanModelName, loadHumanWeightMap } from "./human-weights.ts";
+export { BLAZEFACE_INPUT_SIZE, type BlazeFaceParams } from "./nets/blazeface.ts";
+export { FACERES_DESCRIPTOR_SIZE, FACERES_INPUT_SIZE, type FaceresParams } from "./nets/faceres.ts";

@@ -92,11 +92,15 @@ function residualBlock(x: tf.Tensor4D, b: BlockParams): tf.Tensor4D {
       [0, 0],
       [0, b.padChannels],
     ]);
-  return tf.relu(tf.add(pw, shortcut));
+  return tf.relu(tf.add(pw, shortcut)) as tf.Tensor4D;
 }
 
 // A head's outputs as [n, cells·cells·anchors, 17]: logit, then 16 regressors per anchor.
 function head(x: tf.Tensor4D, h: HeadParams, anchors: number): tf.Tensor3D {
+  return tf.tidy(() => headOps(x, h, anchors));
+}
+
+function headOps(x: tf.Tensor4D, h: HeadParams, anchors: number): tf.Tensor3D {
   const n = x.shape[0];
   const cls = tf.fused.conv2d({
     x,
