@@ -290,23 +290,30 @@ export async function findFacesV2(
     .sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
   const truncated = merged.length > maxFaces;
   const kept = merged.slice(0, maxFaces);
+  const toImage = (b: FaceBox): FaceBox => ({
+    left: b.left * sx,
+    top: b.top * sy,
+    width: b.width * sx,
+    height: b.height * sy,
+  });
+  // Landmarks are read from the full-resolution image: the shrunk copy is only for the detector.
   const landmarks =
     opts.landmarks === false
       ? undefined
       : await detectLandmarks(
           models,
-          work,
-          kept.map((c) => landmarkBox(c)),
+          image,
+          kept.map((c) => toImage(landmarkBox(c))),
         );
   const faces = kept.map((c, i) => {
     const face: FoundFace = {
-      box: { left: c.box.left * sx, top: c.box.top * sy, width: c.box.width * sx, height: c.box.height * sy },
+      box: clipBox(toImage(c.box), image.width, image.height),
       score: c.score,
       level: c.level,
     };
     if (c.keypoints) face.keypoints = c.keypoints.map((p) => ({ x: p.x * sx, y: p.y * sy }));
     const points = landmarks?.[i];
-    if (points) face.landmarks = points.map((p) => ({ x: p.x * sx, y: p.y * sy }));
+    if (points) face.landmarks = points;
     return face;
   });
   return { faces, truncated, passes };
