@@ -27,7 +27,7 @@ import { median, opt, pct, required } from "./probe-common.ts";
 
 type Kind = "resnet" | "faceres13" | "faceres10" | "resnet+faceres13";
 const KINDS: Kind[] = ["resnet", "faceres13", "faceres10", "resnet+faceres13"];
-const THRESHOLDS = Array.from({ length: 601 }, (_, i) => Math.round(i * 0.0025 * 1e4) / 1e4 + 0.1);
+const THRESHOLDS = Array.from({ length: 701 }, (_, i) => Math.round(i * 0.0025 * 1e4) / 1e4);
 
 const quiet = { info: () => {}, warn: () => {} };
 const data = required("--data");
@@ -38,11 +38,12 @@ if (recs.some((r) => !r)) throw new Error("run embed-celeb.ts on --data first");
 const tights = await Promise.all(scan.files.map((f) => tightCache.get(f.sha256)));
 const strangerDir = opt("--strangers");
 const strangerRecs: PhotoRecord[] = [];
-if (strangerDir) {
-  const s = await scanDataset(resolve(strangerDir), { log: quiet });
+// --strangers DIR[,DIR…]: every photo is a stranger to the 17-class model.
+for (const dir of strangerDir ? strangerDir.split(",") : []) {
+  const s = await scanDataset(resolve(dir), { log: quiet });
   for (const f of s.files) {
     const r = await photoCache.get(f.sha256);
-    if (!r) throw new Error(`run embed-celeb.ts on ${strangerDir} first`);
+    if (!r) throw new Error(`run embed-celeb.ts on ${dir} first`);
     strangerRecs.push(r);
   }
 }
@@ -74,6 +75,11 @@ function unit(v: Float32Array): Float32Array {
   return v.map((x) => x / n);
 }
 
+/** Subtract the training mean before scaling to unit length (--mean none: plain unit length). */
+const subtractMean = opt("--mean", "train") !== "none";
+/** Rejection score: "distance" to the nearest centroid, or "ratio" nearest / second-nearest distance. */
+const rule = opt("--rule", "distance") as "distance" | "ratio";
+
 function fit(kind: Kind, trainIdx: number[]): Space {
   const parts = kind === "resnet+faceres13" ? (["resnet", "faceres13"] as const) : ([kind] as const);
   const means = parts.map((p) => {
@@ -86,7 +92,7 @@ function fit(kind: Kind, trainIdx: number[]): Space {
       for (let k = 0; k < v.length; k++) m[k]! += v[k]!;
       n++;
     }
-    return m!.map((x) => x / n);
+    return subtractMean ? m!.map((x) => x / n) : new Float32Array(m!.length);
   });
   const embed = (r: PhotoRecord | TightRecord | null) => {
     const vs = parts.map((p, j) => {
@@ -122,22 +128,25 @@ function score(space: Space, r: PhotoRecord | TightRecord | null, actual: number
   if (!e) return null;
   let best = -1;
   let bestD = Infinity;
+  let secondD = Infinity;
   for (const [c, v] of space.centroids) {
     let d = 0;
     for (let k = 0; k < e.length; k++) d += (e[k]! - v[k]!) ** 2;
     if (d < bestD) {
+      secondD = bestD;
       bestD = d;
       best = c;
-    }
+    } else if (d < secondD) secondD = d;
   }
-  return { predicted: best, actual, probability: 0, distance: Math.sqrt(bestD) };
+  const distance = rule === "ratio" ? Math.sqrt(bestD / secondD) : Math.sqrt(bestD);
+  return { predicted: best, actual, probability: 0, distance };
 }
 
 const missing = (n: number): ScoredFace[] =>
   Array.from({ length: n }, () => ({ predicted: -2, actual: 0, probability: 0, distance: 99 }));
 
 console.log(
-  "| descriptor | top-1 val (seed 123) | top-1 5×20 % splits | folds: known acc.&correct | folds: strangers rejected | threshold | val acc.&correct | tight crops acc.&correct (evidence found) | five-celeb strangers rejected | ms/face |",
+  `rule ${opt("--rule", "distance")}, mean ${opt("--mean", "train")}\n| descriptor | top-1 val (seed 123) | top-1 5×20 % splits | folds: known acc.&correct | folds: strangers rejected | threshold | val acc.&correct | tight crops top-1 / acc.&correct (evidence found) | five-celeb strangers rejected | ms/face |`,
 );
 console.log("|---|---|---|---|---|---|---|---|---|---|");
 for (const kind of KINDS) {
@@ -191,6 +200,6 @@ for (const kind of KINDS) {
           : r!.ms!.faceres,
     );
   console.log(
-    `| ${kind} | ${pct(ok0! / n0!)} (${ok0}/${n0}) | ${pct(okR / nR)} (${okR}/${nR}) | ${pct(pick.knownAcceptedCorrect)} | ${pct(pick.strangersRejected)} | ${pick.threshold} | ${pct(at(val).knownAcceptedCorrect)} | ${pct(at(tight).knownAcceptedCorrect)} (${evidence}/${tightIdx.length}) | ${strangerDir ? `${pct(at(val).strangersRejected)} (${strangerRecs.length})` : "–"} | ${median(ms).toFixed(0)} |`,
+    `| ${kind} | ${pct(ok0! / n0!)} (${ok0}/${n0}) | ${pct(okR / nR)} (${okR}/${nR}) | ${pct(pick.knownAcceptedCorrect)} | ${pct(pick.strangersRejected)} | ${pick.threshold} | ${pct(at(val).knownAcceptedCorrect)} | ${pct(tight.filter((t) => t.predicted === t.actual).length / tight.length)} / ${pct(at(tight).knownAcceptedCorrect)} (${evidence}/${tightIdx.length}) | ${strangerDir ? `${pct(at(val).strangersRejected)} (${strangerRecs.length})` : "–"} | ${median(ms).toFixed(0)} |`,
   );
 }
