@@ -7,7 +7,7 @@ import { type LoadedNet, loadBlazeFace } from "./human-models.ts";
 import { type FaceModels, loadFaceModels } from "./models.ts";
 import type { BlazeFaceParams } from "./nets/blazeface.ts";
 import { sampleSquare } from "./sample.ts";
-import { readRgb, samplePhotoPath, tightFaceCrop, useBackend } from "./test-support.ts";
+import { cropRgb, readRgb, samplePhotoPath, tightFaceCrop, useBackend } from "./test-support.ts";
 
 let models: FaceModels;
 let blazeface: LoadedNet<BlazeFaceParams>;
@@ -111,6 +111,16 @@ describe("findFacesV2", () => {
       expect(f.box.width).toBeLessThan(60);
       expect(f.level).toBeGreaterThan(0);
     }
+  }, 60_000);
+
+  it("skips the tiles for a close-up (auto), runs them when asked to", async () => {
+    const portrait = cropRgb(sample1, 250, 250, 550, 650);
+    const auto = await findFacesV2(models, portrait, { detector: bf(), landmarks: false });
+    const always = await findFacesV2(models, portrait, { detector: bf(), landmarks: false, tiles: "always" });
+    expect(auto.faces).toHaveLength(1);
+    expect(auto.passes).toBe(1);
+    expect(always.passes).toBeGreaterThan(1);
+    expect(always.faces).toHaveLength(1);
   }, 60_000);
 
   it("caps the answer at maxFaces and says it was truncated", async () => {

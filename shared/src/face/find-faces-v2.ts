@@ -17,7 +17,10 @@ export type V2Detector =
 /** Options for {@link findFacesV2}. */
 export interface FindFacesV2Options {
   detector: V2Detector;
-  /** Minimum detector score. Default 0.5 (BlazeFace) / 0.5 (face-api). */
+  /**
+   * Minimum detector score on the whole image. Default 0.6 for BlazeFace (a checkerboard scored
+   * 0.52–0.56; real faces in face-api's samples ≥ 0.64), 0.5 for face-api's detectors.
+   */
   minScore?: number;
   /** At most this many faces, largest first; `truncated` says when more were found. Default 100. */
   maxFaces?: number;
@@ -27,12 +30,19 @@ export interface FindFacesV2Options {
    */
   minFaceFraction?: number;
   /**
-   * Smallest face width (in detector input pixels) the detector finds reliably; tiles are sized so
-   * that a `minFaceFraction` face reaches it. Default 24 (BlazeFace back at 256), 32 (face-api).
+   * Smallest face width (in detector input pixels) the detector should find; tiles are sized so
+   * that a `minFaceFraction` face reaches it. Default 12 for BlazeFace back at 256 (measured: 12 finds
+   * as many collage faces as 24 at a third of the passes, see trainer/scripts/face-probes), 24 for face-api.
    */
   minFaceInput?: number;
-  /** Look at tiles at all (false: one pass on the whole image, like today). Default true. */
-  tiles?: boolean;
+  /**
+   * Tiles: "always"; "auto" (default) skips them when the whole-image pass found faces and all of
+   * them are close-ups (≥ `closeUpFraction` of the longer side: a portrait or selfie, where the cost
+   * of tiling buys only tiny background faces); false: one pass on the whole image, like today.
+   */
+  tiles?: boolean | "always" | "auto";
+  /** See `tiles: "auto"`. Default 0.12. */
+  closeUpFraction?: number;
   /**
    * Minimum score on tiles (never below `minScore`). Zoomed-in tiles show hands, ears and patterns
    * at face size, which score 0.5–0.65 with BlazeFace; real faces there mostly score > 0.8. Default 0.7.
@@ -92,7 +102,8 @@ export function tileRegions(
   const finest = Math.max(inputSize, (inputSize * minFaceFraction * side) / minFaceInput);
   if (finest >= side) return out;
   // Levels from the whole image down to `finest`, each at most half the previous side.
-  const levels = Math.ceil(Math.log2(side / finest) - 0.15);
+  // (A ratio up to ~2.4 between levels still works: BlazeFace's range per pass is wider than 2×.)
+  const levels = Math.ceil(Math.log2(side / finest) - 0.25);
   for (let level = 1; level <= levels; level++) {
     const tile = side * (finest / side) ** (level / levels);
     const stride = tile * (1 - TILE_OVERLAP);
@@ -243,11 +254,11 @@ export async function findFacesV2(
     throw new MarqueeError("bad_request", `Image of ${image.width}×${image.height} has no usable pixels.`);
   }
   const { detector } = opts;
-  const minScore = opts.minScore ?? 0.5;
+  const minScore = opts.minScore ?? (detector.kind === "blazeface" ? 0.6 : 0.5);
   const tileMinScore = Math.max(minScore, opts.tileMinScore ?? 0.7);
   const maxFaces = opts.maxFaces ?? 100;
   const inputSize = detector.kind === "blazeface" ? BLAZEFACE_INPUT_SIZE : detector.inputSize;
-  const minFaceInput = opts.minFaceInput ?? (detector.kind === "blazeface" ? 24 : 32);
+  const minFaceInput = opts.minFaceInput ?? (detector.kind === "blazeface" ? 12 : 24);
   const minFaceFraction = opts.minFaceFraction ?? 40 / 1920;
 
   // Big photos: shrink by a whole factor so the finest tiles still need ≥ 1 px per input pixel
@@ -266,7 +277,10 @@ export async function findFacesV2(
       : tileRegions(work.width, work.height, inputSize, minFaceFraction, minFaceInput);
   const all: Candidate[] = [];
   let passes = 0;
+  const closeUp = (opts.closeUpFraction ?? 0.12) * Math.max(work.width, work.height);
   for (const { region, level } of regions) {
+    if (level === 1 && opts.tiles !== "always" && all.length > 0 && all.every((c) => c.box.width >= closeUp))
+      break;
     const found = await detectRegion(
       models,
       detector,

@@ -90,8 +90,8 @@ export class JsonCache<T> {
   async set(key: string, value: T): Promise<void> {
     const p = this.path(key);
     await mkdir(dirname(p), { recursive: true });
-    await writeFile(`${p}.tmp`, JSON.stringify(value));
-    await rename(`${p}.tmp`, p);
+    await writeFile(`${p}.${process.pid}.tmp`, JSON.stringify(value));
+    await rename(`${p}.${process.pid}.tmp`, p);
   }
 }
 

@@ -79,6 +79,8 @@ function unit(v: Float32Array): Float32Array {
 const subtractMean = opt("--mean", "train") !== "none";
 /** Rejection score: "distance" to the nearest centroid, or "ratio" nearest / second-nearest distance. */
 const rule = opt("--rule", "distance") as "distance" | "ratio";
+/** Share of the concatenation's length given to the ResNet part (--weight 0.5: equal halves). */
+const resnetWeight = Number(opt("--weight", "0.5"));
 
 function fit(kind: Kind, trainIdx: number[]): Space {
   const parts = kind === "resnet+faceres13" ? (["resnet", "faceres13"] as const) : ([kind] as const);
@@ -103,9 +105,10 @@ function fit(kind: Kind, trainIdx: number[]): Space {
     if (vs.length === 1) return vs[0]!;
     const out = new Float32Array(vs.reduce((n, v) => n + v!.length, 0));
     let o = 0;
-    for (const v of vs) {
+    for (const [j, v] of vs.entries()) {
+      const w = Math.sqrt(j === 0 ? resnetWeight : 1 - resnetWeight);
       out.set(
-        v!.map((x) => x / Math.SQRT2),
+        v!.map((x) => x * w),
         o,
       );
       o += v!.length;
@@ -146,7 +149,7 @@ const missing = (n: number): ScoredFace[] =>
   Array.from({ length: n }, () => ({ predicted: -2, actual: 0, probability: 0, distance: 99 }));
 
 console.log(
-  `rule ${opt("--rule", "distance")}, mean ${opt("--mean", "train")}\n| descriptor | top-1 val (seed 123) | top-1 5×20 % splits | folds: known acc.&correct | folds: strangers rejected | threshold | val acc.&correct | tight crops top-1 / acc.&correct (evidence found) | five-celeb strangers rejected | ms/face |`,
+  `rule ${opt("--rule", "distance")}, mean ${opt("--mean", "train")}, concatenation weight ${resnetWeight}\n| descriptor | top-1 val (seed 123) | top-1 5×20 % splits | folds: known acc.&correct | folds: strangers rejected | threshold | val acc.&correct | tight crops top-1 / acc.&correct (evidence found) | five-celeb strangers rejected | ms/face |`,
 );
 console.log("|---|---|---|---|---|---|---|---|---|---|");
 for (const kind of KINDS) {
