@@ -97,12 +97,6 @@ describe("findFacesV2", () => {
 
   it("finds ~45 px faces in a 1920×1080 picture, with tight boxes from the tiles", async () => {
     const image = smallCopyOnCanvas(1920, 1080, 4.2, 700, 500);
-    const single = await findFacesV2(models, image, {
-      detector: bf(),
-      tiles: false,
-      padRetry: false,
-      landmarks: false,
-    });
     const tiled = await findFacesV2(models, image, { detector: bf(), landmarks: false });
     expect(tiled.faces.length).toBe(3);
     for (const f of tiled.faces) {

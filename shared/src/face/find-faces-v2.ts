@@ -1,6 +1,6 @@
 import { MarqueeError } from "../errors.ts";
 import type { RgbImage } from "../image/types.ts";
-import { type BlazeFaceBox, blazeFaceRegion } from "./blazeface-detect.ts";
+import { type BlazeFaceBox, blazeFaceRegion, blazeFaceScaled } from "./blazeface-detect.ts";
 import { type DetectedFace, detectFaces, detectLandmarks } from "./detect.ts";
 import { clipBox, type FaceBox, iou } from "./geometry.ts";
 import type { FaceModels } from "./models.ts";
@@ -31,8 +31,9 @@ export interface FindFacesV2Options {
   minFaceFraction?: number;
   /**
    * Smallest face width (in detector input pixels) the detector should find; tiles are sized so
-   * that a `minFaceFraction` face reaches it. Default 12 for BlazeFace back at 256 (measured: 12 finds
-   * as many collage faces as 24 at a third of the passes, see trainer/scripts/face-probes), 24 for face-api.
+   * that a `minFaceFraction` face reaches it. Default 18 for BlazeFace back (measured on the probe's
+   * collages: 12 finds half of the 40–60 px faces, 18 and 24 all of them; see
+   * trainer/scripts/face-probes/README.md), 24 for face-api.
    */
   minFaceInput?: number;
   /**
@@ -43,6 +44,11 @@ export interface FindFacesV2Options {
   tiles?: boolean | "always" | "auto";
   /** See `tiles: "auto"`. Default 0.12. */
   closeUpFraction?: number;
+  /**
+   * BlazeFace only: instead of 256 px tiles, one fully-convolutional pass over the whole image
+   * scaled so a `minFaceFraction` face covers `minFaceInput` input pixels. Default true.
+   */
+  scaledPass?: boolean;
   /**
    * Minimum score on tiles (never below `minScore`). Zoomed-in tiles show hands, ears and patterns
    * at face size, which score 0.5–0.65 with BlazeFace; real faces there mostly score > 0.8. Default 0.7.
@@ -214,12 +220,17 @@ export function mergeCandidates<C extends { box: FaceBox; score: number; level: 
   const order = [...all].sort((a, b) => b.score - a.score);
   const kept: C[] = [];
   for (const c of order) {
-    const dup = kept.some((k) => {
+    const i = kept.findIndex((k) => {
       if (iou(k.box, c.box) > 0.3) return true;
       const ratio = (k.box.width * k.box.height) / (c.box.width * c.box.height);
       return k.level !== c.level && ratio > 0.25 && ratio < 4 && overlapOfSmaller(k.box, c.box) > 0.7;
     });
-    if (!dup) kept.push(c);
+    if (i < 0) kept.push(c);
+    else if (c.level > kept[i]!.level && iou(kept[i]!.box, c.box) > 0.3) {
+      // The same face seen by a finer pass: its box (and keypoints) locate a small face better;
+      // the score stays the best one.
+      kept[i] = { ...c, score: kept[i]!.score };
+    }
   }
   return kept;
 }
@@ -258,7 +269,7 @@ export async function findFacesV2(
   const tileMinScore = Math.max(minScore, opts.tileMinScore ?? 0.7);
   const maxFaces = opts.maxFaces ?? 100;
   const inputSize = detector.kind === "blazeface" ? BLAZEFACE_INPUT_SIZE : detector.inputSize;
-  const minFaceInput = opts.minFaceInput ?? (detector.kind === "blazeface" ? 12 : 24);
+  const minFaceInput = opts.minFaceInput ?? (detector.kind === "blazeface" ? 18 : 24);
   const minFaceFraction = opts.minFaceFraction ?? 40 / 1920;
 
   // Big photos: shrink by a whole factor so the finest tiles still need ≥ 1 px per input pixel
@@ -278,19 +289,39 @@ export async function findFacesV2(
   const all: Candidate[] = [];
   let passes = 0;
   const closeUp = (opts.closeUpFraction ?? 0.12) * Math.max(work.width, work.height);
-  for (const { region, level } of regions) {
-    if (level === 1 && opts.tiles !== "always" && all.length > 0 && all.every((c) => c.box.width >= closeUp))
-      break;
-    const found = await detectRegion(
-      models,
-      detector,
-      work,
-      region,
-      level > 0 ? tileMinScore : minScore,
-      level,
-    );
-    all.push(...(level > 0 ? found.filter((c) => ownedByTile(c.box, region, work)) : found));
+  const skipTiles = () =>
+    opts.tiles !== "always" && all.length > 0 && all.every((c) => c.box.width >= closeUp);
+  if (detector.kind === "blazeface" && opts.scaledPass !== false && opts.tiles !== false) {
+    // Level 0 (256 px, whole image) for large faces, then one scaled pass for the small ones.
+    const side = Math.max(work.width, work.height);
+    all.push(...(await detectRegion(models, detector, work, { left: 0, top: 0, size: side }, minScore, 0)));
     passes++;
+    const scale = minFaceInput / (minFaceFraction * side);
+    if (scale * side > inputSize * 1.2 && !skipTiles()) {
+      const small = await blazeFaceScaled(detector.params, work, scale, tileMinScore);
+      // Faces above ~100 input px are level 0's (the scaled pass' receptive field is local).
+      const maxWidth = (inputSize * 0.45) / scale;
+      all.push(
+        ...small
+          .filter((f) => f.box.width <= maxWidth)
+          .map((f) => ({ box: f.box, score: f.score, level: 1, keypoints: f.keypoints })),
+      );
+      passes++;
+    }
+  } else {
+    for (const { region, level } of regions) {
+      if (level === 1 && skipTiles()) break;
+      const found = await detectRegion(
+        models,
+        detector,
+        work,
+        region,
+        level > 0 ? tileMinScore : minScore,
+        level,
+      );
+      all.push(...(level > 0 ? found.filter((c) => ownedByTile(c.box, region, work)) : found));
+      passes++;
+    }
   }
   if (all.length === 0 && opts.padRetry !== false) {
     const wside = Math.max(work.width, work.height) * PAD_RETRY_SCALE;

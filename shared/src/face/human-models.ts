@@ -1,8 +1,8 @@
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "@tensorflow/tfjs-core";
 import { loadHumanWeightMap } from "./human-weights.ts";
-import { collectTensors, disposeWeightMap } from "./nets/layers.ts";
 import { type BlazeFaceParams, blazeFaceParams } from "./nets/blazeface.ts";
 import { type FaceresParams, faceresParams } from "./nets/faceres.ts";
+import { collectTensors, disposeWeightMap } from "./nets/layers.ts";
 import type { WeightSource } from "./weights.ts";
 
 /** A loaded net: its parameters, the bytes its weights take in (wasm) memory, and `dispose()`. */
@@ -31,7 +31,13 @@ async function loadNet<P>(
   for (const t of Object.values(map)) if (!used.has(t) && !t.isDisposed) t.dispose();
   let bytes = 0;
   for (const t of used) bytes += t.size * 4;
-  return { params, weightBytes: bytes, dispose: () => used.forEach((t) => t.dispose()) };
+  return {
+    params,
+    weightBytes: bytes,
+    dispose: () => {
+      for (const t of used) t.dispose();
+    },
+  };
 }
 
 /**

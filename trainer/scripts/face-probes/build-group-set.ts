@@ -16,9 +16,8 @@
  * labels.json lists every picture with its faces.
  */
 import { copyFile, mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { createRequire } from "node:module";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import type { RgbImage } from "@marquee/shared";
 import sharp from "sharp";
 import { DEFAULT_NEAR_DUPLICATES, findDuplicates } from "../../src/data/duplicates.ts";

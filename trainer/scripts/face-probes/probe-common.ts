@@ -3,9 +3,9 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import {
+  type BlazeFaceParams,
   type FaceModels,
   type FaceresParams,
-  type BlazeFaceParams,
   type LoadedNet,
   loadBlazeFace,
   loadFaceModels,

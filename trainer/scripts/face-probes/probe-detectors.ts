@@ -11,7 +11,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type FaceBox, detectFaces, findFacesV2, loadFaceModels, type RgbImage } from "@marquee/shared";
+import { detectFaces, type FaceBox, findFacesV2, loadFaceModels, type RgbImage } from "@marquee/shared";
 import { nodeFaceWeightSource } from "@marquee/shared/node";
 import type { GroupLabel } from "./build-group-set.ts";
 import {
@@ -63,14 +63,41 @@ const configs: Record<string, Run> = {
         tiles: "always",
       })
     ).faces,
-  "blazeface default (auto tiles, 12, min 0.6)": async (img) =>
-    (await findFacesV2(nets.tiny, img, { detector: bf, landmarks: false })).faces,
-  "blazeface auto tiles (18, min 0.6)": async (img) =>
+  "blazeface scaled pass (12)": async (img) =>
+    (await findFacesV2(nets.tiny, img, { detector: bf, landmarks: false, minFaceInput: 12 })).faces,
+  "blazeface scaled pass (18)": async (img) =>
     (await findFacesV2(nets.tiny, img, { detector: bf, landmarks: false, minFaceInput: 18 })).faces,
-  "blazeface auto tiles (24, min 0.6)": async (img) =>
+  "blazeface scaled pass (24)": async (img) =>
     (await findFacesV2(nets.tiny, img, { detector: bf, landmarks: false, minFaceInput: 24 })).faces,
+  "blazeface default (auto tiles, 12, min 0.6)": async (img) =>
+    (await findFacesV2(nets.tiny, img, { detector: bf, landmarks: false, scaledPass: false })).faces,
+  "blazeface auto tiles (18, min 0.6)": async (img) =>
+    (
+      await findFacesV2(nets.tiny, img, {
+        detector: bf,
+        landmarks: false,
+        minFaceInput: 18,
+        scaledPass: false,
+      })
+    ).faces,
+  "blazeface auto tiles (24, min 0.6)": async (img) =>
+    (
+      await findFacesV2(nets.tiny, img, {
+        detector: bf,
+        landmarks: false,
+        minFaceInput: 24,
+        scaledPass: false,
+      })
+    ).faces,
   "blazeface always tiles (12, min 0.6)": async (img) =>
-    (await findFacesV2(nets.tiny, img, { detector: bf, landmarks: false, tiles: "always" })).faces,
+    (
+      await findFacesV2(nets.tiny, img, {
+        detector: bf,
+        landmarks: false,
+        tiles: "always",
+        scaledPass: false,
+      })
+    ).faces,
   "blazeface tiled(24)": async (img) =>
     (
       await findFacesV2(nets.tiny, img, {

@@ -10,11 +10,8 @@ import { step } from "./layers.ts";
 /** Input side of BlazeFace back. */
 export const BLAZEFACE_INPUT_SIZE = 256;
 
-/** Anchors per grid: 16×16 cells × 2 anchors, then 8×8 cells × 6 anchors (896 in all). */
-const GRIDS = [
-  { cells: 16, anchors: 2 },
-  { cells: 8, anchors: 6 },
-] as const;
+/** Anchors per cell of the stride-16 grid, then of the stride-32 grid (896 in all at 256×256). */
+const GRIDS = [{ anchors: 2 }, { anchors: 6 }] as const;
 
 interface BlockParams {
   depthwise: tf.Tensor4D;
@@ -121,7 +118,8 @@ function headOps(x: tf.Tensor4D, h: HeadParams, anchors: number): tf.Tensor3D {
 }
 
 /**
- * Runs BlazeFace back on an NHWC batch of 256×256 images (0..255). Returns `[n, 896, 17]`: per
+ * Runs BlazeFace back on an NHWC batch of 256×256 images (0..255; any sides that are multiples of
+ * 32 work too: the net is fully convolutional). Returns `[n, 896, 17]` at 256×256: per
  * anchor the score logit, box centre offset x, y, width, height and 6 keypoints (x, y), all in
  * input pixels relative to the anchor centre (see {@link decodeBlazeFace}).
  */
@@ -156,14 +154,20 @@ export function blazeFaceForward(x: tf.Tensor4D, p: BlazeFaceParams): tf.Tensor3
   return all;
 }
 
-/** Anchor centres in input pixels, in the order of the net's outputs (human's generateAnchors). */
-export function blazeFaceAnchors(inputSize = BLAZEFACE_INPUT_SIZE): Float32Array {
+/**
+ * Anchor centres in input pixels, in the order of the net's outputs (human's generateAnchors):
+ * a stride-16 grid with 2 anchors per cell, then a stride-32 grid with 6. The net is fully
+ * convolutional, so any input whose sides are multiples of 32 works (256×256: 16×16 and 8×8 cells).
+ */
+export function blazeFaceAnchors(width = BLAZEFACE_INPUT_SIZE, height = width): Float32Array {
   const out: number[] = [];
-  for (const g of GRIDS) {
-    const stride = inputSize / g.cells;
-    for (let y = 0; y < g.cells; y++)
-      for (let x = 0; x < g.cells; x++)
-        for (let a = 0; a < g.anchors; a++) out.push(stride * (x + 0.5), stride * (y + 0.5));
+  for (const [stride, anchors] of [
+    [16, 2],
+    [32, 6],
+  ] as const) {
+    for (let y = 0; y < Math.ceil(height / stride); y++)
+      for (let x = 0; x < Math.ceil(width / stride); x++)
+        for (let a = 0; a < anchors; a++) out.push(stride * (x + 0.5), stride * (y + 0.5));
   }
   return Float32Array.from(out);
 }
@@ -179,12 +183,16 @@ export interface BlazeFaceDetection {
   keypoints: { x: number; y: number }[];
 }
 
-/** Decodes one image's `[896, 17]` raw outputs into detections scoring above `minScore`. */
+/**
+ * Decodes one image's raw outputs (`[anchors, 17]`; 896 anchors at 256×256) into detections scoring
+ * above `minScore`, relative to the input's width and height.
+ */
 export function decodeBlazeFace(
   raw: Float32Array,
   minScore: number,
   anchors: Float32Array = blazeFaceAnchors(),
-  inputSize = BLAZEFACE_INPUT_SIZE,
+  width = BLAZEFACE_INPUT_SIZE,
+  height = width,
 ): BlazeFaceDetection[] {
   const out: BlazeFaceDetection[] = [];
   const count = anchors.length / 2;
@@ -201,15 +209,15 @@ export function decodeBlazeFace(
     const keypoints = [];
     for (let k = 0; k < 6; k++) {
       keypoints.push({
-        x: (ax + (raw[o + 5 + 2 * k] as number)) / inputSize,
-        y: (ay + (raw[o + 6 + 2 * k] as number)) / inputSize,
+        x: (ax + (raw[o + 5 + 2 * k] as number)) / width,
+        y: (ay + (raw[o + 6 + 2 * k] as number)) / height,
       });
     }
     out.push({
-      left: (cx - w / 2) / inputSize,
-      top: (cy - h / 2) / inputSize,
-      width: w / inputSize,
-      height: h / inputSize,
+      left: (cx - w / 2) / width,
+      top: (cy - h / 2) / height,
+      width: w / width,
+      height: h / height,
       score,
       keypoints,
     });
