@@ -78,6 +78,8 @@ export interface FoundFaces {
 }
 
 const PAD_RETRY_SCALE = 1.6;
+/** Faces narrower than this (in pixels of the photo) are not looked for by the scaled pass. */
+const MIN_FACE_PIXELS = 20;
 /** Tiles overlap by this share of their side, so a face up to this size lies wholly in one tile. */
 const TILE_OVERLAP = 0.25;
 
@@ -296,7 +298,8 @@ export async function findFacesV2(
     const side = Math.max(work.width, work.height);
     all.push(...(await detectRegion(models, detector, work, { left: 0, top: 0, size: side }, minScore, 0)));
     passes++;
-    const scale = minFaceInput / (minFaceFraction * side);
+    // Never upsample (faces under ~20 px cannot be named anyway): small pictures get no scaled pass.
+    const scale = Math.min(1, minFaceInput / Math.max(MIN_FACE_PIXELS, minFaceFraction * side));
     if (scale * side > inputSize * 1.2 && !skipTiles()) {
       const small = await blazeFaceScaled(detector.params, work, scale, tileMinScore);
       // Faces above ~100 input px are level 0's (the scaled pass' receptive field is local).
