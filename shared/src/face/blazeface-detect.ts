@@ -53,8 +53,8 @@ export async function blazeFaceRegion(
 
 /** Largest input block of the scaled pass: 512×256 keeps the wasm heap ~18 MiB above the weights. */
 const BLOCK = { width: 512, height: 256 };
-/** Blocks overlap by this many input pixels: more than the largest face the scaled pass keeps. */
-const BLOCK_OVERLAP = 64;
+/** Blocks overlap by this many input pixels: more than the largest face the scaled pass keeps (112). */
+const BLOCK_OVERLAP = 128;
 
 function blockStarts(total: number, block: number): number[] {
   if (total <= block) return [0];
@@ -66,7 +66,7 @@ function blockStarts(total: number, block: number): number[] {
 
 /**
  * Runs BlazeFace back (fully convolutional) over the whole image scaled by `scale`, in blocks of at
- * most 512×256 input pixels that overlap by 64, and returns the detections above `minScore` in image
+ * most 512×256 input pixels that overlap by 128, and returns the detections above `minScore` in image
  * pixels (each block reports the faces centred in its share of the overlaps), before any NMS. This
  * replaces a grid of overlapping 256 px tiles: about half the pixels, and one pass per block. The
  * block size bounds the activations: one 864×512 pass grew the wasm heap to 120 MiB, a 512×256

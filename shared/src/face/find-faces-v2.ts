@@ -302,9 +302,9 @@ export async function findFacesV2(
     const scale = Math.min(1, minFaceInput / Math.max(MIN_FACE_PIXELS, minFaceFraction * side));
     if (scale * side > inputSize * 1.2 && !skipTiles()) {
       const small = await blazeFaceScaled(detector.params, work, scale, tileMinScore);
-      // Faces above 48 input px are level 0's (there they are ≥ 12 px of 256, which it finds), and
-      // the scaled pass' blocks overlap by 64 input px, so each face it keeps lies whole in a block.
-      const maxWidth = 48 / scale;
+      // Faces above 112 input px are level 0's (there they are ≥ 12 px of 256), and the scaled
+      // pass' blocks overlap by 128 input px, so each face it keeps lies whole in one block.
+      const maxWidth = 112 / scale;
       all.push(
         ...small
           .filter((f) => f.box.width <= maxWidth)
