@@ -51,8 +51,12 @@ export async function blazeFaceRegion(
   }));
 }
 
-/** Largest input block of the scaled pass: 512×256 keeps the wasm heap ~18 MiB above the weights. */
-const BLOCK = { width: 512, height: 256 };
+/**
+ * Largest input block of the scaled pass. Measured in Node with face-api's nets loaded, after the
+ * ResNet-34 has run (a portrait, sample1, a 1920×1080 and a 12 MP collage): 384×256 and 256×256
+ * blocks leave the wasm heap at 99.7 MiB, where today's pipeline leaves it; 512×256 at 119.6 MiB.
+ */
+const BLOCK = { width: 384, height: 256 };
 /** Blocks overlap by this many input pixels: more than the largest face the scaled pass keeps (112). */
 const BLOCK_OVERLAP = 128;
 
@@ -66,11 +70,11 @@ function blockStarts(total: number, block: number): number[] {
 
 /**
  * Runs BlazeFace back (fully convolutional) over the whole image scaled by `scale`, in blocks of at
- * most 512×256 input pixels that overlap by 128, and returns the detections above `minScore` in image
+ * most 384×256 input pixels that overlap by 128, and returns the detections above `minScore` in image
  * pixels (each block reports the faces centred in its share of the overlaps), before any NMS. This
  * replaces a grid of overlapping 256 px tiles: about half the pixels, and one pass per block. The
  * block size bounds the activations: one 864×512 pass grew the wasm heap to 120 MiB, a 512×256
- * block to 34 MiB (weights included).
+ * block to 34 MiB (BlazeFace's weights only loaded).
  *
  * @example
  * // Faces of 40 px become 18 px at the net's input.
@@ -81,11 +85,12 @@ export async function blazeFaceScaled(
   image: RgbImage,
   scale: number,
   minScore: number,
+  block: { width: number; height: number } = BLOCK,
 ): Promise<BlazeFaceBox[]> {
   const width = Math.max(32, Math.ceil((image.width * scale) / 32) * 32);
   const height = Math.max(32, Math.ceil((image.height * scale) / 32) * 32);
-  const bw = Math.min(width, BLOCK.width);
-  const bh = Math.min(height, BLOCK.height);
+  const bw = Math.min(width, block.width);
+  const bh = Math.min(height, block.height);
   const xs = blockStarts(width, bw);
   const ys = blockStarts(height, bh);
   const out: BlazeFaceBox[] = [];

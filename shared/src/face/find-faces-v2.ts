@@ -50,6 +50,11 @@ export interface FindFacesV2Options {
    */
   scaledPass?: boolean;
   /**
+   * Input block of the scaled pass (multiples of 32, > 128). Default 384×256 (see blazeface-detect.ts);
+   * smaller blocks cost more passes and less wasm heap.
+   */
+  scaledBlock?: { width: number; height: number };
+  /**
    * Minimum score on tiles (never below `minScore`). Zoomed-in tiles show hands, ears and patterns
    * at face size, which score 0.5–0.65 with BlazeFace; real faces there mostly score > 0.8. Default 0.7.
    */
@@ -301,7 +306,7 @@ export async function findFacesV2(
     // Never upsample (faces under ~20 px cannot be named anyway): small pictures get no scaled pass.
     const scale = Math.min(1, minFaceInput / Math.max(MIN_FACE_PIXELS, minFaceFraction * side));
     if (scale * side > inputSize * 1.2 && !skipTiles()) {
-      const small = await blazeFaceScaled(detector.params, work, scale, tileMinScore);
+      const small = await blazeFaceScaled(detector.params, work, scale, tileMinScore, opts.scaledBlock);
       // Faces above 112 input px are level 0's (there they are ≥ 12 px of 256), and the scaled
       // pass' blocks overlap by 128 input px, so each face it keeps lies whole in one block.
       const maxWidth = 112 / scale;
