@@ -5,6 +5,7 @@
  * @module
  */
 export { alignDetectedFaces, findLandmarks, wholeImageFace } from "./align.ts";
+export { type BlazeFaceBox, blazeFaceRegion } from "./blazeface-detect.ts";
 export {
   classifyFaceDescriptors,
   classifyFaceHead,
@@ -23,6 +24,7 @@ export {
 } from "./detect.ts";
 export { euclideanDistance } from "./distance.ts";
 export { embedFaces, embedWholeImageAsFace, FACE_DESCRIPTOR_SIZE } from "./embed.ts";
+export { embedFaceres, FACERES_CROP_SCALE, faceresSquare } from "./faceres-embed.ts";
 export {
   type DetectFacesOptions,
   detectFaces,
@@ -33,7 +35,18 @@ export {
   isNearSquare,
   type SubjectFace,
 } from "./find-faces.ts";
+export {
+  type FindFacesV2Options,
+  type FoundFace,
+  type FoundFaces as FoundFacesV2,
+  findFacesV2,
+  mergeCandidates,
+  tileRegions,
+  type V2Detector,
+} from "./find-faces-v2.ts";
 export type { FaceBox, Point } from "./geometry.ts";
+export { type LoadedNet, loadBlazeFace, loadFaceres } from "./human-models.ts";
+export { type HumanModelName, loadHumanWeightMap } from "./human-weights.ts";
 export {
   type FaceDetectorKind,
   type FaceModelOptions,
@@ -42,6 +55,8 @@ export {
   type LandmarkNetKind,
   loadFaceModels,
 } from "./models.ts";
+export { BLAZEFACE_INPUT_SIZE, type BlazeFaceParams } from "./nets/blazeface.ts";
+export { FACERES_DESCRIPTOR_SIZE, FACERES_INPUT_SIZE, type FaceresParams } from "./nets/faceres.ts";
 export {
   DEFAULT_MIN_DETECTION_SCORE,
   type FacePolicy,

@@ -51,3 +51,4 @@ async function compile(path: string): Promise<WebAssembly.Module> {
 }
 
 export * from "./face-weights.ts";
+export * from "./human-weights.ts";

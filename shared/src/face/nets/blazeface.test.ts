@@ -1,0 +1,92 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isMarqueeError } from "../../errors.ts";
+import { nodeHumanWeightSource } from "../../node/human-weights.ts";
+import { blazeFaceRegion } from "../blazeface-detect.ts";
+import { nonMaxSuppression } from "../geometry.ts";
+import { type LoadedNet, loadBlazeFace } from "../human-models.ts";
+import { readRgb, samplePhotoPath, useBackend } from "../test-support.ts";
+import {
+  type BlazeFaceParams,
+  blazeFaceAnchors,
+  blazeFaceForward,
+  blazeFaceParams,
+  decodeBlazeFace,
+} from "./blazeface.ts";
+
+let net: LoadedNet<BlazeFaceParams>;
+
+beforeAll(async () => {
+  await useBackend("wasm");
+  net = await loadBlazeFace(nodeHumanWeightSource());
+}, 60_000);
+
+afterAll(() => net?.dispose());
+
+describe("BlazeFace back (ported)", () => {
+  it("maps a batch of 256×256 images to 896 anchors × 17 values, without leaking tensors", () => {
+    const before = tf.memory().numTensors;
+    const x = tf.randomUniform([2, 256, 256, 3], 0, 255, "float32", 7) as tf.Tensor4D;
+    const out = blazeFaceForward(x, net.params);
+    expect(out.shape).toEqual([2, 896, 17]);
+    expect(Number.isFinite(out.dataSync()[0])).toBe(true);
+    x.dispose();
+    out.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("has 896 anchor centres inside the input", () => {
+    const a = blazeFaceAnchors();
+    expect(a.length).toBe(896 * 2);
+    expect(Math.min(...a)).toBe(8);
+    expect(Math.max(...a)).toBe(248);
+  });
+
+  it("decodes a hand-made output: score above the threshold, box centred on its anchor", () => {
+    const raw = new Float32Array(896 * 17).fill(-10);
+    const anchors = blazeFaceAnchors();
+    raw[0] = 3; // anchor 0 at (8, 8)
+    raw[1] = 0;
+    raw[2] = 0;
+    raw[3] = 32; // width 32 px
+    raw[4] = 40; // height 40 px
+    const [d, ...rest] = decodeBlazeFace(raw, 0.5, anchors);
+    expect(rest).toHaveLength(0);
+    expect(d?.score).toBeCloseTo(1 / (1 + Math.exp(-3)), 5);
+    expect(d?.left).toBeCloseTo((8 - 16) / 256, 6);
+    expect(d?.height).toBeCloseTo(40 / 256, 6);
+  });
+
+  it("finds the three faces of face-api's sample1.jpg, and none in a flat picture", async () => {
+    const image = await readRgb(samplePhotoPath(1));
+    const side = Math.max(image.width, image.height);
+    const raw = await blazeFaceRegion(net.params, image, { left: 0, top: 0, size: side }, 0.5);
+    const kept = nonMaxSuppression(
+      raw.map((r) => r.box),
+      raw.map((r) => r.score),
+      0.3,
+    );
+    expect(kept).toHaveLength(3);
+    for (const i of kept) {
+      const f = raw[i]!;
+      expect(f.box.width).toBeGreaterThan(120);
+      expect(f.box.width).toBeLessThan(320);
+      // Eyes (keypoints 0, 1) above the mouth (3), inside the box.
+      expect(f.keypoints[0]!.y).toBeLessThan(f.keypoints[3]!.y);
+      expect(f.keypoints[3]!.x).toBeGreaterThan(f.box.left);
+      expect(f.keypoints[3]!.x).toBeLessThan(f.box.left + f.box.width);
+    }
+    const flat = { width: 300, height: 200, data: new Uint8Array(300 * 200 * 3).fill(90) };
+    expect(await blazeFaceRegion(net.params, flat, { left: 0, top: 0, size: 300 }, 0.5)).toHaveLength(0);
+  }, 30_000);
+
+  it("names a missing weight clearly", () => {
+    try {
+      blazeFaceParams({});
+      expect.unreachable();
+    } catch (err) {
+      expect(isMarqueeError(err) && err.code).toBe("model_unavailable");
+      expect((err as Error).message).toMatch(/unknown/);
+    }
+  });
+});
