@@ -7,3 +7,6 @@ import { createApp } from "./app.ts";
 import { createRuntime } from "./runtime.ts";
 
 export default createApp(createRuntime({ tfjsSimd: tfjsSimdWasm, jpeg: jpegWasm, webp: webpWasm }));
+
+// Each gallery is one of these Durable Objects (wrangler.toml `durable_objects`, `new_sqlite_classes`).
+export { GalleryObject } from "./gallery/gallery-object.ts";
