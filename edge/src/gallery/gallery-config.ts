@@ -5,7 +5,7 @@ import type { WorkerEnv } from "../env.ts";
  * distance between unit-length descriptors is at most this. Chosen on five-celeb (see the edge
  * README, "Galleries"): dlib's usual 0.6 lets too many strangers through on celebrity photos.
  */
-export const DEFAULT_GALLERY_THRESHOLD = 0.5;
+export const DEFAULT_GALLERY_THRESHOLD = 0.4;
 
 /** `?threshold=` must lie within these bounds (distances between unit vectors run 0–2). */
 export const THRESHOLD_BOUNDS = Object.freeze({ min: 0.1, max: 1.2 });
