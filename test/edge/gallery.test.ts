@@ -331,7 +331,7 @@ describe("export and import", () => {
 
 describe("/verify", () => {
   it("says two views of one face are the same person and two people are not", async () => {
-    const verify = async (a: Uint8Array, b: Uint8Array, query = "") => {
+    const verify = async (a: Uint8Array<ArrayBuffer>, b: Uint8Array<ArrayBuffer>, query = "") => {
       const form = new FormData();
       form.append("a", new Blob([a]), "a.jpg");
       form.append("b", new Blob([b]), "b.jpg");
@@ -390,7 +390,10 @@ describe("refusals", () => {
 
   it("401 for a wrong or missing admin key; reads follow MARQUEE_API_KEY", async () => {
     const photo = await portrait(person(0));
-    for (const headers of [{}, { authorization: "Bearer nope" }, { authorization: ADMIN }]) {
+    for (const headers of [{}, { authorization: "Bearer nope" }, { authorization: ADMIN }] as Record<
+      string,
+      string
+    >[]) {
       expect((await errorOf(await enrol(worker, "g", "Ann", photo, "", headers))).slice(0, 2)).toEqual([
         401,
         "unauthorized",

@@ -37,7 +37,7 @@ export const HELD_BACK: Variant = { scale: 2.6, shift: -0.1, brightness: 1.1 };
 export async function portrait(
   person: FaceGallery["people"][number],
   variant: Variant = {},
-): Promise<Uint8Array> {
+): Promise<Uint8Array<ArrayBuffer>> {
   const { box, imageWidth, imageHeight } = person;
   const side = Math.max(box.width, box.height) * (variant.scale ?? 2.4);
   const cx = box.left + box.width / 2 + (variant.shift ?? 0) * box.width;
@@ -52,7 +52,7 @@ export async function portrait(
 }
 
 /** A photo without any face: a smooth gradient, wide enough (5:3) that no whole-image fallback applies. */
-export async function faceless(): Promise<Uint8Array> {
+export async function faceless(): Promise<Uint8Array<ArrayBuffer>> {
   const width = 400;
   const height = 240;
   const data = Buffer.alloc(width * height * 3);
