@@ -5,6 +5,7 @@ import {
   type DecodedImage,
   decodeImage,
   type EmbedderId,
+  embedderIdOf,
   embedFaces,
   embedWholeImageAsFace,
   type FractionBox,
@@ -65,14 +66,9 @@ export async function faceModel(runtime: EdgeRuntime, env: WorkerEnv): Promise<L
  * embedderOf(metadata); // { name: "@vladmandic/face-api/face_recognition_model", version: "1.7.15", dimensions: 128 }
  */
 export function embedderOf(metadata: ModelMetadata): EmbedderId {
-  const face = metadata.face;
-  if (!face) throw new MarqueeError("invalid_metadata", 'metadata.json of a "face" model has no face block');
-  const net = face.embedder.name.replace(/-weights_manifest\.json$/, "").replace(/^.*\//, "");
-  return {
-    name: `${face.embedder.package}/${net}`,
-    version: face.embedder.version,
-    dimensions: face.embeddingSize,
-  };
+  if (!metadata.face)
+    throw new MarqueeError("invalid_metadata", 'metadata.json of a "face" model has no face block');
+  return embedderIdOf(metadata.face);
 }
 
 /**

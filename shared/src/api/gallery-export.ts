@@ -2,6 +2,7 @@
 // embeddings as base64 of little-endian float32, so an export round-trips bit for bit and a
 // 128-d face costs 684 characters instead of ~1.3 kB of decimal text.
 import { z } from "zod";
+import type { FaceSettings } from "../artifact/metadata.ts";
 import { MarqueeError } from "../errors.ts";
 import type { EmbedderId } from "./gallery-types.ts";
 
@@ -115,4 +116,20 @@ export function parseGalleryExport(value: unknown): GalleryExport {
     exportedAt: "",
     ...parsed.data,
   } as GalleryExport;
+}
+
+/**
+ * The embedder a face model's metadata names: package + net name, and the package version. The
+ * worker stamps every gallery embedding with it; `pnpm gallery seed` stamps the model's centroids.
+ *
+ * @example
+ * embedderIdOf(metadata.face); // { name: "@vladmandic/face-api/face_recognition_model", version: "1.7.15", dimensions: 128 }
+ */
+export function embedderIdOf(face: FaceSettings): EmbedderId {
+  const net = face.embedder.name.replace(/-weights_manifest\.json$/, "").replace(/^.*\//, "");
+  return {
+    name: `${face.embedder.package}/${net}`,
+    version: face.embedder.version,
+    dimensions: face.embeddingSize,
+  };
 }
