@@ -125,5 +125,7 @@ ui.identifyInput.addEventListener("change", async () => {
   }
 });
 
+// The list is fetched when the user turns to the gallery, not on page load: the page's first
+// paint needs only /health and /model.
 ui.gallery.addEventListener("change", refreshPeople);
-refreshPeople();
+ui.teachForm.addEventListener("focusin", () => refreshPeople(), { once: true });
