@@ -32,6 +32,8 @@ export interface WorkerEnv {
   GALLERY_MAX_PEOPLE?: string;
   /** Galleries: largest `POST …/import` body in bytes; default 8 MiB. */
   GALLERY_MAX_IMPORT_BYTES?: string;
+  /** Galleries: galleries of at most this many faces are searched in memory (16 MiB at the default 32768). */
+  GALLERY_MEMORY_FACES?: string;
   /** Galleries: default identify/verify distance threshold; default in gallery/gallery-config.ts. */
   GALLERY_THRESHOLD?: string;
 }

@@ -480,7 +480,13 @@ describe("refusals", () => {
   it("409 limit_exceeded past the faces-per-person and people-per-gallery limits", async () => {
     const small = await startWorker({
       ...build,
-      vars: { MARQUEE_ADMIN_KEY: ADMIN, GALLERY_MAX_FACES_PER_PERSON: "2", GALLERY_MAX_PEOPLE: "1" },
+      vars: {
+        MARQUEE_ADMIN_KEY: ADMIN,
+        GALLERY_MAX_FACES_PER_PERSON: "2",
+        GALLERY_MAX_PEOPLE: "1",
+        // Past one face, identify scans SQLite page by page instead of the packed copy.
+        GALLERY_MEMORY_FACES: "1",
+      },
       persistDir: join(scratch, "small"),
     });
     try {
@@ -493,6 +499,9 @@ describe("refusals", () => {
       const [s2, c2, m2] = await errorOf(await enrol(small, "lim", "Bob", photo));
       expect([s2, c2]).toEqual([409, "limit_exceeded"]);
       expect(m2).toContain("GALLERY_MAX_PEOPLE");
+      const found = await identify(small, "lim", await portrait(person(0), HELD_BACK));
+      expect(found.faces[0]?.label).toBe("Ann");
+      expect(found.searched).toBe(2);
     } finally {
       await small.dispose();
     }

@@ -49,6 +49,8 @@ export interface GalleryApi {
     embedder: EmbedderId;
     queries: Float32Array[];
     topK: number;
+    /** Galleries of at most this many faces are searched in a packed in-memory copy. */
+    memoryFaces: number;
   }): Result<{ matches: GalleryMatch[][]; searched: number }>;
   /** Up to `limit` faces after `after`, ordered by person then id (export streams these pages). */
   exportPage(

@@ -15,6 +15,8 @@ export const DEFAULT_GALLERY_LIMITS = Object.freeze({
   maxFacesPerPerson: 50,
   maxPeople: 10_000,
   maxImportBytes: 8 * 1024 * 1024,
+  /** 32,768 faces × 128 float32 = 16 MiB packed in the Durable Object's memory. */
+  memoryFaces: 32_768,
 });
 
 /** How many photos one enrolment request may carry. */
@@ -25,6 +27,8 @@ export interface GalleryConfig {
   maxFacesPerPerson: number;
   maxPeople: number;
   maxImportBytes: number;
+  /** Galleries up to this many faces are searched in memory; larger ones straight from SQLite. */
+  memoryFaces: number;
   threshold: number;
 }
 
@@ -54,6 +58,7 @@ export function readGalleryConfig(env: WorkerEnv): GalleryConfig {
       env.GALLERY_MAX_IMPORT_BYTES,
       DEFAULT_GALLERY_LIMITS.maxImportBytes,
     ),
+    memoryFaces: number("GALLERY_MEMORY_FACES", env.GALLERY_MEMORY_FACES, DEFAULT_GALLERY_LIMITS.memoryFaces),
     threshold,
   };
 }

@@ -1,7 +1,7 @@
 import type { EmbedderId, FractionBox, GalleryPerson } from "@marquee/shared";
 import type { GalleryStorage } from "./bindings.ts";
 import type { FaceToStore, GalleryApi, Result, StoredFace, WriteLimits } from "./gallery-api.ts";
-import { ExactScanSearch, type FaceSearch, type SearchRow } from "./search.ts";
+import { ExactScanSearch, type FaceSearch, PackedSearch, type SearchRow } from "./search.ts";
 
 // Schema of one gallery's SQLite database. Embeddings are float32 BLOBs; no photo is ever stored.
 // Each face row records its embedder, and `meta.embedder` the gallery's (they always agree: a
@@ -34,6 +34,8 @@ type FaceRow = { id: number; person: string; embedding: ArrayBuffer; box: string
  */
 export class GalleryStore implements GalleryApi {
   private readonly searcher: FaceSearch;
+  /** Packed copy of the embeddings while the gallery is small enough (see identify). */
+  private packed: PackedSearch | null = null;
 
   constructor(private readonly storage: GalleryStorage) {
     storage.sql.exec(SCHEMA);
@@ -41,7 +43,7 @@ export class GalleryStore implements GalleryApi {
   }
 
   addFaces(input: Parameters<GalleryApi["addFaces"]>[0]): ReturnType<GalleryApi["addFaces"]> {
-    return this.storage.transactionSync(() => {
+    const result = this.storage.transactionSync((): ReturnType<GalleryApi["addFaces"]> => {
       const refused = this.checkEmbedder(input.gallery, input.embedder, true);
       if (refused) return refused;
       const limit = this.checkLimits(input.person, input.faces.length, input.limits);
@@ -54,6 +56,16 @@ export class GalleryStore implements GalleryApi {
       const total = this.touchPerson(input.person, now);
       return ok({ faces, total });
     });
+    if (result.ok) {
+      this.keepPacked(
+        result.value.faces.map((f, i) => ({
+          id: f.id,
+          person: input.person,
+          embedding: input.faces[i]?.embedding as Float32Array,
+        })),
+      );
+    }
+    return result;
   }
 
   listPeople(): ReturnType<GalleryApi["listPeople"]> {
@@ -67,6 +79,7 @@ export class GalleryStore implements GalleryApi {
   }
 
   deletePerson(person: string): ReturnType<GalleryApi["deletePerson"]> {
+    this.packed = null;
     return this.storage.transactionSync(() => {
       const removed = this.storage.sql.exec("DELETE FROM faces WHERE person = ?", person).rowsWritten;
       const gone = this.storage.sql.exec("DELETE FROM people WHERE name = ?", person).rowsWritten;
@@ -76,6 +89,7 @@ export class GalleryStore implements GalleryApi {
   }
 
   deleteFace(person: string, id: number): ReturnType<GalleryApi["deleteFace"]> {
+    this.packed = null;
     return this.storage.transactionSync(() => {
       const gone = this.storage.sql.exec(
         "DELETE FROM faces WHERE id = ? AND person = ?",
@@ -91,7 +105,18 @@ export class GalleryStore implements GalleryApi {
   identify(input: Parameters<GalleryApi["identify"]>[0]): ReturnType<GalleryApi["identify"]> {
     const refused = this.checkEmbedder(input.gallery, input.embedder, false);
     if (refused) return refused;
-    return ok(this.searcher.search(input.queries, input.topK));
+    // Galleries of up to `memoryFaces` faces are searched in a packed in-memory copy (~50× faster
+    // than reading rows through SQLite); larger ones are scanned from SQLite page by page, so
+    // memory stays bounded whatever their size. Both are exact.
+    if (this.packed && this.packed.capacity !== input.memoryFaces) this.packed = null;
+    if (!this.packed && this.countFaces() <= input.memoryFaces) {
+      this.packed = PackedSearch.build(
+        (after, limit) => this.page(after, limit),
+        input.embedder.dimensions,
+        input.memoryFaces,
+      );
+    }
+    return ok((this.packed ?? this.searcher).search(input.queries, input.topK));
   }
 
   exportPage(
@@ -120,6 +145,8 @@ export class GalleryStore implements GalleryApi {
   }
 
   importPeople(input: Parameters<GalleryApi["importPeople"]>[0]): ReturnType<GalleryApi["importPeople"]> {
+    // Simplest correct course for the packed copy: rebuild it on the next identify.
+    this.packed = null;
     try {
       return this.importInTransaction(input);
     } catch (err) {
@@ -156,6 +183,11 @@ export class GalleryStore implements GalleryApi {
   stats(): ReturnType<GalleryApi["stats"]> {
     const people = this.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM people").one().n;
     return { people, faces: this.countFaces(), databaseBytes: this.storage.sql.databaseSize };
+  }
+
+  /** Add freshly stored faces to the packed copy, or drop it when they no longer fit. */
+  private keepPacked(rows: SearchRow[]): void {
+    if (this.packed && !this.packed.add(rows)) this.packed = null;
   }
 
   private page(afterId: number, limit: number): SearchRow[] {

@@ -158,6 +158,7 @@ export function galleryRoutes(runtime: EdgeRuntime): Hono<{ Bindings: WorkerEnv 
           embedder: embedded.embedder,
           queries: embedded.faces.map((f) => f.embedding),
           topK,
+          memoryFaces: gc.memoryFaces,
         }),
       );
       matches = found.matches;

@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { ExactScanSearch, type SearchRow } from "./search.ts";
+import { ExactScanSearch, PackedSearch, type SearchRow } from "./search.ts";
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -55,4 +55,30 @@ it("finds each person's nearest face exactly, across page boundaries, best first
 it("answers an empty gallery with no matches", () => {
   const search = new ExactScanSearch(() => []);
   expect(search.search([new Float32Array([1, 0])], 3)).toEqual({ matches: [[]], searched: 0 });
+});
+
+it("the packed copy answers exactly as the scan, kept in step with additions, within its capacity", () => {
+  const random = rng(11);
+  const rows: SearchRow[] = Array.from({ length: 300 }, (_, i) => ({
+    id: i + 1,
+    person: `p${i % 23}`,
+    embedding: unit(random).map((x) => x * (0.8 + 0.2 * random())),
+  }));
+  const pager = (after: number, limit: number) => rows.filter((r) => r.id > after).slice(0, limit);
+  const packed = PackedSearch.build((a, l) => pager(a, l).filter((r) => r.id <= 200), 16, 300, 50);
+  expect(packed?.count).toBe(200);
+  expect(packed?.add(rows.slice(200))).toBe(true);
+  const queries = [unit(random), unit(random), unit(random)];
+  const scan = new ExactScanSearch(pager, 64).search(queries, 7);
+  const fast = packed?.search(queries, 7);
+  expect(fast?.searched).toBe(300);
+  fast?.matches.forEach((list, q) => {
+    expect(list.map((m) => m.person)).toEqual(scan.matches[q]?.map((m) => m.person));
+    list.forEach((m, i) => {
+      expect(m.distance).toBeCloseTo(scan.matches[q]?.[i]?.distance as number, 5);
+      expect(m.similarity).toBeCloseTo(scan.matches[q]?.[i]?.similarity as number, 5);
+    });
+  });
+  expect(packed?.add([rows[0] as SearchRow])).toBe(false);
+  expect(PackedSearch.build(pager, 16, 299, 50)).toBeNull();
 });
