@@ -20,7 +20,9 @@ const last = Number(opt("--last", "10"));
 const threshold = opt("--threshold");
 
 const people = new Set(
-  ((await (await fetch(`${url}/galleries/${gallery}/people`)).json()) as PeopleResponse).people.map((p) => p.person),
+  ((await (await fetch(`${url}/galleries/${gallery}/people`)).json()) as PeopleResponse).people.map(
+    (p) => p.person,
+  ),
 );
 const tally = { correct: 0, unknown: 0, wrong: 0, noFace: 0, strangers: 0, strangersRejected: 0 };
 const times: number[] = [];
@@ -28,10 +30,13 @@ for (const name of (await readdir(data)).sort()) {
   const files = (await readdir(join(data, name))).filter((f) => /\.(jpe?g|png|webp)$/i.test(f)).sort();
   for (const file of files.slice(-last)) {
     const started = performance.now();
-    const response = await fetch(`${url}/galleries/${gallery}/identify${threshold ? `?threshold=${threshold}` : ""}`, {
-      method: "POST",
-      body: await readFile(join(data, name, file)),
-    });
+    const response = await fetch(
+      `${url}/galleries/${gallery}/identify${threshold ? `?threshold=${threshold}` : ""}`,
+      {
+        method: "POST",
+        body: await readFile(join(data, name, file)),
+      },
+    );
     times.push(performance.now() - started);
     if (!response.ok) {
       console.error(`${name}/${file}: HTTP ${response.status} ${await response.text()}`);
@@ -48,4 +53,6 @@ for (const name of (await readdir(data)).sort()) {
   }
 }
 times.sort((a, b) => a - b);
-console.log(JSON.stringify({ gallery, ...tally, medianMs: Math.round(times[Math.floor(times.length / 2)] ?? 0) }));
+console.log(
+  JSON.stringify({ gallery, ...tally, medianMs: Math.round(times[Math.floor(times.length / 2)] ?? 0) }),
+);
