@@ -9,6 +9,8 @@ export type SqlValue = string | number | null | ArrayBuffer;
 export interface SqlCursor<Row> extends Iterable<Row> {
   toArray(): Row[];
   one(): Row;
+  /** The rows as arrays of column values (no per-row object with column names). */
+  raw<T extends SqlValue[] = SqlValue[]>(): IterableIterator<T>;
   readonly rowsWritten: number;
 }
 

@@ -192,12 +192,14 @@ export class GalleryStore implements GalleryApi {
 
   private page(afterId: number, limit: number): SearchRow[] {
     const rows: SearchRow[] = [];
-    for (const r of this.storage.sql.exec<{ id: number; person: string; embedding: ArrayBuffer }>(
+    // raw(): arrays rather than an object per row, measurably cheaper over 100k rows.
+    const cursor = this.storage.sql.exec(
       "SELECT id, person, embedding FROM faces WHERE id > ? ORDER BY id LIMIT ?",
       afterId,
       limit,
-    )) {
-      rows.push({ id: r.id, person: r.person, embedding: new Float32Array(r.embedding) });
+    );
+    for (const [id, person, embedding] of cursor.raw<[number, string, ArrayBuffer]>()) {
+      rows.push({ id, person, embedding: new Float32Array(embedding) });
     }
     return rows;
   }
