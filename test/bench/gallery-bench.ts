@@ -132,7 +132,8 @@ for (const size of SIZES) {
     ms(percentile(latencies, 95)),
     ms(median(search)),
     ms(median(predicts)),
-    `${(median(latencies) - median(predicts)).toFixed(1)} ms`,
+    // Paired: each identify against the /predict just before it, so load bursts cancel out.
+    `${median(latencies.map((t, i) => t - (predicts[i] as number))).toFixed(1)} ms`,
     `${((heap.usedSize + (heap.backingStorageSize ?? 0)) / MiB).toFixed(1)} MiB`,
     `${(health.wasmMemoryBytes / MiB).toFixed(1)} MiB`,
     before && after ? `${((after.peakRss - before.rss) / MiB).toFixed(1)} MiB` : "–",
@@ -176,7 +177,7 @@ const header = [
   "identify p95",
   "search (median)",
   "predict median",
-  "identify − predict",
+  "identify − predict (paired median)",
   "JS heap after",
   "tfjs wasm",
   "peak RSS growth",
