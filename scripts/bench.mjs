@@ -13,6 +13,10 @@ const suites = {
   decode: { file: "shared/scripts/bench-decode.ts", about: "decode ms/image per decoder (needs --data DIR)" },
   resize: { file: "shared/scripts/bench-resize.ts", about: "JS resize vs tfjs resizeBilinear" },
   face: { file: "shared/scripts/bench-face.ts", about: "face detection, landmarks and descriptor latency" },
+  gallery: {
+    file: "test/bench/gallery-bench.ts",
+    about: "identify latency and memory at 1k/10k/100k faces, enrolment rate",
+  },
 };
 
 const args = process.argv.slice(2);

@@ -1,4 +1,4 @@
-// `node scripts/run-cli.mjs <train|predict|evaluate> [options…]`: what `pnpm train/predict/evaluate` run.
+// `node scripts/run-cli.mjs <train|predict|evaluate|gallery> [options…]`: what `pnpm train/predict/evaluate` run.
 //
 // Runs the CLI from its esbuild bundle (trainer/dist/cli, rebuilt by trainer/scripts/build-cli.mjs
 // only when a source changed) in this same process. Running the TypeScript through tsx cost a loader
@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-const COMMANDS = ["train", "predict", "evaluate"];
+const COMMANDS = ["train", "predict", "evaluate", "gallery"];
 
 const [command, ...args] = process.argv.slice(2);
 if (!COMMANDS.includes(command)) {

@@ -69,10 +69,12 @@ function main() {
   // Miniflare fetches a sample \`request.cf\` object from workers.cloudflare.com on every start; offline
   // that printed two ENOTFOUND stack traces. The worker never reads request.cf: use the placeholder.
   env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
+  // Gallery writes need the admin key; wrangler dev only sees it as a --var (or in .dev.vars).
+  const adminKey = env.MARQUEE_ADMIN_KEY ? ["--var", `MARQUEE_ADMIN_KEY:${env.MARQUEE_ADMIN_KEY}`] : [];
   process.chdir(ROOT);
   return runBootstrapped(
     process.execPath,
-    [wrangler, "dev", "--port", String(options.port), ...options.rest],
+    [wrangler, "dev", "--port", String(options.port), ...adminKey, ...options.rest],
     env,
   );
 }

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import type { WorkerEnv } from "./env.ts";
+import { galleryRoutes } from "./gallery/routes.ts";
 import { requireApiKey } from "./http/api-key.ts";
 import { errorResponse, jsonError } from "./http/error-response.ts";
 import { healthHandler } from "./routes/health.ts";
@@ -24,7 +25,8 @@ const ROUTES: Record<string, string> = {
 };
 
 /**
- * The worker's Hono app: /predict, /health, /model, the page from the static assets, JSON errors.
+ * The worker's Hono app: /predict, /health, /model, the galleries and /verify, the page from the
+ * static assets, JSON errors.
  *
  * @example
  * export default createApp(createRuntime({ tfjsSimd }));
@@ -35,6 +37,7 @@ export function createApp(runtime: EdgeRuntime): Hono<{ Bindings: WorkerEnv }> {
   app.post("/predict", requireApiKey(), predictHandler(runtime));
   app.get("/health", healthHandler(runtime));
   app.get("/model", modelHandler(runtime));
+  app.route("/", galleryRoutes(runtime));
   for (const [path, allow] of Object.entries(ROUTES)) {
     app.all(path, (c) =>
       jsonError("method_not_allowed", `${c.req.method} is not allowed on ${path}; use ${allow}.`, {

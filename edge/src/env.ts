@@ -3,6 +3,8 @@ export interface AssetsBinding {
   fetch(input: Request | string | URL, init?: RequestInit): Promise<Response>;
 }
 
+import type { GalleryNamespace } from "./gallery/bindings.ts";
+
 /** Bindings and vars the worker receives (see wrangler.toml). Vars arrive as strings. */
 export interface WorkerEnv {
   ASSETS: AssetsBinding;
@@ -20,4 +22,18 @@ export interface WorkerEnv {
   MAX_FACES?: string;
   /** Secret (`wrangler secret put MARQUEE_API_KEY`); when set, /predict needs `Authorization: Bearer <key>`. */
   MARQUEE_API_KEY?: string;
+  /** Galleries (issue 13): one SQLite-backed Durable Object per gallery (wrangler.toml `durable_objects`). */
+  GALLERIES?: GalleryNamespace;
+  /** Secret; gallery writes need `Authorization: Bearer <key>`, and answer 403 while it is unset. */
+  MARQUEE_ADMIN_KEY?: string;
+  /** Galleries: most faces one person may have; default 50. */
+  GALLERY_MAX_FACES_PER_PERSON?: string;
+  /** Galleries: most people one gallery may hold; default 10000. */
+  GALLERY_MAX_PEOPLE?: string;
+  /** Galleries: largest `POST …/import` body in bytes; default 8 MiB. */
+  GALLERY_MAX_IMPORT_BYTES?: string;
+  /** Galleries: galleries of at most this many faces are searched in memory (16 MiB at the default 32768). */
+  GALLERY_MEMORY_FACES?: string;
+  /** Galleries: default identify/verify distance threshold; default in gallery/gallery-config.ts. */
+  GALLERY_THRESHOLD?: string;
 }

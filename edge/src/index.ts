@@ -10,3 +10,6 @@ import { createRuntime } from "./runtime.ts";
 export default createApp(
   createRuntime({ tfjsSimd: tfjsSimdWasm, jpeg: jpegWasm, webp: webpWasm, avif: avifWasm }),
 );
+
+// Each gallery is one of these Durable Objects (wrangler.toml `durable_objects`, `new_sqlite_classes`).
+export { GalleryObject } from "./gallery/gallery-object.ts";

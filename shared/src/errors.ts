@@ -15,6 +15,13 @@ export const ERROR_CODES = [
   "not_found",
   "method_not_allowed",
   "internal_error",
+  "forbidden",
+  "no_face",
+  "several_faces",
+  "embedder_mismatch",
+  "limit_exceeded",
+  "payload_too_large",
+  "gallery_unavailable",
 ] as const;
 
 /** One of {@link ERROR_CODES}. */
@@ -32,6 +39,13 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   invalid_metadata: 503,
   model_unavailable: 503,
   internal_error: 500,
+  forbidden: 403,
+  no_face: 422,
+  several_faces: 422,
+  embedder_mismatch: 409,
+  limit_exceeded: 409,
+  payload_too_large: 413,
+  gallery_unavailable: 503,
 };
 
 /**

@@ -1,3 +1,5 @@
+export * from "./api/gallery-export.ts";
+export * from "./api/gallery-types.ts";
 export * from "./api/types.ts";
 export * from "./artifact/metadata.ts";
 export * from "./errors.ts";

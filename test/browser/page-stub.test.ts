@@ -413,6 +413,7 @@ describe.skipIf(!hasChromium)(suiteName, () => {
       "/",
       "/api.js",
       "/app.js",
+      "/gallery.js",
       "/health",
       "/model",
       "/prepare-image.js",

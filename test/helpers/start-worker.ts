@@ -24,6 +24,8 @@ export interface StartWorkerOptions {
   inspectorPort?: number;
   /** Drop the worker's console output (e.g. a decoder's warnings during fuzzing). */
   quiet?: boolean;
+  /** Keep the galleries' Durable Object storage in this folder (survives a restart or a new Miniflare). */
+  persistDir?: string;
 }
 
 /**
@@ -48,6 +50,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     modulesRoot: options.bundleDir,
     compatibilityDate: /compatibility_date\s*=\s*"([^"]+)"/.exec(toml)?.[1] ?? "2026-04-01",
     bindings: { ...wranglerVars(toml), ...options.vars },
+    durableObjects: wranglerDurableObjects(toml),
+    ...(options.persistDir !== undefined ? { durableObjectsPersist: options.persistDir } : {}),
     assets: {
       directory: options.assetsDir,
       binding: "ASSETS",
@@ -87,4 +91,25 @@ export function wranglerVars(toml: string): Record<string, string> {
     vars[match[1] as string] = match[2] as string;
   }
   return vars;
+}
+
+/**
+ * wrangler.toml's `[[durable_objects.bindings]]` as Miniflare options; classes listed in a
+ * migration's `new_sqlite_classes` get SQLite storage, as on Cloudflare.
+ */
+export function wranglerDurableObjects(
+  toml: string,
+): Record<string, { className: string; useSQLite: boolean }> {
+  const sqlite = new Set(
+    [...toml.matchAll(/new_sqlite_classes\s*=\s*\[([^\]]*)\]/g)].flatMap((m) =>
+      [...(m[1] as string).matchAll(/"([^"]+)"/g)].map((c) => c[1] as string),
+    ),
+  );
+  const objects: Record<string, { className: string; useSQLite: boolean }> = {};
+  for (const block of toml.split(/^\[\[durable_objects\.bindings\]\]\s*$/m).slice(1)) {
+    const name = /^\s*name\s*=\s*"([^"]+)"/m.exec(block)?.[1];
+    const className = /^\s*class_name\s*=\s*"([^"]+)"/m.exec(block)?.[1];
+    if (name && className) objects[name] = { className, useSQLite: sqlite.has(className) };
+  }
+  return objects;
 }

@@ -29,6 +29,7 @@ export const CLI_ENTRIES = {
   train: join(TRAINER_DIR, "src", "cli", "train.ts"),
   predict: join(TRAINER_DIR, "src", "cli", "predict.ts"),
   evaluate: join(TRAINER_DIR, "src", "cli", "evaluate.ts"),
+  gallery: join(TRAINER_DIR, "src", "cli", "gallery.ts"),
 };
 const STAMP = join(CLI_OUT_DIR, "inputs.json");
 // Bumped when the way bundles are built changes.
