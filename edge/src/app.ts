@@ -3,6 +3,7 @@ import { cors } from "hono/cors";
 import type { WorkerEnv } from "./env.ts";
 import { requireApiKey } from "./http/api-key.ts";
 import { errorResponse, jsonError } from "./http/error-response.ts";
+import { limitWork, retryAfterFor } from "./http/limit-work.ts";
 import { healthHandler } from "./routes/health.ts";
 import { modelHandler } from "./routes/model.ts";
 import { predictHandler } from "./routes/predict.ts";
@@ -32,7 +33,7 @@ const ROUTES: Record<string, string> = {
 export function createApp(runtime: EdgeRuntime): Hono<{ Bindings: WorkerEnv }> {
   const app = new Hono<{ Bindings: WorkerEnv }>();
   app.use("/predict", PREDICT_CORS);
-  app.post("/predict", requireApiKey(), predictHandler(runtime));
+  app.post("/predict", requireApiKey(), limitWork(), predictHandler(runtime));
   app.get("/health", healthHandler(runtime));
   app.get("/model", modelHandler(runtime));
   for (const [path, allow] of Object.entries(ROUTES)) {
@@ -44,7 +45,10 @@ export function createApp(runtime: EdgeRuntime): Hono<{ Bindings: WorkerEnv }> {
   }
   app.notFound(staticPageHandler(runtime));
   app.onError((err, c) => {
-    const headers = c.req.path === "/predict" ? { "Access-Control-Allow-Origin": "*" } : undefined;
+    const headers: Record<string, string> =
+      c.req.path === "/predict" ? { "Access-Control-Allow-Origin": "*" } : {};
+    const retryAfter = retryAfterFor(err);
+    if (retryAfter !== undefined) headers["Retry-After"] = String(retryAfter);
     return errorResponse(err, headers);
   });
   return app;

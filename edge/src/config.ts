@@ -21,10 +21,19 @@ export const DEFAULT_MAX_FACES = SERVING_DETECTOR_POLICY.maxFaces;
  */
 export const DEFAULT_FACE_MAX_MEGAPIXELS = 2;
 
+/** /predict requests decoding and inferring at once per isolate when `MAX_CONCURRENT_PREDICTS` is unset. */
+export const DEFAULT_MAX_CONCURRENT_PREDICTS = 2;
+/** Requests that may wait for a slot when `PREDICT_QUEUE_LENGTH` is unset (waiting holds no body). */
+export const DEFAULT_PREDICT_QUEUE_LENGTH = 64;
+/** How long a request may wait for a slot when `PREDICT_QUEUE_WAIT_MS` is unset. */
+export const DEFAULT_PREDICT_QUEUE_WAIT_MS = 15_000;
+
 /** Settings the worker derives from its vars, with defaults for anything unset. */
 export interface EdgeConfig {
   modelPath: string;
   limits: DecodeLimits;
+  /** Bounded work in flight (see http/work-limit.ts). */
+  work: { maxActive: number; maxQueued: number; maxWaitMs: number };
   face: {
     /** Side of the tiny face detector's square input (a multiple of 32). */
     detectorInputSize: number;
@@ -51,6 +60,23 @@ export function readConfig(env: WorkerEnv): EdgeConfig {
         "MAX_MEGAPIXELS",
         env.MAX_MEGAPIXELS,
         DEFAULT_DECODE_LIMITS.maxMegapixels,
+      ),
+    },
+    work: {
+      maxActive: Math.floor(
+        positiveNumber(
+          "MAX_CONCURRENT_PREDICTS",
+          env.MAX_CONCURRENT_PREDICTS,
+          DEFAULT_MAX_CONCURRENT_PREDICTS,
+        ),
+      ),
+      maxQueued: Math.floor(
+        positiveNumber("PREDICT_QUEUE_LENGTH", env.PREDICT_QUEUE_LENGTH, DEFAULT_PREDICT_QUEUE_LENGTH),
+      ),
+      maxWaitMs: positiveNumber(
+        "PREDICT_QUEUE_WAIT_MS",
+        env.PREDICT_QUEUE_WAIT_MS,
+        DEFAULT_PREDICT_QUEUE_WAIT_MS,
       ),
     },
     face: {

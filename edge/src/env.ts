@@ -18,6 +18,12 @@ export interface WorkerEnv {
   FACE_MAX_MEGAPIXELS?: string;
   /** Face models: at most this many faces per photo, largest first; default 10. */
   MAX_FACES?: string;
+  /** /predict requests reading, decoding and inferring at once per isolate; default 2. */
+  MAX_CONCURRENT_PREDICTS?: string;
+  /** Requests that may wait for a slot (they hold no body while waiting); default 64. */
+  PREDICT_QUEUE_LENGTH?: string;
+  /** Longest wait for a slot in ms before `busy` (503, Retry-After); default 15000. */
+  PREDICT_QUEUE_WAIT_MS?: string;
   /** Secret (`wrangler secret put MARQUEE_API_KEY`); when set, /predict needs `Authorization: Bearer <key>`. */
   MARQUEE_API_KEY?: string;
 }

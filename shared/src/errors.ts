@@ -6,6 +6,7 @@
 export const ERROR_CODES = [
   "empty_body",
   "bad_request",
+  "truncated_body",
   "unsupported_media_type",
   "image_too_large",
   "corrupt_image",
@@ -15,6 +16,7 @@ export const ERROR_CODES = [
   "not_found",
   "method_not_allowed",
   "internal_error",
+  "busy",
 ] as const;
 
 /** One of {@link ERROR_CODES}. */
@@ -23,6 +25,7 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 const HTTP_STATUS: Record<ErrorCode, number> = {
   empty_body: 400,
   bad_request: 400,
+  truncated_body: 400,
   unauthorized: 401,
   not_found: 404,
   method_not_allowed: 405,
@@ -32,6 +35,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   invalid_metadata: 503,
   model_unavailable: 503,
   internal_error: 500,
+  busy: 503,
 };
 
 /**
