@@ -14,12 +14,15 @@ export const DEFAULT_FACE_DETECTOR_INPUT_SIZE = SERVING_DETECTOR_POLICY.inputSiz
 export const DEFAULT_MAX_FACES = SERVING_DETECTOR_POLICY.maxFaces;
 
 /**
- * Face models: largest image in megapixels when `FACE_MAX_MEGAPIXELS` is unset (the lower of it
- * and `MAX_MEGAPIXELS` applies). The face nets hold ~70 MiB of wasm memory, so a 4 MP photo's
- * decode (~40 MB at its peak) would take the isolate past 128 MB (test/edge/face-memory.test.ts);
- * the detector shrinks photos to ~640 px anyway, so more pixels add nothing.
+ * The decoded working image, in megapixels, when `WORKING_MEGAPIXELS` is unset. Photos are decoded
+ * reduced to at most this (JPEG in the DCT domain, PNG row by row), whatever their own size: the
+ * face pipeline needs about 2 MP (the detector reads 320 px, aligned crops are 150 px), and the face
+ * nets' ~70 MiB of wasm leave room for about that much next to them (test/edge/face-memory.test.ts).
  */
-export const DEFAULT_FACE_MAX_MEGAPIXELS = 2;
+export const DEFAULT_WORKING_MEGAPIXELS = 2;
+
+/** Image models decode to at least this many times their input's pixels (then bilinear-resize). */
+const IMAGE_MODEL_WORKING_FACTOR = 16;
 
 /** /predict requests decoding and inferring at once per isolate when `MAX_CONCURRENT_PREDICTS` is unset. */
 export const DEFAULT_MAX_CONCURRENT_PREDICTS = 2;
@@ -34,13 +37,13 @@ export interface EdgeConfig {
   limits: DecodeLimits;
   /** Bounded work in flight (see http/work-limit.ts). */
   work: { maxActive: number; maxQueued: number; maxWaitMs: number };
+  /** Largest decoded working image in pixels (see {@link workingPixelsFor}). */
+  workingPixels: number;
   face: {
     /** Side of the tiny face detector's square input (a multiple of 32). */
     detectorInputSize: number;
     /** Faces beyond this many (smallest first) are not described or classified. */
     maxFaces: number;
-    /** Largest image for face models (the lower of this and `limits.maxMegapixels` applies). */
-    maxMegapixels: number;
   };
 }
 
@@ -61,7 +64,11 @@ export function readConfig(env: WorkerEnv): EdgeConfig {
         env.MAX_MEGAPIXELS,
         DEFAULT_DECODE_LIMITS.maxMegapixels,
       ),
+      maxWholeDecodeMegapixels: DEFAULT_DECODE_LIMITS.maxWholeDecodeMegapixels,
     },
+    workingPixels: Math.round(
+      positiveNumber("WORKING_MEGAPIXELS", env.WORKING_MEGAPIXELS, DEFAULT_WORKING_MEGAPIXELS) * 1e6,
+    ),
     work: {
       maxActive: Math.floor(
         positiveNumber(
@@ -82,27 +89,38 @@ export function readConfig(env: WorkerEnv): EdgeConfig {
     face: {
       detectorInputSize: detectorInputSize(env.FACE_DETECTOR_INPUT_SIZE),
       maxFaces: Math.floor(positiveNumber("MAX_FACES", env.MAX_FACES, DEFAULT_MAX_FACES)),
-      maxMegapixels: positiveNumber(
-        "FACE_MAX_MEGAPIXELS",
-        env.FACE_MAX_MEGAPIXELS,
-        DEFAULT_FACE_MAX_MEGAPIXELS,
-      ),
     },
   };
 }
 
 /**
- * The decode limits for a model of this pipeline: face models get the lower megapixel cap.
+ * The decode limits for a model of this pipeline. Every pipeline accepts the same photos now that
+ * decoding happens at the working size; kept as a function so /health and /predict agree.
  *
  * @example
- * limitsFor(config, "face").maxMegapixels; // 2 with the defaults
+ * limitsFor(config, "face").maxMegapixels; // 50 with the defaults
  */
-export function limitsFor(config: EdgeConfig, pipeline: "image" | "face"): DecodeLimits {
-  if (pipeline !== "face") return config.limits;
-  return {
-    ...config.limits,
-    maxMegapixels: Math.min(config.limits.maxMegapixels, config.face.maxMegapixels),
-  };
+export function limitsFor(config: EdgeConfig, _pipeline: "image" | "face"): DecodeLimits {
+  return config.limits;
+}
+
+/**
+ * The working size (pixels) a photo is decoded to for this model: `WORKING_MEGAPIXELS` for face
+ * models; for image models 16× their input's pixels (so the bilinear resize to the input still sees
+ * detail), within that same cap.
+ *
+ * @example
+ * workingPixelsFor(config, { pipeline: "image", input: { width: 224, height: 224, channels: 3 } }); // 802816
+ */
+export function workingPixelsFor(
+  config: EdgeConfig,
+  metadata: { pipeline: "image" | "face"; input: { width: number; height: number } },
+): number {
+  if (metadata.pipeline === "face") return config.workingPixels;
+  return Math.min(
+    config.workingPixels,
+    IMAGE_MODEL_WORKING_FACTOR * metadata.input.width * metadata.input.height,
+  );
 }
 
 function detectorInputSize(raw: string | undefined): number {

@@ -10,12 +10,12 @@ export interface WorkerEnv {
   MODEL_PATH?: string;
   /** Largest accepted upload in bytes; default 10 MB. */
   MAX_BYTES?: string;
-  /** Largest accepted image in megapixels; default 40. */
+  /** Largest accepted image in megapixels, for every model kind; default 50. */
   MAX_MEGAPIXELS?: string;
+  /** Photos are decoded reduced to at most this many megapixels (the working image); default 2. */
+  WORKING_MEGAPIXELS?: string;
   /** Face models: the tiny face detector's input side, a multiple of 32; default 320. */
   FACE_DETECTOR_INPUT_SIZE?: string;
-  /** Face models: largest image in megapixels (the lower of this and MAX_MEGAPIXELS applies); default 2. */
-  FACE_MAX_MEGAPIXELS?: string;
   /** Face models: at most this many faces per photo, largest first; default 10. */
   MAX_FACES?: string;
   /** /predict requests reading, decoding and inferring at once per isolate; default 2. */

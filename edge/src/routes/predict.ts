@@ -6,7 +6,7 @@ import {
   preprocessImage,
 } from "@marquee/shared";
 import type { Context } from "hono";
-import { type EdgeConfig, limitsFor } from "../config.ts";
+import { type EdgeConfig, limitsFor, workingPixelsFor } from "../config.ts";
 import type { WorkerEnv } from "../env.ts";
 import { imageFromRequest } from "../http/image-from-request.ts";
 import { classify, topK } from "../inference/classify.ts";
@@ -34,7 +34,12 @@ export function predictHandler(runtime: EdgeRuntime) {
     const loaded = await runtime.models(c.env).get();
 
     const decodeStart = performance.now();
-    const decoded = await decodeImage(bytes, { limits: limitsFor(config, loaded.metadata.pipeline) });
+    // Decoded straight to the working size the model needs (never the full-resolution pixels);
+    // boxes found on it are fractions of the original photo.
+    const decoded = await decodeImage(bytes, {
+      limits: limitsFor(config, loaded.metadata.pipeline),
+      maxPixels: workingPixelsFor(config, loaded.metadata),
+    });
     const decodeEnd = performance.now();
     const body =
       loaded.kind === "face"
@@ -89,7 +94,7 @@ function modelSummary({ metadata }: { metadata: LoadedImageModel["metadata"] }):
 }
 
 function imageSummary(decoded: DecodedImage): PredictResponse["image"] {
-  return { width: decoded.image.width, height: decoded.image.height, format: decoded.header.format };
+  return { width: decoded.original.width, height: decoded.original.height, format: decoded.header.format };
 }
 
 /**
