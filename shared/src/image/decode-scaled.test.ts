@@ -1,7 +1,7 @@
 // Decoding to a working size: JPEG in the DCT domain, PNG row by row. Checked against sharp's
 // full-resolution decode box-averaged to the same size, so a wrong scale, offset or colour shows.
 import { readFileSync } from "node:fs";
-import sharp from "sharp";
+import sharp, { type Sharp } from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { useNodeWasmDecoders } from "../node/index.ts";
 import { BoxReducer } from "./box-reducer.ts";
@@ -51,11 +51,11 @@ describe("reductionFor", () => {
 
 describe("JPEG decoded in the DCT domain", () => {
   const variants = {
-    "baseline 4:2:0": (s: sharp.Sharp) => s.jpeg({ quality: 90 }),
-    "progressive 4:2:0": (s: sharp.Sharp) => s.jpeg({ quality: 90, progressive: true }),
-    "baseline 4:4:4": (s: sharp.Sharp) => s.jpeg({ quality: 90, chromaSubsampling: "4:4:4" }),
-    "progressive grey": (s: sharp.Sharp) => s.grayscale().jpeg({ quality: 90, progressive: true }),
-    "restart markers": (s: sharp.Sharp) => s.jpeg({ quality: 90, mozjpeg: true }),
+    "baseline 4:2:0": (s: Sharp) => s.jpeg({ quality: 90 }),
+    "progressive 4:2:0": (s: Sharp) => s.jpeg({ quality: 90, progressive: true }),
+    "baseline 4:4:4": (s: Sharp) => s.jpeg({ quality: 90, chromaSubsampling: "4:4:4" }),
+    "progressive grey": (s: Sharp) => s.grayscale().jpeg({ quality: 90, progressive: true }),
+    "restart markers": (s: Sharp) => s.jpeg({ quality: 90, mozjpeg: true }),
   };
   it.each(Object.keys(variants))(
     "%s: every split of DCT scale and box filter matches sharp box-averaged",
