@@ -2,7 +2,7 @@ import { MarqueeError } from "../errors.ts";
 import { BoxReducer } from "./box-reducer.ts";
 import { be16 } from "./bytes.ts";
 import { BitReader, buildHuffmanTable, type HuffmanTable } from "./jpeg-huffman.ts";
-import { coefficientsNeeded, idctScaled } from "./jpeg-idct.ts";
+import { coefficientsNeeded, idctScaled, LOW_FREQUENCIES } from "./jpeg-idct.ts";
 import { type JpegFrame, type JpegSegment, walkJpeg } from "./jpeg-structure.ts";
 import type { RgbImage } from "./types.ts";
 
@@ -12,6 +12,22 @@ const ZIGZAG = new Uint8Array([
   14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46,
   53, 60, 61, 54, 47, 55, 62, 63,
 ]);
+/** Natural index → zig-zag position. */
+const UNZIGZAG = new Uint8Array(64);
+for (let k = 0; k < 64; k++) UNZIGZAG[ZIGZAG[k]!] = k;
+
+// Fixed-point YCbCr → RGB tables (JFIF), as libjpeg builds them.
+const CR_R = new Int32Array(256);
+const CB_B = new Int32Array(256);
+const CR_G = new Int32Array(256);
+const CB_G = new Int32Array(256);
+for (let i = 0; i < 256; i++) {
+  const x = i - 128;
+  CR_R[i] = Math.round(1.402 * x);
+  CB_B[i] = Math.round(1.772 * x);
+  CR_G[i] = Math.round(-0.714136 * x * 65536);
+  CB_G[i] = Math.round(-0.344136 * x * 65536) + 32768;
+}
 
 /** How a JPEG is decoded smaller: `idctScale` ∈ {1, 2, 4, 8} in the DCT, then a `boxFactor` box filter. */
 export interface JpegReduction {
@@ -51,8 +67,13 @@ interface Component {
   /** Output side of this component's reduced IDCT: larger than the luma's for subsampled chroma, so
    * 4:2:0 chroma at half size or less needs no upsampling (libjpeg does the same). */
   sc: number;
-  /** Zig-zag coefficients its IDCT reads (1, 5, 25 or 64). */
+  /** Zig-zag coefficients kept per block (1, 5, 25 or 64). */
   keep: number;
+  /** The natural positions its IDCT reads, and the zig-zag position of each. */
+  natural: Uint8Array;
+  zigzag: Uint8Array;
+  /** Output column x → sample index in a row of `rows`. */
+  columns: Int32Array;
   /** Dequantisation table (natural order), latched at the component's first scan. */
   quant: Float64Array | null;
   /** Progressive: the first `keep` zig-zag coefficients of every block. */
@@ -132,6 +153,12 @@ class ScaledDecoder {
         ...c,
         sc,
         keep: coefficientsNeeded(sc),
+        natural: LOW_FREQUENCIES[sc]!,
+        zigzag: LOW_FREQUENCIES[sc]!.map((z) => UNZIGZAG[z]!),
+        columns: Int32Array.from(
+          { length: this.outW },
+          (_, x) => ((x * c.h * sc) / (this.hmax * this.s)) | 0,
+        ),
         blocksW,
         blocksH: this.mcusY * c.v,
         realW: Math.ceil(Math.ceil((frame.width * c.h) / this.hmax) / 8),
@@ -350,11 +377,11 @@ class ScaledDecoder {
   ): void {
     const block = this.block;
     const q = c.quant!;
-    block.fill(0);
-    const n = c.keep;
-    for (let k = 0; k < n; k++) {
-      const z = ZIGZAG[k]!;
-      block[z] = zz[base + k]! * q[z]!;
+    const natural = c.natural;
+    const zigzag = c.zigzag;
+    for (let i = 0; i < natural.length; i++) {
+      const z = natural[i]!;
+      block[z] = zz[base + zigzag[i]!]! * q[z]!;
     }
     idctScaled(block, c.sc, c.rows, offset, stride);
   }
@@ -387,49 +414,77 @@ class ScaledDecoder {
     const reader = new BitReader(this.bytes, seg.dataStart!);
     for (const c of scan.comps) c.pred = 0;
     this.eobrun = 0;
-    const decodeBlock = (c: Component, i: number, b: number) => {
-      const [dcTable, acTable] = tables[i]!;
-      if (sequential) this.decodeSequentialBlock(reader, c, b, dcTable, acTable);
-      else if (dcScan) {
-        if (ah === 0) {
-          const t = reader.decode(dcTable);
-          c.pred += reader.receiveExtend(t);
-          c.coefs![b * c.keep] = c.pred * (1 << al);
-        } else if (reader.bit()) c.coefs![b * c.keep]! |= 1 << al;
-      } else if (ah === 0) this.decodeAcFirst(reader, c, b, acTable, ss, se, al);
-      else this.decodeAcRefine(reader, c, b, acTable, ss, se, al);
-    };
+    const mode = sequential ? 0 : dcScan ? (ah === 0 ? 1 : 2) : ah === 0 ? 3 : 4;
+    const interval = this.restartInterval;
     let mcu = 0;
-    const restart = () => {
-      if (this.restartInterval && mcu > 0 && mcu % this.restartInterval === 0) {
-        reader.restart();
-        for (const c of scan.comps) c.pred = 0;
-        this.eobrun = 0;
-      }
-      mcu++;
-    };
     if (scan.comps.length === 1) {
       const c = scan.comps[0]!;
+      const [dcTable, acTable] = tables[0]!;
       for (let by = 0; by < c.realH; by++) {
         for (let bx = 0; bx < c.realW; bx++) {
-          restart();
-          decodeBlock(c, 0, by * c.blocksW + bx);
+          if (interval && mcu > 0 && mcu % interval === 0) this.restart(reader, scan);
+          mcu++;
+          this.progressiveBlock(mode, reader, c, by * c.blocksW + bx, dcTable, acTable, ss, se, al);
         }
       }
     } else {
       for (let my = 0; my < this.mcusY; my++) {
         for (let mx = 0; mx < this.mcusX; mx++) {
-          restart();
+          if (interval && mcu > 0 && mcu % interval === 0) this.restart(reader, scan);
+          mcu++;
           for (let i = 0; i < scan.comps.length; i++) {
             const c = scan.comps[i]!;
+            const [dcTable, acTable] = tables[i]!;
             for (let y = 0; y < c.v; y++) {
-              for (let x = 0; x < c.h; x++) decodeBlock(c, i, (my * c.v + y) * c.blocksW + mx * c.h + x);
+              for (let x = 0; x < c.h; x++) {
+                const b = (my * c.v + y) * c.blocksW + mx * c.h + x;
+                this.progressiveBlock(mode, reader, c, b, dcTable, acTable, ss, se, al);
+              }
             }
           }
         }
       }
     }
     if (reader.overran) throw truncated();
+  }
+
+  private restart(reader: BitReader, scan: ScanHeader): void {
+    reader.restart();
+    for (const c of scan.comps) c.pred = 0;
+    this.eobrun = 0;
+  }
+
+  /** One block of a coefficient-keeping scan; `mode`: 0 sequential, 1 DC first, 2 DC refine, 3 AC first, 4 AC refine. */
+  private progressiveBlock(
+    mode: number,
+    reader: BitReader,
+    c: Component,
+    b: number,
+    dcTable: HuffmanTable,
+    acTable: HuffmanTable,
+    ss: number,
+    se: number,
+    al: number,
+  ): void {
+    switch (mode) {
+      case 0:
+        this.decodeSequentialBlock(reader, c, b, dcTable, acTable);
+        return;
+      case 1: {
+        const t = reader.decode(dcTable);
+        c.pred += reader.receiveExtend(t);
+        c.coefs![b * c.keep] = c.pred * (1 << al);
+        return;
+      }
+      case 2:
+        if (reader.bit()) c.coefs![b * c.keep]! |= 1 << al;
+        return;
+      case 3:
+        this.decodeAcFirst(reader, c, b, acTable, ss, se, al);
+        return;
+      default:
+        this.decodeAcRefine(reader, c, b, acTable, ss, se, al);
+    }
   }
 
   private decodeSequentialBlock(
@@ -515,16 +570,9 @@ class ScaledDecoder {
     const coefs = c.coefs!;
     const mask = c.mask;
     const base = b * keep;
+    const mbase = b * 2;
     const p1 = 1 << al;
     const m1 = -1 << al;
-    const isSet = (k: number) =>
-      k < keep ? coefs[base + k] !== 0 : mask !== null && (mask[b * 2 + (k >> 5)]! & (1 << (k & 31))) !== 0;
-    const refine = (k: number) => {
-      if (reader.bit() && k < keep) {
-        const v = coefs[base + k]!;
-        if ((v & p1) === 0) coefs[base + k] = v >= 0 ? v + p1 : v + m1;
-      }
-    };
     let k = ss;
     if (this.eobrun === 0) {
       for (; k <= se; k++) {
@@ -540,8 +588,17 @@ class ScaledDecoder {
           break;
         }
         while (k <= se) {
-          if (isSet(k)) refine(k);
-          else {
+          // Already non-zero: one correction bit. Zero: counts towards the run of zeros to skip.
+          const set =
+            k < keep
+              ? coefs[base + k] !== 0
+              : mask !== null && (mask[mbase + (k >> 5)]! & (1 << (k & 31))) !== 0;
+          if (set) {
+            if (reader.bit() && k < keep) {
+              const v = coefs[base + k]!;
+              if ((v & p1) === 0) coefs[base + k] = v >= 0 ? v + p1 : v + m1;
+            }
+          } else {
             if (r === 0) break;
             r--;
           }
@@ -549,12 +606,21 @@ class ScaledDecoder {
         }
         if (value && k <= se) {
           if (k < keep) coefs[base + k] = value;
-          else if (mask) this.setHigh(c, b, k);
+          else if (mask) mask[mbase + (k >> 5)]! |= 1 << (k & 31);
         }
       }
     }
     if (this.eobrun > 0) {
-      for (; k <= se; k++) if (isSet(k)) refine(k);
+      for (; k <= se; k++) {
+        const set =
+          k < keep
+            ? coefs[base + k] !== 0
+            : mask !== null && (mask[mbase + (k >> 5)]! & (1 << (k & 31))) !== 0;
+        if (set && reader.bit() && k < keep) {
+          const v = coefs[base + k]!;
+          if ((v & p1) === 0) coefs[base + k] = v >= 0 ? v + p1 : v + m1;
+        }
+      }
       this.eobrun--;
     }
   }
@@ -589,62 +655,73 @@ class ScaledDecoder {
     const out = this.rgbRow;
     const w = this.outW;
     const kind = this.colourKind();
+    // Row yy of this MCU row reads row (yy·v·sc)/(vmax·s) of each component's samples.
+    const base = (c: Component, yy: number) => (((yy * c.v * c.sc) / (this.vmax * s)) | 0) * c.blocksW * c.sc;
     for (let yy = 0; yy < rows; yy++) {
-      // Output pixel x of this row reads sample x·num/den of each component (num = den at full resolution).
-      const planes = comps.map((c) => {
-        const stride = c.blocksW * c.sc;
-        const row = ((yy * c.v * c.sc) / (this.vmax * s)) | 0;
-        return { data: c.rows, base: row * stride, num: c.h * c.sc, shift: this.hmax * s };
-      });
-      for (let x = 0, o = 0; x < w; x++, o += 3) {
-        const p0 = planes[0]!;
-        const a = p0.data[p0.base + (p0.num === p0.shift ? x : ((x * p0.num) / p0.shift) | 0)]!;
-        if (kind === "gray") {
-          out[o] = out[o + 1] = out[o + 2] = a;
-          continue;
-        }
-        const p1 = planes[1]!;
-        const p2 = planes[2]!;
-        const bb = p1.data[p1.base + (p1.num === p1.shift ? x : ((x * p1.num) / p1.shift) | 0)]!;
-        const cc = p2.data[p2.base + (p2.num === p2.shift ? x : ((x * p2.num) / p2.shift) | 0)]!;
-        let r: number;
-        let g: number;
-        let bl: number;
-        if (kind === "rgb") {
-          r = a;
-          g = bb;
-          bl = cc;
+      const c0 = comps[0]!;
+      const d0 = c0.rows;
+      const b0 = base(c0, yy);
+      const x0 = c0.columns;
+      if (kind === "gray") {
+        for (let x = 0, o = 0; x < w; x++, o += 3) out[o] = out[o + 1] = out[o + 2] = d0[b0 + x0[x]!]!;
+      } else {
+        const c1 = comps[1]!;
+        const c2 = comps[2]!;
+        const d1 = c1.rows;
+        const d2 = c2.rows;
+        const b1 = base(c1, yy);
+        const b2 = base(c2, yy);
+        const x1 = c1.columns;
+        const x2 = c2.columns;
+        if (kind === "ycc") {
+          for (let x = 0, o = 0; x < w; x++, o += 3) {
+            const y = d0[b0 + x0[x]!]!;
+            const cb = d1[b1 + x1[x]!]!;
+            const cr = d2[b2 + x2[x]!]!;
+            const r = y + CR_R[cr]!;
+            const g = y + ((CB_G[cb]! + CR_G[cr]!) >> 16);
+            const b = y + CB_B[cb]!;
+            out[o] = r < 0 ? 0 : r > 255 ? 255 : r;
+            out[o + 1] = g < 0 ? 0 : g > 255 ? 255 : g;
+            out[o + 2] = b < 0 ? 0 : b > 255 ? 255 : b;
+          }
+        } else if (kind === "rgb") {
+          for (let x = 0, o = 0; x < w; x++, o += 3) {
+            out[o] = d0[b0 + x0[x]!]!;
+            out[o + 1] = d1[b1 + x1[x]!]!;
+            out[o + 2] = d2[b2 + x2[x]!]!;
+          }
         } else {
-          r = a + 1.402 * (cc - 128);
-          g = a - 0.344136 * (bb - 128) - 0.714136 * (cc - 128);
-          bl = a + 1.772 * (bb - 128);
-        }
-        if (kind === "cmyk" || kind === "ycck") {
-          const p3 = planes[3]!;
-          const k = p3.data[p3.base + (p3.num === p3.shift ? x : ((x * p3.num) / p3.shift) | 0)]!;
-          if (kind === "ycck") {
-            r = 255 - clamp(r);
-            g = 255 - clamp(g);
-            bl = 255 - clamp(bl);
-          } else {
-            r = a;
-            g = bb;
-            bl = cc;
+          const c3 = comps[3]!;
+          const d3 = c3.rows;
+          const b3 = base(c3, yy);
+          const x3 = c3.columns;
+          const inverted = this.adobe !== null; // Adobe writes CMYK inverted (255 = no ink)
+          for (let x = 0, o = 0; x < w; x++, o += 3) {
+            let c = d0[b0 + x0[x]!]!;
+            let m = d1[b1 + x1[x]!]!;
+            let ye = d2[b2 + x2[x]!]!;
+            const k = d3[b3 + x3[x]!]!;
+            if (kind === "ycck") {
+              // YCC → RGB gives the inverted C, M, Y (libjpeg's YCCK → CMYK).
+              const r = c + CR_R[ye]!;
+              const g = c + ((CB_G[m]! + CR_G[ye]!) >> 16);
+              const b = c + CB_B[m]!;
+              c = 255 - (r < 0 ? 0 : r > 255 ? 255 : r);
+              m = 255 - (g < 0 ? 0 : g > 255 ? 255 : g);
+              ye = 255 - (b < 0 ? 0 : b > 255 ? 255 : b);
+            }
+            if (inverted) {
+              out[o] = Math.round((c * k) / 255);
+              out[o + 1] = Math.round((m * k) / 255);
+              out[o + 2] = Math.round((ye * k) / 255);
+            } else {
+              out[o] = Math.round(((255 - c) * (255 - k)) / 255);
+              out[o + 1] = Math.round(((255 - m) * (255 - k)) / 255);
+              out[o + 2] = Math.round(((255 - ye) * (255 - k)) / 255);
+            }
           }
-          // Adobe writes CMYK inverted (255 = no ink); without an Adobe marker it is plain CMYK.
-          if (this.adobe !== null) {
-            r = (r * k) / 255;
-            g = (g * k) / 255;
-            bl = (bl * k) / 255;
-          } else {
-            r = ((255 - r) * (255 - k)) / 255;
-            g = ((255 - g) * (255 - k)) / 255;
-            bl = ((255 - bl) * (255 - k)) / 255;
-          }
         }
-        out[o] = clamp(r);
-        out[o + 1] = clamp(g);
-        out[o + 2] = clamp(bl);
       }
       this.reducer.addRow(y0 + yy, out);
     }
