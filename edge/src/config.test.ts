@@ -10,7 +10,7 @@ it("uses defaults for unset vars and reads set ones", () => {
     modelPath: "models/default",
     limits: { maxBytes: 10 * 1024 * 1024, maxMegapixels: 50, maxWholeDecodeMegapixels: 4 },
     workingPixels: 2_000_000,
-    work: { maxActive: 2, maxQueued: 64, maxWaitMs: 15_000 },
+    work: { maxActive: 1, maxQueued: 64, maxWaitMs: 15_000 },
     face: { detectorInputSize: 320, maxFaces: 10 },
   });
   expect(

@@ -25,7 +25,7 @@ export const DEFAULT_WORKING_MEGAPIXELS = 2;
 const IMAGE_MODEL_WORKING_FACTOR = 16;
 
 /** /predict requests decoding and inferring at once per isolate when `MAX_CONCURRENT_PREDICTS` is unset. */
-export const DEFAULT_MAX_CONCURRENT_PREDICTS = 2;
+export const DEFAULT_MAX_CONCURRENT_PREDICTS = 1;
 /** Requests that may wait for a slot when `PREDICT_QUEUE_LENGTH` is unset (waiting holds no body). */
 export const DEFAULT_PREDICT_QUEUE_LENGTH = 64;
 /** How long a request may wait for a slot when `PREDICT_QUEUE_WAIT_MS` is unset. */

@@ -18,7 +18,7 @@ export interface WorkerEnv {
   FACE_DETECTOR_INPUT_SIZE?: string;
   /** Face models: at most this many faces per photo, largest first; default 10. */
   MAX_FACES?: string;
-  /** /predict requests reading, decoding and inferring at once per isolate; default 2. */
+  /** /predict requests reading, decoding and inferring at once per isolate; default 1. */
   MAX_CONCURRENT_PREDICTS?: string;
   /** Requests that may wait for a slot (they hold no body while waiting); default 64. */
   PREDICT_QUEUE_LENGTH?: string;

@@ -26,6 +26,10 @@ export async function readBodyWithLimit(request: Request, maxBytes: number): Pro
   }
   if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
+  // With a Content-Length (within the limit) the body is copied once into its final buffer; only a
+  // streamed body of unknown length is kept as chunks and joined at the end.
+  const known =
+    declared !== null && Number.isInteger(declared) && declared > 0 ? new Uint8Array(declared) : null;
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
@@ -36,15 +40,25 @@ export async function readBodyWithLimit(request: Request, maxBytes: number): Pro
       throw truncated(total, declared);
     }
     if (step.done) break;
-    total += step.value.byteLength;
+    const chunk = step.value;
+    if (known && total + chunk.byteLength <= known.length) known.set(chunk, total);
+    else if (known) {
+      // More than it declared: a lying Content-Length is answered like any oversize body.
+      await drain(reader, total + chunk.byteLength, DRAIN_LIMIT_FACTOR * maxBytes);
+      throw new MarqueeError(
+        "bad_request",
+        `The body is longer than its Content-Length (${declared} bytes).`,
+      );
+    } else chunks.push(chunk);
+    total += chunk.byteLength;
     if (total > maxBytes) {
       chunks.length = 0; // drop what we held before draining the rest
       await drain(reader, total, DRAIN_LIMIT_FACTOR * maxBytes);
       throw tooLarge(total, maxBytes, true);
     }
-    chunks.push(step.value);
   }
   if (declared !== null && Number.isFinite(declared) && total < declared) throw truncated(total, declared);
+  if (known) return known;
   if (chunks.length === 1) return chunks[0] as Uint8Array;
   const body = new Uint8Array(total);
   let offset = 0;

@@ -1,12 +1,8 @@
-import { Unzlib } from "fflate";
 import { MarqueeError } from "../errors.ts";
 import { BoxReducer, ScatterReducer } from "./box-reducer.ts";
-import { type PngStructure, readPngStructure } from "./png-structure.ts";
+import { inflateStream } from "./inflate-stream.ts";
+import { checkCompressedChunks, type PngStructure, readPngStructure } from "./png-structure.ts";
 import type { RgbImage } from "./types.ts";
-
-// Compressed input is fed to inflate this many bytes at a time. Deflate expands at most ~1032:1, so
-// one step produces at most ~1 MB however hostile the stream, and the budget is checked after each.
-const INFLATE_STEP = 1024;
 
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 
@@ -33,17 +29,18 @@ interface Pass {
 
 /**
  * Decodes a PNG of any colour type, bit depth and interlacing to 8-bit RGB (alpha and tRNS on
- * white), reduced by the integer `reduction` as it goes: IDAT is inflated a little at a time, each
+ * white), reduced by the integer `reduction` as it goes: IDAT is inflated natively a chunk at a time (see inflate-stream.ts), each
  * row is unfiltered and converted as soon as it is complete and goes straight into a box filter, so
  * the full-resolution image is never held. The first byte past what IHDR promises is refused
  * (`corrupt_image`), so a decompression bomb costs no more than an honest file of its header's size;
  * too little data is refused too.
  *
  * @example
- * const half = decodePng(bytes, 2);
+ * const half = await decodePng(bytes, 2);
  */
-export function decodePng(bytes: Uint8Array, reduction = 1): RgbImage {
+export async function decodePng(bytes: Uint8Array, reduction = 1): Promise<RgbImage> {
   const png = readPngStructure(bytes);
+  await checkCompressedChunks(png);
   const { width, height, bitDepth } = png;
   const channels = CHANNELS[png.colorType]!;
   const bitsPerPixel = channels * bitDepth;
@@ -101,20 +98,31 @@ export function decodePng(bytes: Uint8Array, reduction = 1): RgbImage {
     if (i < data.length) throw tooMuch(expected);
   };
 
-  const inflater = new Unzlib((data) => onData(data));
+  let over = false;
   try {
-    // Input after the last row is still fed: any output it makes is over the promise and refused.
-    for (const [start, end] of png.idat) {
-      for (let o = start; o < end; o += INFLATE_STEP) {
-        inflater.push(bytes.subarray(o, Math.min(end, o + INFLATE_STEP)));
-      }
-    }
+    await inflateStream(
+      png.idat.map(([start, end]) => bytes.subarray(start, end)),
+      (data) => {
+        try {
+          onData(data);
+          return true;
+        } catch (err) {
+          if (err instanceof MarqueeError && /inflates to more/.test(err.message)) over = true;
+          else throw err;
+          return false;
+        }
+      },
+    );
   } catch (err) {
     if (err instanceof MarqueeError) throw err;
-    throw new MarqueeError("corrupt_image", "PNG image data is corrupt (it does not inflate)", {
-      cause: err,
-    });
+    // Data after the last row that the inflater rejects (junk after the zlib stream) changes no pixel.
+    if (received < expected) {
+      throw new MarqueeError("corrupt_image", "PNG image data is corrupt (it does not inflate)", {
+        cause: err,
+      });
+    }
   }
+  if (over) throw tooMuch(expected);
   if (received < expected) {
     throw new MarqueeError(
       "corrupt_image",

@@ -40,7 +40,7 @@ export async function decodeImage(
       break;
     }
     case "png":
-      stored = decodePng(bytes, reduction);
+      stored = await decodePng(bytes, reduction);
       break;
     case "webp": {
       const info = readWebpInfo(bytes);

@@ -1,7 +1,7 @@
-import { Unzlib } from "fflate";
 import { MarqueeError } from "../errors.ts";
 import { be32 } from "./bytes.ts";
 import { crc32 } from "./crc32.ts";
+import { inflateStream } from "./inflate-stream.ts";
 import { type PngInfo, readPngInfo } from "./png-header.ts";
 
 /** What a PNG's chunks hold, as far as decoding needs it. */
@@ -13,6 +13,8 @@ export interface PngStructure extends PngInfo {
   transparency: Uint8Array | null;
   /** The IDAT payloads in order: [start, end) byte ranges. */
   idat: [number, number][];
+  /** Compressed ancillary chunks (iCCP, zTXt, iTXt): see {@link checkCompressedChunks}. */
+  compressed: { type: string; data: Uint8Array }[];
 }
 
 const KNOWN_CRITICAL = new Set(["IHDR", "PLTE", "IDAT", "IEND"]);
@@ -31,8 +33,8 @@ export const PNG_ANCILLARY_INFLATE_LIMITS: Readonly<Record<string, number>> = Ob
 /**
  * Walks every chunk of a PNG up to IEND, checking each CRC (so damage is reported by chunk name) and
  * the rules a decoder relies on: exactly one IHDR, first; PLTE before IDAT, and present for palette
- * images; IDATs consecutive; no unknown critical chunk. Compressed ancillary chunks (iCCP, zTXt,
- * iTXt) are never inflated, so they cannot be a decompression bomb. One pass, no pixel work.
+ * images; IDATs consecutive; no unknown critical chunk. One pass, no pixel work; compressed
+ * ancillary chunks are listed for {@link checkCompressedChunks}.
  */
 export function readPngStructure(bytes: Uint8Array): PngStructure {
   const info = readPngInfo(bytes);
@@ -43,6 +45,7 @@ export function readPngStructure(bytes: Uint8Array): PngStructure {
   let palette: Uint8Array | null = null;
   let transparency: Uint8Array | null = null;
   const idat: [number, number][] = [];
+  const compressed: PngStructure["compressed"] = [];
   let idatEnded = false;
   let offset = 8;
   let first = true;
@@ -69,7 +72,7 @@ export function readPngStructure(bytes: Uint8Array): PngStructure {
       case "IEND":
         if (idat.length === 0) throw corrupt("PNG has no image data (no IDAT chunk)");
         if (info.colorType === 3 && !palette) throw corrupt("PNG is a palette image without a PLTE chunk");
-        return { ...info, interlaced: interlace === 1, palette, transparency, idat };
+        return { ...info, interlaced: interlace === 1, palette, transparency, idat, compressed };
       case "PLTE":
         if (palette) throw corrupt("PNG has more than one PLTE chunk");
         if (idat.length > 0) throw corrupt("PNG has its PLTE chunk after the image data");
@@ -87,7 +90,7 @@ export function readPngStructure(bytes: Uint8Array): PngStructure {
       case "iCCP":
       case "zTXt":
       case "iTXt":
-        checkCompressedChunk(type, bytes.subarray(start, end));
+        compressed.push({ type, data: bytes.subarray(start, end) });
         break;
       default:
         if (!KNOWN_CRITICAL.has(type) && type.charCodeAt(0) < 0x61) {
@@ -99,33 +102,37 @@ export function readPngStructure(bytes: Uint8Array): PngStructure {
 }
 
 /**
- * Inflates a compressed ancillary chunk's payload into nothing, 1 KB of input at a time, refusing it
- * once the output passes its budget. A damaged stream is tolerated (the chunk is optional).
+ * Inflates each compressed ancillary chunk's payload into nothing, refusing it once its output passes
+ * its budget ({@link PNG_ANCILLARY_INFLATE_LIMITS}). A damaged stream is tolerated (the chunk is
+ * optional and its contents unused).
  */
-function checkCompressedChunk(type: string, data: Uint8Array): void {
-  let o = data.indexOf(0); // after the keyword / profile name
-  if (o < 0) return;
-  if (type === "iTXt") {
-    if (data[o + 1] !== 1) return; // not compressed
-    o = data.indexOf(0, o + 3); // language tag
-    if (o >= 0) o = data.indexOf(0, o + 1); // translated keyword
-    if (o < 0) return;
-    o += 1;
-  } else o += 2; // the compression method byte
-  const limit = PNG_ANCILLARY_INFLATE_LIMITS[type]!;
-  let total = 0;
-  const inflater = new Unzlib((chunk) => {
-    total += chunk.length;
-  });
-  try {
-    for (let i = o; i < data.length && total <= limit; i += 1024) {
-      inflater.push(data.subarray(i, Math.min(data.length, i + 1024)));
+export async function checkCompressedChunks(png: PngStructure): Promise<void> {
+  for (const { type, data } of png.compressed) {
+    let o = data.indexOf(0); // after the keyword / profile name
+    if (o < 0) continue;
+    if (type === "iTXt") {
+      if (data[o + 1] !== 1) continue; // not compressed
+      o = data.indexOf(0, o + 3); // language tag
+      if (o >= 0) o = data.indexOf(0, o + 1); // translated keyword
+      if (o < 0) continue;
+      o += 1;
+    } else o += 2; // the compression method byte
+    const limit = PNG_ANCILLARY_INFLATE_LIMITS[type]!;
+    let total = 0;
+    let stopped = false;
+    try {
+      ({ stopped } = await inflateStream([data.subarray(o)], (chunk) => {
+        total += chunk.length;
+        return total <= limit;
+      }));
+    } catch {
+      continue;
     }
-  } catch {
-    return;
-  }
-  if (total > limit) {
-    throw corrupt(`PNG ${type} chunk inflates past ${limit / 1024} KiB (a decompression bomb, not metadata)`);
+    if (stopped) {
+      throw corrupt(
+        `PNG ${type} chunk inflates past ${limit / 1024} KiB (a decompression bomb, not metadata)`,
+      );
+    }
   }
 }
 
