@@ -45,7 +45,9 @@ beforeAll(async () => {
   worker = await startWorker({
     ...build,
     inspectorPort: port,
-    vars: { MAX_MEGAPIXELS: String(maxMegapixels) },
+    // 8 big photos queue behind one another (MAX_CONCURRENT_PREDICTS); on a loaded test machine the
+    // last may wait longer than the default 15 s, and this test is about memory, not latency.
+    vars: { MAX_MEGAPIXELS: String(maxMegapixels), PREDICT_QUEUE_WAIT_MS: "240000" },
   });
   inspector = await WorkerInspector.connect(port);
 });

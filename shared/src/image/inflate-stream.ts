@@ -20,7 +20,9 @@ export async function inflateStream(
   const writing = (async () => {
     for (const part of parts) {
       for (let o = 0; o < part.length && !stop; o += sliceBytes) {
-        await writer.write(part.subarray(o, Math.min(part.length, o + sliceBytes)) as Uint8Array<ArrayBuffer>);
+        await writer.write(
+          part.subarray(o, Math.min(part.length, o + sliceBytes)) as Uint8Array<ArrayBuffer>,
+        );
       }
     }
     if (!stop) await writer.close();
