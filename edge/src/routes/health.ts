@@ -22,8 +22,13 @@ export function healthHandler(runtime: EdgeRuntime) {
       simd: backend.simd,
       tensors: tf.memory().numTensors,
       wasmMemoryBytes: backend.wasmMemoryBytes(),
-      limits: limitsFor(runtime.config(c.env), loaded?.metadata.pipeline ?? "image"),
+      limits: uploadLimits(limitsFor(runtime.config(c.env), loaded?.metadata.pipeline ?? "image")),
     };
     return c.json(body, model.loaded ? 200 : 503);
   };
+}
+
+/** The two limits clients size uploads by (the WebP/GIF whole-decode cap stays internal). */
+function uploadLimits({ maxBytes, maxMegapixels }: { maxBytes: number; maxMegapixels: number }) {
+  return { maxBytes, maxMegapixels };
 }
