@@ -1,7 +1,8 @@
 // One measurement for bench-decode.ts, in its own process so peak RSS belongs to it alone:
 //   node --import tsx shared/scripts/bench-decode-child.ts <method> <file> <runs>
-// Prints {"medianMs": …, "peakBytes": …, "width": …, "height": …} (peak = max RSS − RSS before the first run).
-import { readFileSync } from "node:fs";
+// Prints {"medianMs": …, "peakBytes": …, "width": …, "height": …}: peak = the process' peak resident
+// set during the runs (Linux VmHWM, reset just before them) minus its resident set before them.
+import { readFileSync, writeFileSync } from "node:fs";
 import sharp from "sharp";
 import { decodeImage } from "../src/image/decode.ts";
 import { useNodeWasmDecoders } from "../src/node/index.ts";
@@ -38,14 +39,22 @@ await useNodeWasmDecoders();
 sharp.cache(false);
 sharp.concurrency(1);
 const bytes = new Uint8Array(readFileSync(file!));
-const baseline = process.memoryUsage().rss;
+/** VmRSS / VmHWM of this process in bytes, from /proc (Linux). */
+function status(field: "VmRSS" | "VmHWM"): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync("/proc/self/status", "utf8"));
+  return Number(match?.[1] ?? 0) * 1024;
+}
+(globalThis as { gc?: () => void }).gc?.();
+writeFileSync("/proc/self/clear_refs", "5"); // reset VmHWM to the current RSS
+const baseline = status("VmRSS");
 const times: number[] = [];
 let size = { width: 0, height: 0 };
 for (let i = 0; i < Number(runsText); i++) {
   const start = performance.now();
-  size = await once(bytes);
+  const { width, height } = await once(bytes);
+  size = { width, height };
   times.push(performance.now() - start);
 }
 times.sort((a, b) => a - b);
-const peakBytes = process.resourceUsage().maxRSS * 1024 - baseline;
+const peakBytes = status("VmHWM") - baseline;
 console.log(JSON.stringify({ medianMs: times[Math.floor(times.length / 2)], peakBytes, ...size }));
