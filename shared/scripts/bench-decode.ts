@@ -54,7 +54,15 @@ const MB = 1024 * 1024;
 function measure(method: string, file: string, runs: number) {
   const out = execFileSync(
     process.execPath,
-    ["--expose-gc", "--import", "tsx", path.join(import.meta.dirname, "bench-decode-child.ts"), method, file, String(runs)],
+    [
+      "--expose-gc",
+      "--import",
+      "tsx",
+      path.join(import.meta.dirname, "bench-decode-child.ts"),
+      method,
+      file,
+      String(runs),
+    ],
     { encoding: "utf8" },
   );
   return JSON.parse(out.trim().split("\n").pop()!) as {
