@@ -98,6 +98,8 @@ export function idctScaled(
   }
 }
 
+const SQRT2 = Math.SQRT2; // libjpeg's 1.414213562 (2·c4)
+
 // AAN scale factors: the 1-D transform below computes the IDCT of coefficients pre-multiplied by
 // aan[u]·aan[v]/8, which is folded in here (libjpeg folds it into the quantisation table).
 const AAN = [1, 1.387039845, 1.306562965, 1.175875602, 1, 0.785694958, 0.5411961, 0.275899379];
@@ -123,7 +125,7 @@ function idct8(block: Float64Array, out: Uint8Array, offset: number, stride: num
     let t10 = i0 + i4;
     let t11 = i0 - i4;
     const t13 = i2 + i6;
-    let t12 = (i2 - i6) * 1.414213562 - t13;
+    let t12 = (i2 - i6) * SQRT2 - t13;
     const e0 = t10 + t13;
     const e3 = t10 - t13;
     const e1 = t11 + t12;
@@ -133,7 +135,7 @@ function idct8(block: Float64Array, out: Uint8Array, offset: number, stride: num
     const z11 = i1 + i7;
     const z12 = i1 - i7;
     const o7 = z11 + z13;
-    t11 = (z11 - z13) * 1.414213562;
+    t11 = (z11 - z13) * SQRT2;
     const z5 = (z10 + z12) * 1.847759065;
     t10 = z12 * 1.0823922 - z5;
     t12 = z5 - z10 * 2.61312593;
@@ -163,7 +165,7 @@ function idct8(block: Float64Array, out: Uint8Array, offset: number, stride: num
     let t10 = i0 + i4;
     let t11 = i0 - i4;
     const t13 = i2 + i6;
-    let t12 = (i2 - i6) * 1.414213562 - t13;
+    let t12 = (i2 - i6) * SQRT2 - t13;
     const e0 = t10 + t13;
     const e3 = t10 - t13;
     const e1 = t11 + t12;
@@ -173,7 +175,7 @@ function idct8(block: Float64Array, out: Uint8Array, offset: number, stride: num
     const z11 = i1 + i7;
     const z12 = i1 - i7;
     const o7 = z11 + z13;
-    t11 = (z11 - z13) * 1.414213562;
+    t11 = (z11 - z13) * SQRT2;
     const z5 = (z10 + z12) * 1.847759065;
     t10 = z12 * 1.0823922 - z5;
     t12 = z5 - z10 * 2.61312593;

@@ -681,9 +681,9 @@ class ScaledDecoder {
             const r = y + CR_R[cr]!;
             const g = y + ((CB_G[cb]! + CR_G[cr]!) >> 16);
             const b = y + CB_B[cb]!;
-            out[o] = r < 0 ? 0 : r > 255 ? 255 : r;
-            out[o + 1] = g < 0 ? 0 : g > 255 ? 255 : g;
-            out[o + 2] = b < 0 ? 0 : b > 255 ? 255 : b;
+            out[o] = Math.max(0, Math.min(255, r));
+            out[o + 1] = Math.max(0, Math.min(255, g));
+            out[o + 2] = Math.max(0, Math.min(255, b));
           }
         } else if (kind === "rgb") {
           for (let x = 0, o = 0; x < w; x++, o += 3) {
@@ -707,9 +707,9 @@ class ScaledDecoder {
               const r = c + CR_R[ye]!;
               const g = c + ((CB_G[m]! + CR_G[ye]!) >> 16);
               const b = c + CB_B[m]!;
-              c = 255 - (r < 0 ? 0 : r > 255 ? 255 : r);
-              m = 255 - (g < 0 ? 0 : g > 255 ? 255 : g);
-              ye = 255 - (b < 0 ? 0 : b > 255 ? 255 : b);
+              c = 255 - Math.max(0, Math.min(255, r));
+              m = 255 - Math.max(0, Math.min(255, g));
+              ye = 255 - Math.max(0, Math.min(255, b));
             }
             if (inverted) {
               out[o] = Math.round((c * k) / 255);
@@ -744,10 +744,6 @@ function componentScale(s: number, fx: number, fy: number): number {
   let sc = s;
   while (sc * 2 <= Math.min(8, s * f)) sc *= 2;
   return sc;
-}
-
-function clamp(v: number): number {
-  return v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
 }
 
 function truncated(): MarqueeError {
