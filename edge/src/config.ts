@@ -1,4 +1,10 @@
-import { DEFAULT_DECODE_LIMITS, type DecodeLimits, SERVING_DETECTOR_POLICY } from "@marquee/shared";
+import {
+  DEFAULT_DECODE_LIMITS,
+  DEFAULT_WORKING_PIXELS,
+  type DecodeLimits,
+  modelWorkingPixels,
+  SERVING_DETECTOR_POLICY,
+} from "@marquee/shared";
 import type { WorkerEnv } from "./env.ts";
 
 /** The model folder served when wrangler.toml sets no `MODEL_PATH`. */
@@ -19,10 +25,7 @@ export const DEFAULT_MAX_FACES = SERVING_DETECTOR_POLICY.maxFaces;
  * face pipeline needs about 2 MP (the detector reads 320 px, aligned crops are 150 px), and the face
  * nets' ~70 MiB of wasm leave room for about that much next to them (test/edge/face-memory.test.ts).
  */
-export const DEFAULT_WORKING_MEGAPIXELS = 2;
-
-/** Image models decode to at least this many times their input's pixels (then bilinear-resize). */
-const IMAGE_MODEL_WORKING_FACTOR = 16;
+export const DEFAULT_WORKING_MEGAPIXELS = DEFAULT_WORKING_PIXELS / 1e6;
 
 /** /predict requests decoding and inferring at once per isolate when `MAX_CONCURRENT_PREDICTS` is unset. */
 export const DEFAULT_MAX_CONCURRENT_PREDICTS = 1;
@@ -105,9 +108,9 @@ export function limitsFor(config: EdgeConfig, _pipeline: "image" | "face"): Deco
 }
 
 /**
- * The working size (pixels) a photo is decoded to for this model: `WORKING_MEGAPIXELS` for face
- * models; for image models 16× their input's pixels (so the bilinear resize to the input still sees
- * detail), within that same cap.
+ * The working size (pixels) a photo is decoded to for this model: shared's modelWorkingPixels with
+ * `WORKING_MEGAPIXELS` as the cap (face models: the cap; image models: 16× their input's pixels
+ * within it), the rule `pnpm predict` uses with the default cap.
  *
  * @example
  * workingPixelsFor(config, { pipeline: "image", input: { width: 224, height: 224, channels: 3 } }); // 802816
@@ -116,11 +119,7 @@ export function workingPixelsFor(
   config: EdgeConfig,
   metadata: { pipeline: "image" | "face"; input: { width: number; height: number } },
 ): number {
-  if (metadata.pipeline === "face") return config.workingPixels;
-  return Math.min(
-    config.workingPixels,
-    IMAGE_MODEL_WORKING_FACTOR * metadata.input.width * metadata.input.height,
-  );
+  return modelWorkingPixels(metadata, config.workingPixels);
 }
 
 function detectorInputSize(raw: string | undefined): number {

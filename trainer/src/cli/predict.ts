@@ -3,7 +3,13 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { decodeImage, isMarqueeError, MarqueeError, preprocessImage } from "@marquee/shared";
+import {
+  decodeImage,
+  isMarqueeError,
+  MarqueeError,
+  modelWorkingPixels,
+  preprocessImage,
+} from "@marquee/shared";
 import { useNodeWasmDecoders } from "@marquee/shared/node";
 import { Command, Option } from "commander";
 import { type BackendRequest, selectBackend } from "../backend/index.ts";
@@ -71,7 +77,10 @@ async function main(): Promise<number> {
   const results: PhotoResult[] = [];
   for (const file of photos) {
     try {
-      const { image } = await decodeImage(new Uint8Array(await readFile(file)));
+      // Decoded to the worker's working size, so `pnpm predict` answers what the worker answers.
+      const { image } = await decodeImage(new Uint8Array(await readFile(file)), {
+        maxPixels: modelWorkingPixels(loaded.metadata),
+      });
       const pixels = preprocessImage(image, loaded.metadata);
       results.push({ file, predictions: (await classifyPixels(loaded, pixels)).slice(0, o.top) });
     } catch (err) {

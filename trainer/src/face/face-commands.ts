@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import {
   decodeImage,
   isMarqueeError,
+  modelWorkingPixels,
   type RecognizedFace,
   recognizeFaces,
   servingDetectorOptions,
@@ -75,7 +76,10 @@ export async function predictFacePhotos(
   try {
     for (const file of photos) {
       try {
-        const { image } = await decodeImage(new Uint8Array(await readFile(file)));
+        // Decoded to the worker's working size, so `pnpm predict` answers what the worker answers.
+        const { image } = await decodeImage(new Uint8Array(await readFile(file)), {
+          maxPixels: modelWorkingPixels(meta),
+        });
         const r = await recognizeFaces(nets, loaded.model, image, meta, {
           ...servingDetectorOptions(image, pipeline.serving),
           wholeImageFallback: pipeline.wholeImageFallback,
