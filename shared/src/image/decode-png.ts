@@ -1,6 +1,6 @@
 import { MarqueeError } from "../errors.ts";
 import { BoxReducer, ScatterReducer } from "./box-reducer.ts";
-import { inflateStream } from "./inflate-stream.ts";
+import { InflateError, inflate } from "./inflate.ts";
 import { checkCompressedChunks, type PngStructure, readPngStructure } from "./png-structure.ts";
 import type { RgbImage } from "./types.ts";
 
@@ -29,7 +29,7 @@ interface Pass {
 
 /**
  * Decodes a PNG of any colour type, bit depth and interlacing to 8-bit RGB (alpha and tRNS on
- * white), reduced by the integer `reduction` as it goes: IDAT is inflated natively a chunk at a time (see inflate-stream.ts), each
+ * white), reduced by the integer `reduction` as it goes: IDAT is inflated into one reusable buffer (inflate.ts), each
  * row is unfiltered and converted as soon as it is complete and goes straight into a box filter, so
  * the full-resolution image is never held. The first byte past what IHDR promises is refused
  * (`corrupt_image`), so a decompression bomb costs no more than an honest file of its header's size;
@@ -100,11 +100,11 @@ export async function decodePng(bytes: Uint8Array, reduction = 1): Promise<RgbIm
 
   let over = false;
   try {
-    await inflateStream(
+    inflate(
       png.idat.map(([start, end]) => bytes.subarray(start, end)),
-      (data) => {
+      (buffer, start, end) => {
         try {
-          onData(data);
+          onData(buffer.subarray(start, end));
           return true;
         } catch (err) {
           if (err instanceof MarqueeError && /inflates to more/.test(err.message)) over = true;
@@ -114,8 +114,8 @@ export async function decodePng(bytes: Uint8Array, reduction = 1): Promise<RgbIm
       },
     );
   } catch (err) {
-    if (err instanceof MarqueeError) throw err;
-    // Data after the last row that the inflater rejects (junk after the zlib stream) changes no pixel.
+    if (!(err instanceof InflateError)) throw err;
+    // A stream that breaks after the last row (a missing checksum, junk) changes no pixel.
     if (received < expected) {
       throw new MarqueeError("corrupt_image", "PNG image data is corrupt (it does not inflate)", {
         cause: err,

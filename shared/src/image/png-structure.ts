@@ -1,7 +1,7 @@
 import { MarqueeError } from "../errors.ts";
 import { be32 } from "./bytes.ts";
 import { crc32 } from "./crc32.ts";
-import { inflateStream } from "./inflate-stream.ts";
+import { inflate } from "./inflate.ts";
 import { type PngInfo, readPngInfo } from "./png-header.ts";
 
 /** What a PNG's chunks hold, as far as decoding needs it. */
@@ -121,8 +121,8 @@ export async function checkCompressedChunks(png: PngStructure): Promise<void> {
     let total = 0;
     let stopped = false;
     try {
-      ({ stopped } = await inflateStream([data.subarray(o)], (chunk) => {
-        total += chunk.length;
+      ({ stopped } = inflate([data.subarray(o)], (_, start, end) => {
+        total += end - start;
         return total <= limit;
       }));
     } catch {
