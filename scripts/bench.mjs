@@ -10,7 +10,10 @@ const suites = {
   train: { file: "trainer/bench/train-bench.ts", about: "seed CNN training step and inference per backend" },
   edge: { file: "test/bench/edge-bench.ts", about: "worker in Miniflare: cold start, warm latency, req/s" },
   load: { file: "test/bench/load-bench.ts", about: "8 clients for 30 s against the worker" },
-  decode: { file: "shared/scripts/bench-decode.ts", about: "decode ms/image per decoder (needs --data DIR)" },
+  decode: {
+    file: "shared/scripts/bench-decode.ts",
+    about: "decode to working size vs full-res vs sharp; per decoder with --data DIR",
+  },
   resize: { file: "shared/scripts/bench-resize.ts", about: "JS resize vs tfjs resizeBilinear" },
   face: { file: "shared/scripts/bench-face.ts", about: "face detection, landmarks and descriptor latency" },
   gallery: {

@@ -14,9 +14,10 @@
 
 /**
  * Limits assumed when /health does not report them: wrangler.toml's MAX_BYTES and MAX_MEGAPIXELS
- * (4 MP, so a decode fits a 128 MB isolate). Erring small costs nothing: the model's input is tiny.
+ * (50 MP: the worker decodes every photo to its ~2 MP working size). A server with tighter limits
+ * answers 413 and the page shrinks and retries.
  */
-export const DEFAULT_LIMITS = Object.freeze({ maxBytes: 10 * 1024 * 1024, maxMegapixels: 4 });
+export const DEFAULT_LIMITS = Object.freeze({ maxBytes: 10 * 1024 * 1024, maxMegapixels: 50 });
 
 /** How many predictions to ask for per face (the API caps it at the label count). */
 export const TOP_K = 5;

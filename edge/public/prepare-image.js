@@ -1,9 +1,11 @@
 // @ts-check
-// Shrinks a photo in the browser before upload: the worker refuses uploads over its byte and
-// megapixel limits, and resizes every photo to a tiny model input anyway, so sending more than
-// ~2048 px on the long side only costs the user bandwidth.
+// Prepares a photo for upload. The worker takes phone photos as they are (up to its byte and
+// megapixel limits, 10 MB and 50 MP by default) and decodes them to a ~2 MP working size itself, so
+// the page no longer shrinks for the limits' sake: only a photo over them (rare) is shrunk to fit.
+// It still scales photos over 2048 px on the long side down, purely to save upload time: the worker
+// would not use more detail than that.
 
-/** Longest side sent to the server; larger photos are scaled down to this. */
+/** Longest side sent to the server, to save upload time; larger photos are scaled down to this. */
 export const MAX_UPLOAD_SIDE = 2048;
 
 // Formats the worker decodes cheaply. Anything else the browser can read (AVIF, which the worker
@@ -19,7 +21,7 @@ const JPEG_QUALITIES = [0.9, 0.8, 0.7];
 
 /**
  * Decide how much to scale a photo: 1 keeps it as it is, below 1 shrinks it so it fits the longest
- * side and the megapixel limit.
+ * side (upload time) and, for a photo over the server's megapixel limit, that limit.
  * @example scaleToFit(4000, 3000, { maxMegapixels: 40 }); // 0.512 (2048 / 4000)
  * @param {number} width
  * @param {number} height

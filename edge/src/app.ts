@@ -4,6 +4,7 @@ import type { WorkerEnv } from "./env.ts";
 import { galleryRoutes } from "./gallery/routes.ts";
 import { requireApiKey } from "./http/api-key.ts";
 import { errorResponse, jsonError } from "./http/error-response.ts";
+import { limitWork, retryAfterFor } from "./http/limit-work.ts";
 import { healthHandler } from "./routes/health.ts";
 import { modelHandler } from "./routes/model.ts";
 import { predictHandler } from "./routes/predict.ts";
@@ -34,7 +35,7 @@ const ROUTES: Record<string, string> = {
 export function createApp(runtime: EdgeRuntime): Hono<{ Bindings: WorkerEnv }> {
   const app = new Hono<{ Bindings: WorkerEnv }>();
   app.use("/predict", PREDICT_CORS);
-  app.post("/predict", requireApiKey(), predictHandler(runtime));
+  app.post("/predict", requireApiKey(), limitWork(), predictHandler(runtime));
   app.get("/health", healthHandler(runtime));
   app.get("/model", modelHandler(runtime));
   app.route("/", galleryRoutes(runtime));
@@ -47,7 +48,10 @@ export function createApp(runtime: EdgeRuntime): Hono<{ Bindings: WorkerEnv }> {
   }
   app.notFound(staticPageHandler(runtime));
   app.onError((err, c) => {
-    const headers = c.req.path === "/predict" ? { "Access-Control-Allow-Origin": "*" } : undefined;
+    const headers: Record<string, string> =
+      c.req.path === "/predict" ? { "Access-Control-Allow-Origin": "*" } : {};
+    const retryAfter = retryAfterFor(err);
+    if (retryAfter !== undefined) headers["Retry-After"] = String(retryAfter);
     return errorResponse(err, headers);
   });
   return app;

@@ -1,6 +1,6 @@
 import { SERVING_DETECTOR_POLICY } from "@marquee/shared/face";
 import { expect, it } from "vitest";
-import { readConfig } from "./config.ts";
+import { readConfig, workingPixelsFor } from "./config.ts";
 import type { WorkerEnv } from "./env.ts";
 
 const ASSETS = { fetch: async () => new Response(null, { status: 404 }) };
@@ -8,8 +8,10 @@ const ASSETS = { fetch: async () => new Response(null, { status: 404 }) };
 it("uses defaults for unset vars and reads set ones", () => {
   expect(readConfig({ ASSETS } as WorkerEnv)).toEqual({
     modelPath: "models/default",
-    limits: { maxBytes: 10 * 1024 * 1024, maxMegapixels: 40 },
-    face: { detectorInputSize: 320, maxFaces: 10, maxMegapixels: 2 },
+    limits: { maxBytes: 10 * 1024 * 1024, maxMegapixels: 50, maxWholeDecodeMegapixels: 4 },
+    workingPixels: 2_000_000,
+    work: { maxActive: 1, maxQueued: 64, maxWaitMs: 15_000 },
+    face: { detectorInputSize: 320, maxFaces: 10 },
   });
   expect(
     readConfig({
@@ -19,12 +21,17 @@ it("uses defaults for unset vars and reads set ones", () => {
       MAX_MEGAPIXELS: "2.5",
       FACE_DETECTOR_INPUT_SIZE: "224",
       MAX_FACES: "3",
-      FACE_MAX_MEGAPIXELS: "1.5",
+      WORKING_MEGAPIXELS: "1.5",
+      MAX_CONCURRENT_PREDICTS: "1",
+      PREDICT_QUEUE_LENGTH: "4",
+      PREDICT_QUEUE_WAIT_MS: "500",
     }),
   ).toEqual({
     modelPath: "models/x",
-    limits: { maxBytes: 1000, maxMegapixels: 2.5 },
-    face: { detectorInputSize: 224, maxFaces: 3, maxMegapixels: 1.5 },
+    limits: { maxBytes: 1000, maxMegapixels: 2.5, maxWholeDecodeMegapixels: 4 },
+    workingPixels: 1_500_000,
+    work: { maxActive: 1, maxQueued: 4, maxWaitMs: 500 },
+    face: { detectorInputSize: 224, maxFaces: 3 },
   });
 });
 
@@ -34,6 +41,16 @@ it("refuses nonsense vars instead of silently ignoring them", () => {
   expect(() => readConfig({ ASSETS, MODEL_PATH: "../secrets" })).toThrow(/MODEL_PATH/);
   expect(() => readConfig({ ASSETS, FACE_DETECTOR_INPUT_SIZE: "300" })).toThrow(/FACE_DETECTOR_INPUT_SIZE/);
   expect(() => readConfig({ ASSETS, MAX_FACES: "0" })).toThrow(/MAX_FACES/);
+});
+
+it("accepts the same photos for every model kind, and decodes them to the model's working size", () => {
+  const config = readConfig({ ASSETS, MAX_MEGAPIXELS: "50" } as WorkerEnv);
+  expect(config.limits.maxMegapixels).toBe(50);
+  const input = { width: 224, height: 224 };
+  expect(workingPixelsFor(config, { pipeline: "face", input })).toBe(2_000_000);
+  expect(workingPixelsFor(config, { pipeline: "image", input })).toBe(16 * 224 * 224);
+  expect(workingPixelsFor(config, { pipeline: "image", input: { width: 512, height: 512 } })).toBe(2_000_000);
+  expect(() => readConfig({ ASSETS, WORKING_MEGAPIXELS: "0" } as WorkerEnv)).toThrow(/WORKING_MEGAPIXELS/);
 });
 
 it("defaults the face detector size and face count to shared's serving policy (what pnpm predict uses)", () => {

@@ -1,4 +1,9 @@
-import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from "@marquee/shared";
+import {
+  DEFAULT_DECODE_LIMITS,
+  DEFAULT_WORKING_PIXELS,
+  type DecodeLimits,
+  modelWorkingPixels,
+} from "@marquee/shared";
 import { SERVING_DETECTOR_POLICY } from "@marquee/shared/face";
 import type { WorkerEnv } from "./env.ts";
 
@@ -15,24 +20,33 @@ export const DEFAULT_FACE_DETECTOR_INPUT_SIZE = SERVING_DETECTOR_POLICY.inputSiz
 export const DEFAULT_MAX_FACES = SERVING_DETECTOR_POLICY.maxFaces;
 
 /**
- * Face models: largest image in megapixels when `FACE_MAX_MEGAPIXELS` is unset (the lower of it
- * and `MAX_MEGAPIXELS` applies). The face nets hold ~70 MiB of wasm memory, so a 4 MP photo's
- * decode (~40 MB at its peak) would take the isolate past 128 MB (test/edge/face-memory.test.ts);
- * the detector shrinks photos to ~640 px anyway, so more pixels add nothing.
+ * The decoded working image, in megapixels, when `WORKING_MEGAPIXELS` is unset. Photos are decoded
+ * reduced to at most this (JPEG in the DCT domain, PNG row by row), whatever their own size: the
+ * face pipeline needs about 2 MP (the detector reads 320 px, aligned crops are 150 px), and the face
+ * nets' ~70 MiB of wasm leave room for about that much next to them (test/edge/face-memory.test.ts).
  */
-export const DEFAULT_FACE_MAX_MEGAPIXELS = 2;
+export const DEFAULT_WORKING_MEGAPIXELS = DEFAULT_WORKING_PIXELS / 1e6;
+
+/** /predict requests decoding and inferring at once per isolate when `MAX_CONCURRENT_PREDICTS` is unset. */
+export const DEFAULT_MAX_CONCURRENT_PREDICTS = 1;
+/** Requests that may wait for a slot when `PREDICT_QUEUE_LENGTH` is unset (waiting holds no body). */
+export const DEFAULT_PREDICT_QUEUE_LENGTH = 64;
+/** How long a request may wait for a slot when `PREDICT_QUEUE_WAIT_MS` is unset. */
+export const DEFAULT_PREDICT_QUEUE_WAIT_MS = 15_000;
 
 /** Settings the worker derives from its vars, with defaults for anything unset. */
 export interface EdgeConfig {
   modelPath: string;
   limits: DecodeLimits;
+  /** Bounded work in flight (see http/work-limit.ts). */
+  work: { maxActive: number; maxQueued: number; maxWaitMs: number };
+  /** Largest decoded working image in pixels (see {@link workingPixelsFor}). */
+  workingPixels: number;
   face: {
     /** Side of the tiny face detector's square input (a multiple of 32). */
     detectorInputSize: number;
     /** Faces beyond this many (smallest first) are not described or classified. */
     maxFaces: number;
-    /** Largest image for face models (the lower of this and `limits.maxMegapixels` applies). */
-    maxMegapixels: number;
   };
 }
 
@@ -53,17 +67,48 @@ export function readConfig(env: WorkerEnv): EdgeConfig {
         env.MAX_MEGAPIXELS,
         DEFAULT_DECODE_LIMITS.maxMegapixels,
       ),
+      maxWholeDecodeMegapixels: DEFAULT_DECODE_LIMITS.maxWholeDecodeMegapixels,
+    },
+    workingPixels: Math.round(
+      positiveNumber("WORKING_MEGAPIXELS", env.WORKING_MEGAPIXELS, DEFAULT_WORKING_MEGAPIXELS) * 1e6,
+    ),
+    work: {
+      maxActive: Math.floor(
+        positiveNumber(
+          "MAX_CONCURRENT_PREDICTS",
+          env.MAX_CONCURRENT_PREDICTS,
+          DEFAULT_MAX_CONCURRENT_PREDICTS,
+        ),
+      ),
+      maxQueued: Math.floor(
+        positiveNumber("PREDICT_QUEUE_LENGTH", env.PREDICT_QUEUE_LENGTH, DEFAULT_PREDICT_QUEUE_LENGTH),
+      ),
+      maxWaitMs: positiveNumber(
+        "PREDICT_QUEUE_WAIT_MS",
+        env.PREDICT_QUEUE_WAIT_MS,
+        DEFAULT_PREDICT_QUEUE_WAIT_MS,
+      ),
     },
     face: {
       detectorInputSize: detectorInputSize(env.FACE_DETECTOR_INPUT_SIZE),
       maxFaces: Math.floor(positiveNumber("MAX_FACES", env.MAX_FACES, DEFAULT_MAX_FACES)),
-      maxMegapixels: positiveNumber(
-        "FACE_MAX_MEGAPIXELS",
-        env.FACE_MAX_MEGAPIXELS,
-        DEFAULT_FACE_MAX_MEGAPIXELS,
-      ),
     },
   };
+}
+
+/**
+ * The working size (pixels) a photo is decoded to for this model: shared's modelWorkingPixels with
+ * `WORKING_MEGAPIXELS` as the cap (face models: the cap; image models: 16× their input's pixels
+ * within it), the rule `pnpm predict` uses with the default cap.
+ *
+ * @example
+ * workingPixelsFor(config, { pipeline: "image", input: { width: 224, height: 224, channels: 3 } }); // 802816
+ */
+export function workingPixelsFor(
+  config: EdgeConfig,
+  metadata: { pipeline: "image" | "face"; input: { width: number; height: number } },
+): number {
+  return modelWorkingPixels(metadata, config.workingPixels);
 }
 
 function detectorInputSize(raw: string | undefined): number {

@@ -12,14 +12,20 @@ export interface WorkerEnv {
   MODEL_PATH?: string;
   /** Largest accepted upload in bytes; default 10 MB. */
   MAX_BYTES?: string;
-  /** Largest accepted image in megapixels; default 40. */
+  /** Largest accepted image in megapixels, for every model kind; default 50. */
   MAX_MEGAPIXELS?: string;
+  /** Photos are decoded reduced to at most this many megapixels (the working image); default 2. */
+  WORKING_MEGAPIXELS?: string;
   /** Face models: the tiny face detector's input side, a multiple of 32; default 320. */
   FACE_DETECTOR_INPUT_SIZE?: string;
-  /** Face models: largest image in megapixels (the lower of this and MAX_MEGAPIXELS applies); default 2. */
-  FACE_MAX_MEGAPIXELS?: string;
   /** Face models: at most this many faces per photo, largest first; default 10. */
   MAX_FACES?: string;
+  /** /predict requests reading, decoding and inferring at once per isolate; default 1. */
+  MAX_CONCURRENT_PREDICTS?: string;
+  /** Requests that may wait for a slot (they hold no body while waiting); default 64. */
+  PREDICT_QUEUE_LENGTH?: string;
+  /** Longest wait for a slot in ms before `busy` (503, Retry-After); default 15000. */
+  PREDICT_QUEUE_WAIT_MS?: string;
   /** Secret (`wrangler secret put MARQUEE_API_KEY`); when set, /predict needs `Authorization: Bearer <key>`. */
   MARQUEE_API_KEY?: string;
   /** Galleries (issue 13): one SQLite-backed Durable Object per gallery (wrangler.toml `durable_objects`). */

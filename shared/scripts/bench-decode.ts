@@ -1,11 +1,20 @@
-// Decode-time benchmark: every image under --data, with each decoder Marquee ships (MozJPEG wasm, jpeg-js)
-// and sharp (libvips, native) for reference, interleaved per image so machine noise hits all alike.
-//   pnpm tsx shared/scripts/bench-decode.ts --data ../shared/datasets/celeb17 [--limit 200]
+// Decode benchmark, two tables in one run:
+// 1. Working size (always): generated 0.3, 2, 12 and 48 MP JPEGs and a 12 MP PNG decoded to the 2 MP
+//    working size (Marquee's DCT-scaling / row-streaming decoders), beside a full-resolution decode
+//    (MozJPEG wasm for JPEG, our PNG decoder at full size) and sharp's shrink-on-load as the anchor:
+//    median ms and peak RSS growth, each measured in its own process (shared/scripts/bench-decode-child.ts).
+// 2. With --data: every image under DIR with each full-size decoder (MozJPEG wasm, jpeg-js, ours)
+//    and sharp for reference, interleaved per image so machine noise hits all alike.
+//   pnpm bench decode [-- --data ../shared/datasets/celeb17 --limit 200]
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import sharp from "sharp";
 import { decodeImage } from "../src/image/decode.ts";
+import { faceApiSamplePaths } from "../src/image/test-fixtures.ts";
 import { useNodeWasmDecoders } from "../src/node/index.ts";
 
 const IMAGE_EXTENSIONS = new Set([".jpg", ".jpeg", ".png", ".webp", ".gif"]);
@@ -18,6 +27,7 @@ interface Decoder {
 const DECODERS: Decoder[] = [
   { name: "mozjpeg-wasm", decode: (bytes) => decodeImage(bytes, { jpegDecoder: "mozjpeg" }) },
   { name: "jpeg-js", decode: (bytes) => decodeImage(bytes, { jpegDecoder: "jpeg-js" }) },
+  { name: "ours (scaled)", decode: (bytes) => decodeImage(bytes, { jpegDecoder: "scaled" }) },
   {
     name: "sharp (ref)",
     decode: (bytes) =>
@@ -38,13 +48,110 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
+const MB = 1024 * 1024;
+
+/** Runs one measurement in a child process (so its peak RSS is its own). */
+function measure(method: string, file: string, runs: number) {
+  const out = execFileSync(
+    process.execPath,
+    [
+      "--expose-gc",
+      "--import",
+      "tsx",
+      path.join(import.meta.dirname, "bench-decode-child.ts"),
+      method,
+      file,
+      String(runs),
+    ],
+    { encoding: "utf8" },
+  );
+  return JSON.parse(out.trim().split("\n").pop()!) as {
+    medianMs: number;
+    peakBytes: number;
+    width: number;
+    height: number;
+  };
+}
+
+async function workingSizeTable(): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), "marquee-bench-decode-"));
+  try {
+    const photo = sharp(faceApiSamplePaths()[0]!);
+    const cases: [string, string, number][] = [];
+    for (const [name, w, h] of [
+      ["0.3 MP JPEG", 640, 480],
+      ["2 MP JPEG", 1632, 1224],
+      ["12 MP JPEG", 4000, 3000],
+      ["48 MP JPEG", 8000, 6000],
+    ] as const) {
+      const file = path.join(dir, `${w}x${h}.jpg`);
+      writeFileSync(file, await photo.clone().resize(w, h, { fit: "fill" }).jpeg({ quality: 90 }).toBuffer());
+      cases.push([name, file, w * h >= 40e6 ? 3 : 5]);
+    }
+    const png = path.join(dir, "4000x3000.png");
+    writeFileSync(png, await photo.clone().resize(4000, 3000, { fit: "fill" }).blur(2).png().toBuffer());
+    cases.push(["12 MP PNG", png, 3]);
+
+    console.log(
+      "Decode to the 2 MP working size (median of 3–5 runs, one process per cell; peak = max RSS growth)",
+    );
+    console.log(
+      [
+        "image".padEnd(12),
+        "file",
+        "ours → working",
+        "ms",
+        "peak MB",
+        "full-res",
+        "ms",
+        "peak MB",
+        "sharp shrink-on-load",
+        "ms",
+        "peak MB",
+        "ours/sharp",
+      ].join("\t"),
+    );
+    for (const [name, file, runs] of cases) {
+      const size = (await readFile(file)).length;
+      const ours = measure("working", file, runs);
+      const full = measure("full", file, runs);
+      const ref = measure("sharp", file, runs);
+      console.log(
+        [
+          name.padEnd(12),
+          `${(size / MB).toFixed(1)} MB`,
+          `${ours.width}×${ours.height}`,
+          ours.medianMs.toFixed(0),
+          (ours.peakBytes / MB).toFixed(1),
+          `${full.width}×${full.height}`,
+          full.medianMs.toFixed(0),
+          (full.peakBytes / MB).toFixed(1),
+          `${ref.width}×${ref.height}`,
+          ref.medianMs.toFixed(0),
+          (ref.peakBytes / MB).toFixed(1),
+          `${(ours.medianMs / ref.medianMs).toFixed(1)}×`,
+        ].join("\t"),
+      );
+    }
+    console.log(
+      "full-res: MozJPEG wasm for JPEG (what the worker used before), our PNG decoder at full size.\n",
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { data: { type: "string" }, limit: { type: "string" } },
   });
+  console.log(
+    `Node ${process.version}, sharp ${sharp.versions.sharp} / libvips ${sharp.versions.vips}, sharp threads 1\n`,
+  );
+  await workingSizeTable();
   if (!values.data) {
-    console.error("usage: pnpm tsx shared/scripts/bench-decode.ts --data DIR [--limit N]");
-    process.exit(2);
+    console.log("(pass --data DIR for the per-decoder table over a folder of photos)");
+    return;
   }
   let files = await listImages(path.resolve(values.data));
   if (values.limit) files = files.slice(0, Number(values.limit));

@@ -6,6 +6,7 @@
 export const ERROR_CODES = [
   "empty_body",
   "bad_request",
+  "truncated_body",
   "unsupported_media_type",
   "image_too_large",
   "corrupt_image",
@@ -22,6 +23,7 @@ export const ERROR_CODES = [
   "limit_exceeded",
   "payload_too_large",
   "gallery_unavailable",
+  "busy",
 ] as const;
 
 /** One of {@link ERROR_CODES}. */
@@ -30,6 +32,7 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 const HTTP_STATUS: Record<ErrorCode, number> = {
   empty_body: 400,
   bad_request: 400,
+  truncated_body: 400,
   unauthorized: 401,
   not_found: 404,
   method_not_allowed: 405,
@@ -46,6 +49,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   limit_exceeded: 409,
   payload_too_large: 413,
   gallery_unavailable: 503,
+  busy: 503,
 };
 
 /**

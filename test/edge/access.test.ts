@@ -82,6 +82,6 @@ describe("the page and private model files", () => {
 
   it("/health reports the upload limits for clients", async () => {
     const body = (await (await worker.fetch("/health")).json()) as HealthResponse;
-    expect(body.limits).toEqual({ maxBytes: 10 * 1024 * 1024, maxMegapixels: 4 });
+    expect(body.limits).toEqual({ maxBytes: 10 * 1024 * 1024, maxMegapixels: 50 });
   });
 });

@@ -1,10 +1,9 @@
 // Memory of a face model (pipeline "face": ~23.5 MB of pretrained face weights plus the head) in
 // the wrangler-built worker under Miniflare, for a 474×490 portrait, the largest image the limits
-// allow, and a large photo without a face (the detector then retries at 512). Cloudflare gives an
+// allow (50 MP, decoded to the 2 MP working size), and a large photo without a face. Cloudflare gives an
 // isolate 128 MB; we assert a bound well below it. Measures as in memory.test.ts.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { DEFAULT_FACE_MAX_MEGAPIXELS } from "@marquee/edge/config";
 import { AVIF_MAX_MEGAPIXELS, type HealthResponse, type PredictResponse } from "@marquee/shared";
 import sharp from "sharp";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -32,19 +31,16 @@ beforeAll(async () => {
   const modelDir = process.env.MARQUEE_TEST_FACE_MODEL_DIR;
   const build = modelDir ? await ensureWorkerBuild({ modelDir }) : (await ensureFaceWorkerBuild()).build;
   const toml = await readFile(join(REPO_DIR, "wrangler.toml"), "utf8");
-  // A face model's largest image: the lower of wrangler.toml's MAX_MEGAPIXELS and the face cap.
+  // Face models accept what image models do (wrangler.toml's MAX_MEGAPIXELS); photos are decoded
+  // to WORKING_MEGAPIXELS, never at full size.
   maxMegapixels = Number(
-    process.env.MARQUEE_TEST_MAX_MP ??
-      Math.min(
-        Number(/^MAX_MEGAPIXELS\s*=\s*"([\d.]+)"/m.exec(toml)?.[1]),
-        Number(/^FACE_MAX_MEGAPIXELS\s*=\s*"([\d.]+)"/m.exec(toml)?.[1] ?? DEFAULT_FACE_MAX_MEGAPIXELS),
-      ),
+    process.env.MARQUEE_TEST_MAX_MP ?? /^MAX_MEGAPIXELS\s*=\s*"([\d.]+)"/m.exec(toml)?.[1],
   );
   const port = await freePort();
   worker = await startWorker({
     ...build,
     inspectorPort: port,
-    vars: { MAX_MEGAPIXELS: String(maxMegapixels), FACE_MAX_MEGAPIXELS: String(maxMegapixels) },
+    vars: { MAX_MEGAPIXELS: String(maxMegapixels) },
   });
   inspector = await WorkerInspector.connect(port);
 });

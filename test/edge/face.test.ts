@@ -159,10 +159,23 @@ describe("faces in face-api's sample photos", () => {
     }
   });
 
-  it("refuses a photo over the face models' megapixel cap with 413", async () => {
-    const response = await worker.fetch("/predict", { method: "POST", body: await samplePhoto(1) });
-    expect(response.status).toBe(413);
-    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("image_too_large");
+  it("answers face-api's own 1920×1280 demo photo (once refused as over 2 MP) and a 12 MP version of it alike", async () => {
+    const original = await samplePhoto(1);
+    const phone = new Uint8Array(
+      await sharp(original).resize(4000, 2667, { fit: "fill" }).jpeg({ quality: 90 }).toBuffer(),
+    );
+    const small = await predict(original);
+    const big = await predict(phone);
+    expect(small.image).toMatchObject({ width: 1920, height: 1280, format: "jpeg" });
+    expect(big.image).toMatchObject({ width: 4000, height: 2667, format: "jpeg" });
+    expect(small.faces?.length).toBeGreaterThan(0);
+    // Boxes are fractions of the original photo, so the largest face lands in the same place
+    // whatever size the photo was sent at (each is decoded to its own ~1–2 MP working size).
+    const [a, b] = [small.faces?.[0]?.box, big.faces?.[0]?.box];
+    expect(b, "the 12 MP version finds a face").toBeDefined();
+    for (const key of ["left", "top", "width", "height"] as const) {
+      expect(Math.abs((a?.[key] ?? 0) - (b?.[key] ?? 9)), key).toBeLessThan(0.03);
+    }
   });
 
   it("answers 200 with no faces and a message for a photo without a face", async () => {

@@ -3,10 +3,11 @@
 // and the worker answers a good photo identically afterwards.
 import { ERROR_CODES, httpStatusFor } from "@marquee/shared";
 import type { HealthResponse, PredictResponse } from "@marquee/shared/api";
+import sharp from "sharp";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { ensureWorkerBuild } from "../helpers/build-worker.ts";
-import { samplePhotoAs } from "../helpers/images.ts";
-import { buildMalformedCorpus, type CorpusCase } from "../helpers/malformed-corpus.ts";
+import { samplePhotoAs, samplePhotoPath } from "../helpers/images.ts";
+import { buildMalformedCorpus, type CorpusCase, hostileCases } from "../helpers/malformed-corpus.ts";
 import { type RunningWorker, startWorker } from "../helpers/start-worker.ts";
 
 const SEED = 20261127;
@@ -16,6 +17,7 @@ const PER_REQUEST_TIMEOUT_MS = 15_000;
 let worker: RunningWorker;
 let corpus: CorpusCase[];
 let good: Uint8Array<ArrayBuffer>;
+let progressiveJpeg: Uint8Array;
 
 beforeAll(async () => {
   const build = await ensureWorkerBuild();
@@ -24,8 +26,17 @@ beforeAll(async () => {
     (["jpeg", "png", "webp", "gif"] as const).map((f) => samplePhotoAs(f, 96)),
   );
   good = await samplePhotoAs("jpeg", 320);
+  progressiveJpeg = new Uint8Array(
+    await sharp(samplePhotoPath(1)).resize({ width: 96 }).jpeg({ progressive: true }).toBuffer(),
+  );
   corpus = buildMalformedCorpus(
-    { jpeg: jpeg as Uint8Array, png: png as Uint8Array, webp: webp as Uint8Array, gif: gif as Uint8Array },
+    {
+      jpeg: jpeg as Uint8Array,
+      png: png as Uint8Array,
+      webp: webp as Uint8Array,
+      gif: gif as Uint8Array,
+      progressiveJpeg,
+    },
     { seed: SEED, maxBytes: 10 * 1024 * 1024, minCases: 1000 },
   );
 });
@@ -110,3 +121,63 @@ it("answers every malformed request with a 4xx JSON error and a stable code, nev
   expect(health.tensors).toBe(before.tensors);
   expect(health.wasmMemoryBytes).toBe(before.wasmMemoryBytes);
 });
+
+// Issue 11's hostile classes one at a time, each timed, each followed by a good photo; then the
+// photos users actually send, at full size.
+it("refuses each hostile class quickly with its 4xx and answers a good photo right after; takes phone-sized photos", async () => {
+  const baseline = (await (
+    await worker.fetch("/predict", { method: "POST", body: good })
+  ).json()) as PredictResponse;
+  const lines: string[] = [];
+  for (const c of hostileCases(progressiveJpeg)) {
+    const start = performance.now();
+    const { status, text } = await send(c);
+    const ms = performance.now() - start;
+    lines.push(`${c.name}: ${status} in ${ms.toFixed(0)} ms — ${text.slice(0, 110)}`);
+    expect(status, `${c.name}: ${text}`).toBe(c.expectStatus);
+    // Library texts never reach clients.
+    expect(text).not.toMatch(/Unsupported filter|unknown JPEG marker|invalid (block|distance)|Warning/);
+    // Wall time through Miniflare on a shared machine; the decoder's own refusal takes a few ms.
+    expect(ms, c.name).toBeLessThan(2000);
+    const after = (await (
+      await worker.fetch("/predict", { method: "POST", body: good })
+    ).json()) as PredictResponse;
+    expect(after.predictions).toEqual(baseline.predictions);
+  }
+  const photo = sharp(samplePhotoPath(1));
+  const users: [string, Promise<Buffer>, number, number][] = [
+    [
+      "12 MP phone JPEG (baseline)",
+      photo.clone().resize(4000, 3000, { fit: "fill" }).jpeg({ quality: 88 }).toBuffer(),
+      4000,
+      3000,
+    ],
+    [
+      "12 MP phone JPEG (progressive)",
+      photo.clone().resize(4000, 3000, { fit: "fill" }).jpeg({ quality: 88, progressive: true }).toBuffer(),
+      4000,
+      3000,
+    ],
+    [
+      "48 MP JPEG",
+      photo.clone().resize(8000, 6000, { fit: "fill" }).jpeg({ quality: 85 }).toBuffer(),
+      8000,
+      6000,
+    ],
+    ["4000×3000 PNG", photo.clone().resize(4000, 3000, { fit: "fill" }).blur(2).png().toBuffer(), 4000, 3000],
+  ];
+  for (const [name, made, width, height] of users) {
+    const body = new Uint8Array(await made);
+    const start = performance.now();
+    const response = await worker.fetch("/predict", { method: "POST", body });
+    const text = await response.text();
+    lines.push(
+      `${name} (${(body.length / 1e6).toFixed(1)} MB): ${response.status} in ${(performance.now() - start).toFixed(0)} ms`,
+    );
+    expect(response.status, `${name}: ${text}`).toBe(200);
+    const answer = JSON.parse(text) as PredictResponse;
+    expect(answer.image).toMatchObject({ width, height });
+    expect(answer.predictions.length).toBeGreaterThan(0);
+  }
+  console.log(`hostile and user cases:\n  ${lines.join("\n  ")}`);
+}, 300_000);

@@ -1,5 +1,15 @@
 // A deterministic (seeded) corpus of hostile /predict requests: truncated and bit-flipped images,
 // wrong magic, decompression-bomb headers, zero bytes, and broken or oversized multipart bodies.
+
+import {
+  gifFrameBiggerThanScreen,
+  jpegWithManyScans,
+  jpegWithPrecision,
+  pngAncillaryBomb,
+  pngIdatBomb,
+  pngPaletteWithoutPlte,
+  pngSecondIhdr,
+} from "@marquee/shared/testing";
 import { mulberry32 } from "@marquee/trainer/random";
 import { pngHeaderClaiming } from "./images.ts";
 
@@ -10,6 +20,67 @@ export interface CorpusCase {
   contentType?: string;
   /** Bit flips can leave an image decodable, so those may also be answered 200. */
   mayDecode?: boolean;
+  /** Structure-aware hostile cases: the status they must get. */
+  expectStatus?: number;
+}
+
+const MiB = 1024 * 1024;
+
+/**
+ * One case per hostile class of issue 11, built structure-aware (valid headers and CRCs, hostile
+ * payloads) by shared's hostile-images.ts, each with the status it must get. `progressiveJpeg` is
+ * a small valid progressive JPEG to grow the many-scans case from.
+ */
+export function hostileCases(progressiveJpeg: Uint8Array): CorpusCase[] {
+  return [
+    {
+      name: "hostile: GIF frame 60000×60000 on a 16×16 screen",
+      body: gifFrameBiggerThanScreen(16, 60000),
+      expectStatus: 413,
+    },
+    {
+      name: "hostile: PNG IDAT inflating to 64 MiB behind a 100×100 IHDR",
+      body: pngIdatBomb(100, 100, 64 * MiB),
+      expectStatus: 422,
+    },
+    {
+      name: "hostile: PNG iCCP inflating to 64 MiB",
+      body: pngAncillaryBomb("iCCP", 64 * MiB),
+      expectStatus: 422,
+    },
+    {
+      name: "hostile: PNG zTXt inflating to 64 MiB",
+      body: pngAncillaryBomb("zTXt", 64 * MiB),
+      expectStatus: 422,
+    },
+    {
+      name: "hostile: PNG iTXt inflating to 64 MiB",
+      body: pngAncillaryBomb("iTXt", 64 * MiB),
+      expectStatus: 422,
+    },
+    { name: "hostile: PNG with a second IHDR of 40000×40000", body: pngSecondIhdr(), expectStatus: 422 },
+    { name: "hostile: palette PNG without PLTE", body: pngPaletteWithoutPlte(), expectStatus: 422 },
+    {
+      name: "hostile: progressive JPEG with 5000 scans",
+      body: jpegWithManyScans(progressiveJpeg, 5000),
+      expectStatus: 422,
+    },
+    {
+      name: "hostile: JPEG declaring 16-bit samples",
+      body: jpegWithPrecision(progressiveJpeg, 16),
+      expectStatus: 422,
+    },
+    {
+      name: "hostile: JPEG declaring 0-bit samples",
+      body: jpegWithPrecision(progressiveJpeg, 0),
+      expectStatus: 422,
+    },
+    {
+      name: "hostile: JPEG declaring 12-bit samples",
+      body: jpegWithPrecision(progressiveJpeg, 12),
+      expectStatus: 415,
+    },
+  ];
 }
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -52,14 +123,23 @@ export function multipartBody(
 
 /** Build the corpus from a few valid encodings of one photo. At least `minCases` cases. */
 export function buildMalformedCorpus(
-  valid: { jpeg: Uint8Array; png: Uint8Array; webp: Uint8Array; gif: Uint8Array },
+  valid: {
+    jpeg: Uint8Array;
+    png: Uint8Array;
+    webp: Uint8Array;
+    gif: Uint8Array;
+    progressiveJpeg?: Uint8Array;
+  },
   options: { seed: number; maxBytes: number; minCases?: number },
 ): CorpusCase[] {
   // mulberry32 seeded as-is, so a failing case reproduces from its name and the seed.
   const random = mulberry32(options.seed);
   const int = (n: number) => Math.floor(random() * n);
   const cases: CorpusCase[] = [];
-  const formats = Object.entries(valid) as [string, Uint8Array][];
+  const formats = Object.entries(valid).filter(([name]) => name !== "progressiveJpeg") as [
+    string,
+    Uint8Array,
+  ][];
 
   // Truncations, at header, early and late positions.
   for (const [format, bytes] of formats) {
@@ -151,6 +231,8 @@ export function buildMalformedCorpus(
     cases.push({ name: `gif screen claiming ${w}×${h}`, body: gif });
   }
   cases.push({ name: "webp VP8X canvas claiming 16384×16384", body: webpVp8x(16384, 16384) });
+  // Structure-aware hostile classes (bombs, second IHDR, oversized GIF frames, many scans, …).
+  if (valid.progressiveJpeg) cases.push(...hostileCases(valid.progressiveJpeg));
   // Zero bytes.
   cases.push({ name: "empty body", body: new Uint8Array(0) });
   for (const n of [1, 2, 16, 1000, 65536]) cases.push({ name: `${n} zero bytes`, body: new Uint8Array(n) });

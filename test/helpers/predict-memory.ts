@@ -47,6 +47,21 @@ export async function measurePredictMemory(
   inspector: WorkerInspector,
   bytes: Uint8Array,
 ): Promise<PredictMemory> {
+  return measureConcurrentPredictMemory(worker, inspector, [bytes]);
+}
+
+/**
+ * The same measurement around several /predict requests sent at once (each asserted 200);
+ * `answer` is the first one's.
+ *
+ * @example
+ * const m = await measureConcurrentPredictMemory(worker, inspector, Array(8).fill(bytes));
+ */
+export async function measureConcurrentPredictMemory(
+  worker: RunningWorker,
+  inspector: WorkerInspector,
+  bodies: Uint8Array[],
+): Promise<PredictMemory> {
   const health = async () => (await (await worker.fetch("/health")).json()) as HealthResponse;
   const idle = await health();
   const [pid] = await workerdPids();
@@ -54,9 +69,15 @@ export async function measurePredictMemory(
   // The peak must be this request's, not the model load's (which allocates and drops weight copies).
   if (pid) await resetPeakRss(pid);
   const rssBefore = pid ? await processMemory(pid) : undefined;
-  const response = await worker.fetch("/predict", { method: "POST", body: bytes });
-  expect(response.status, await response.clone().text()).toBe(200);
-  const answer: unknown = await response.json();
+  const responses = await Promise.all(
+    bodies.map((body) => worker.fetch("/predict", { method: "POST", body: body as Uint8Array<ArrayBuffer> })),
+  );
+  const answers: unknown[] = [];
+  for (const response of responses) {
+    expect(response.status, await response.clone().text()).toBe(200);
+    answers.push(await response.json());
+  }
+  const answer = answers[0];
   // Garbage is not collected yet, so this is close to the request's peak.
   const heapAfter = await inspector.heapUsage();
   const after = await health();

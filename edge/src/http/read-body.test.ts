@@ -37,6 +37,37 @@ describe("readBodyWithLimit", () => {
   });
 });
 
+describe("readBodyWithLimit: broken and oversize streams", () => {
+  it("calls a body shorter than its Content-Length, or a stream that errors, truncated_body", async () => {
+    const short = request(streamOf([10]), { "content-length": "50" });
+    expect(await codeOf(readBodyWithLimit(short, 100))).toBe("truncated_body");
+    const broken = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(new Uint8Array(5));
+        c.error(new Error("client went away"));
+      },
+    });
+    expect(await codeOf(readBodyWithLimit(request(broken), 100))).toBe("truncated_body");
+  });
+
+  it("drains an oversize stream to its end (no cancel) before refusing it", async () => {
+    let pulled = 0;
+    let cancelled = false;
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (pulled++ < 10) c.enqueue(new Uint8Array(30));
+        else c.close();
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    expect(await codeOf(readBodyWithLimit(request(body), 100))).toBe("image_too_large");
+    expect(pulled).toBe(11);
+    expect(cancelled).toBe(false);
+  });
+});
+
 describe("imageFromRequest", () => {
   it("takes the raw body or the multipart `image` file", async () => {
     expect((await imageFromRequest(request(new Uint8Array([1, 2, 3])), 10)).byteLength).toBe(3);

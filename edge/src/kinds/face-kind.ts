@@ -10,8 +10,8 @@ export const NO_FACE_MESSAGE =
 
 /**
  * Face models: the pretrained face nets plus a head on their descriptors; every face is classified,
- * and the top-level predictions are the photo's subject's. Photos get the lower of the two
- * megapixel caps (`FACE_MAX_MEGAPIXELS`), since the face nets already hold ~70 MiB of wasm memory.
+ * and the top-level predictions are the photo's subject's. Photos of any accepted size are
+ * decoded to the working size (`WORKING_MEGAPIXELS`), which leaves room beside the face nets' wasm.
  */
 export const FACE_KIND: ServedKind<LoadedFaceModel> = {
   async build(files, faceNets) {
@@ -20,10 +20,8 @@ export const FACE_KIND: ServedKind<LoadedFaceModel> = {
     }
     return buildFaceModel(files, faceNets);
   },
-  decodeLimits: (config) => ({
-    ...config.limits,
-    maxMegapixels: Math.min(config.limits.maxMegapixels, config.face.maxMegapixels),
-  }),
+  // Photos are decoded to the working size (WORKING_MEGAPIXELS), so face models take what image models take.
+  decodeLimits: (config) => config.limits,
   pretrainedWeightFiles: (metadata) => faceWeightNames(metadata),
   async predict(model, decoded, k, config) {
     const t0 = performance.now();

@@ -5,11 +5,11 @@ import { buildServedModel, decodeLimitsFor } from "./registry.ts";
 
 const ASSETS = { fetch: async () => new Response(null, { status: 404 }) } as unknown as WorkerEnv["ASSETS"];
 
-it("gives face models the lower of the two megapixel caps", () => {
-  const config = readConfig({ ASSETS, MAX_MEGAPIXELS: "4" });
-  expect(decodeLimitsFor(config, "image").maxMegapixels).toBe(4);
-  expect(decodeLimitsFor(config, "face").maxMegapixels).toBe(2);
-  expect(decodeLimitsFor(readConfig({ ASSETS, MAX_MEGAPIXELS: "1" }), "face").maxMegapixels).toBe(1);
+it("gives every kind the configured upload limits (photos are decoded to the working size)", () => {
+  const config = readConfig({ ASSETS, MAX_MEGAPIXELS: "12" });
+  expect(decodeLimitsFor(config, "image").maxMegapixels).toBe(12);
+  expect(decodeLimitsFor(config, "face").maxMegapixels).toBe(12);
+  expect(decodeLimitsFor(readConfig({ ASSETS }), "face").maxMegapixels).toBe(50);
   expect(decodeLimitsFor(config, "face").maxBytes).toBe(config.limits.maxBytes);
 });
 

@@ -48,11 +48,11 @@ export function buildServedModel(
 }
 
 /**
- * The decode limits for photos sent to a model of this pipeline (face models get the lower
- * megapixel cap).
+ * The decode limits for photos sent to a model of this pipeline (the same for every kind since
+ * photos are decoded to the working size; kept per kind so /health and /predict agree).
  *
  * @example
- * decodeLimitsFor(config, "face").maxMegapixels; // 2 with the defaults
+ * decodeLimitsFor(config, "face").maxMegapixels; // 50 with the defaults
  */
 export function decodeLimitsFor(config: EdgeConfig, pipeline: ModelMetadata["pipeline"]): DecodeLimits {
   return servedKind(pipeline).decodeLimits(config);

@@ -22,8 +22,13 @@ export function healthHandler(runtime: EdgeRuntime) {
       simd: backend.simd,
       tensors: tf.memory().numTensors,
       wasmMemoryBytes: backend.wasmMemoryBytes(),
-      limits: decodeLimitsFor(runtime.config(c.env), loaded?.kind ?? "image"),
+      limits: uploadLimits(decodeLimitsFor(runtime.config(c.env), loaded?.kind ?? "image")),
     };
     return c.json(body, model.loaded ? 200 : 503);
   };
+}
+
+/** The two limits clients size uploads by (the WebP/GIF whole-decode cap stays internal). */
+function uploadLimits({ maxBytes, maxMegapixels }: { maxBytes: number; maxMegapixels: number }) {
+  return { maxBytes, maxMegapixels };
 }

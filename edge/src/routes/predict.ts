@@ -1,5 +1,6 @@
 import { decodeImage, MarqueeError, type PredictResponse } from "@marquee/shared";
 import type { Context } from "hono";
+import { workingPixelsFor } from "../config.ts";
 import type { WorkerEnv } from "../env.ts";
 import { imageFromRequest } from "../http/image-from-request.ts";
 import { servedKind } from "../kinds/registry.ts";
@@ -21,7 +22,12 @@ export function predictHandler(runtime: EdgeRuntime) {
     const loaded = await runtime.models(c.env).get();
     const kind = servedKind(loaded.kind);
     const decodeStart = performance.now();
-    const decoded = await decodeImage(bytes, { limits: kind.decodeLimits(config) });
+    // Decoded straight to the working size the model needs (never the full-resolution pixels);
+    // boxes found on it are fractions of the original photo.
+    const decoded = await decodeImage(bytes, {
+      limits: kind.decodeLimits(config),
+      maxPixels: workingPixelsFor(config, loaded.metadata),
+    });
     const decodeMs = roundMs(performance.now() - decodeStart);
     const { predictions, faces, message, timingsMs } = await kind.predict(loaded, decoded, k, config);
     const { metadata } = loaded;
@@ -29,7 +35,11 @@ export function predictHandler(runtime: EdgeRuntime) {
       predictions,
       ...(faces ? { faces } : {}),
       model: { name: metadata.name, version: metadata.version, pipeline: metadata.pipeline },
-      image: { width: decoded.image.width, height: decoded.image.height, format: decoded.header.format },
+      image: {
+        width: decoded.original.width,
+        height: decoded.original.height,
+        format: decoded.header.format,
+      },
       timingsMs: { decode: decodeMs, ...timingsMs, total: roundMs(performance.now() - start) },
       ...(message ? { message } : {}),
     };

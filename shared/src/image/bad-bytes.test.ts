@@ -71,12 +71,13 @@ describe("bad bytes", () => {
     await expectFailure(jpeg.subarray(0, 100), "corrupt_image", /truncated/, decoder); // inside the header
   });
 
-  it("JPEG cut mid-scan but given a forged end marker → corrupt_image from MozJPEG's own warning", async () => {
+  it("JPEG cut mid-scan but given a forged end marker → corrupt_image in our words, from either decoder", async () => {
     const forged = concatBytes([
       jpeg.subarray(0, Math.floor(jpeg.length * 0.6)),
       new Uint8Array([0xff, 0xd9]),
     ]);
-    await expectFailure(forged, "corrupt_image", /premature end/i, "mozjpeg");
+    await expectFailure(forged, "corrupt_image", /^JPEG is truncated or corrupt: .* ends/, "mozjpeg");
+    await expectFailure(forged, "corrupt_image", /^JPEG is truncated or corrupt: .* ends/);
   });
 
   it("PNG with a bad CRC → corrupt_image naming the chunk", async () => {
@@ -91,7 +92,7 @@ describe("bad bytes", () => {
   it("a 30000×30000 header with a tiny body → image_too_large, for every format", async () => {
     const tinyPng = pngFile(30000, 30000, 2, 8, noise(16));
     expect(tinyPng.length).toBeLessThan(100);
-    await expectFailure(tinyPng, "image_too_large", /30000×30000 \(900 MP\); the limit is 40 MP/);
+    await expectFailure(tinyPng, "image_too_large", /30000×30000 \(900 MP\); the limit is 50 MP/);
 
     const sof = [0xff, 0xc0, 0, 17, 8, 30000 >> 8, 30000 & 0xff, 30000 >> 8, 30000 & 0xff, 3];
     const comps = [1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1];
@@ -125,7 +126,7 @@ describe("bad bytes", () => {
   });
 
   it("a decoder exception (bad zlib in a CRC-valid PNG, cut-off WebP and GIF) → corrupt_image", async () => {
-    await expectFailure(pngFile(64, 64, 2, 8, noise(300, 5)), "corrupt_image", /PNG could not be decoded/);
+    await expectFailure(pngFile(64, 64, 2, 8, noise(300, 5)), "corrupt_image", /^PNG image data is corrupt/);
     await expectFailure(
       webp.subarray(0, Math.floor(webp.length / 2)),
       "corrupt_image",

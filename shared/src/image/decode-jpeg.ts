@@ -1,47 +1,58 @@
 import jpegJs from "jpeg-js";
 import { MarqueeError } from "../errors.ts";
-import { type JpegInfo, jpegHasEndMarker } from "./jpeg-header.ts";
+import type { JpegInfo } from "./jpeg-header.ts";
+import { chooseJpegReduction, decodeJpegScaled } from "./jpeg-scaled-decoder.ts";
+import { walkJpeg } from "./jpeg-structure.ts";
 import { rgbaOverWhite } from "./rgb.ts";
 import type { RgbImage } from "./types.ts";
 import { hasWasmDecoder, runWasmDecoder, WasmDecodeError } from "./wasm-decoders.ts";
 
-/** Which JPEG decoder to use; "auto" = MozJPEG (wasm) when configured, jpeg-js otherwise and for CMYK. */
-export type JpegDecoderChoice = "auto" | "mozjpeg" | "jpeg-js";
+/**
+ * Which JPEG decoder to use. "auto": MozJPEG (wasm) for a full-size decode when it is configured,
+ * Marquee's own DCT-scaling decoder ("scaled") for reduced decodes, CMYK and when no wasm is
+ * configured. "jpeg-js" is kept for comparisons only.
+ */
+export type JpegDecoderChoice = "auto" | "mozjpeg" | "scaled" | "jpeg-js";
 
 /**
- * Decodes a JPEG (stored orientation, no rotation) to RGB. `info` is from readJpegInfo.
- * Truncation is detected up front, because both decoders otherwise fill the missing rows with grey
- * and report success.
+ * Decodes a JPEG (stored orientation, no rotation) to RGB, reduced by the integer `reduction`
+ * (1 = full size). The marker structure is walked first, so truncation, a bad sample precision,
+ * an unsupported coding process or too many progressive scans are refused before any pixel work.
+ * Every message is Marquee's own; a decoder library's text only travels as the error's `cause`.
  */
 export async function decodeJpeg(
   bytes: Uint8Array,
   info: JpegInfo,
   choice: JpegDecoderChoice = "auto",
+  reduction = 1,
 ): Promise<RgbImage> {
-  if (!jpegHasEndMarker(bytes, info.scanOffset)) {
-    throw new MarqueeError(
-      "corrupt_image",
-      "JPEG is truncated: the image data ends without an end-of-image marker",
-    );
+  const { frame, scans } = walkJpeg(bytes);
+  const decoder =
+    choice !== "auto"
+      ? choice
+      : reduction === 1 && hasWasmDecoder("jpeg") && info.components !== 4
+        ? "mozjpeg"
+        : "scaled";
+  if (decoder === "scaled") {
+    const multiScan = frame.progressive || scans > 1;
+    return decodeJpegScaled(bytes, chooseJpegReduction(reduction, multiScan));
   }
-  // MozJPEG's binding asks libjpeg for RGBA output, which libjpeg cannot produce from CMYK/YCCK.
-  const useWasm =
-    choice === "mozjpeg" || (choice === "auto" && hasWasmDecoder("jpeg") && info.components !== 4);
-  if (useWasm) {
-    try {
-      const { result, messages } = await runWasmDecoder("jpeg", bytes, [false]);
-      const premature = messages.find((m) => /premature end/i.test(m));
-      if (premature) throw new MarqueeError("corrupt_image", `JPEG is truncated or corrupt: ${premature}`);
-      return rgbaOverWhite(result.data, result.width, result.height);
-    } catch (err) {
-      if (err instanceof WasmDecodeError) {
-        if (choice === "auto" && /unsupported/i.test(err.message)) return decodeWithJpegJs(bytes, info);
-        throw new MarqueeError("corrupt_image", `JPEG could not be decoded: ${err.message}`, { cause: err });
-      }
-      throw err;
+  if (reduction !== 1) throw new Error(`decodeJpeg: ${decoder} cannot reduce; use "scaled"`);
+  if (decoder === "jpeg-js") return decodeWithJpegJs(bytes, info);
+  try {
+    const { result, messages } = await runWasmDecoder("jpeg", bytes, [false]);
+    if (messages.some((m) => /premature end/i.test(m))) {
+      throw new MarqueeError("corrupt_image", "JPEG is truncated or corrupt: its image data ends early");
     }
+    return rgbaOverWhite(result.data, result.width, result.height);
+  } catch (err) {
+    if (err instanceof WasmDecodeError) {
+      throw new MarqueeError("corrupt_image", "JPEG could not be decoded: its data is corrupt", {
+        cause: err,
+      });
+    }
+    throw err;
   }
-  return decodeWithJpegJs(bytes, info);
 }
 
 function decodeWithJpegJs(bytes: Uint8Array, info: JpegInfo): RgbImage {
@@ -55,7 +66,6 @@ function decodeWithJpegJs(bytes: Uint8Array, info: JpegInfo): RgbImage {
     });
     return { width: decoded.width, height: decoded.height, data: decoded.data };
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new MarqueeError("corrupt_image", `JPEG could not be decoded: ${reason}`, { cause: err });
+    throw new MarqueeError("corrupt_image", "JPEG could not be decoded: its data is corrupt", { cause: err });
   }
 }

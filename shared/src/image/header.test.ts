@@ -59,20 +59,33 @@ describe("readImageHeader", () => {
 });
 
 describe("checkImageLimits", () => {
-  const header = { format: "png", width: 8000, height: 6000 } as const; // 48 MP
+  const header = { format: "png", width: 9000, height: 6000 } as const; // 54 MP
 
-  it("defaults to 40 MP and 10 MB", () => {
-    expect(DEFAULT_DECODE_LIMITS).toEqual({ maxMegapixels: 40, maxBytes: 10 * 1024 * 1024 });
-    expect(() => checkImageLimits(header, 1000)).toThrow(/8000×6000 \(48 MP\); the limit is 40 MP/);
-    expect(codeOf(() => checkImageLimits({ ...header, width: 6000 }, 1000))).toBeUndefined(); // 36 MP
+  it("defaults to 50 MP and 10 MB (4 MP for WebP and GIF, which are decoded whole)", () => {
+    expect(DEFAULT_DECODE_LIMITS).toEqual({
+      maxMegapixels: 50,
+      maxBytes: 10 * 1024 * 1024,
+      maxWholeDecodeMegapixels: 4,
+    });
+    expect(() => checkImageLimits(header, 1000)).toThrow(/9000×6000 \(54 MP\); the limit is 50 MP/);
+    expect(codeOf(() => checkImageLimits({ ...header, width: 8000 }, 1000))).toBeUndefined(); // 48 MP
+    expect(() => checkImageLimits({ format: "webp", width: 3000, height: 2000 }, 1000)).toThrow(
+      /WebP image is 3000×2000 \(6 MP\); WebP is decoded whole, so its limit is 4 MP/,
+    );
     expect(codeOf(() => checkImageLimits({ ...header, width: 10 }, 10 * 1024 * 1024 + 1))).toBe(
       "image_too_large",
     );
     expect(codeOf(() => checkImageLimits({ ...header, width: 10 }, 10 * 1024 * 1024))).toBeUndefined();
   });
 
+  it("never says an image over the limit is at the limit (no '2 MP; the limit is 2 MP')", () => {
+    expect(() =>
+      checkImageLimits({ format: "jpeg", width: 1600, height: 1281 }, 1000, { maxMegapixels: 2 }),
+    ).toThrow("Image is 1600×1281 (2.05 MP); the limit is 2 MP.");
+  });
+
   it("takes partial overrides", () => {
-    expect(codeOf(() => checkImageLimits(header, 1000, { maxMegapixels: 50 }))).toBeUndefined();
+    expect(codeOf(() => checkImageLimits(header, 1000, { maxMegapixels: 60 }))).toBeUndefined();
     expect(codeOf(() => checkImageLimits({ ...header, width: 10 }, 2000, { maxBytes: 1999 }))).toBe(
       "image_too_large",
     );

@@ -46,7 +46,7 @@ export function readImageHeader(bytes: Uint8Array): ImageHeader {
 }
 
 /**
- * Refuses an image whose encoded size or header dimensions exceed the limits (defaults 10 MB, 40 MP),
+ * Refuses an image whose encoded size or header dimensions exceed the limits (defaults 10 MB, 50 MP; 4 MP for WebP and GIF, which are decoded whole),
  * with `image_too_large`. Call it after {@link readImageHeader} and before decoding.
  *
  * @example
@@ -57,7 +57,7 @@ export function checkImageLimits(
   byteLength: number,
   limits?: Partial<DecodeLimits>,
 ): void {
-  const { maxBytes, maxMegapixels } = resolveLimits(limits);
+  const { maxBytes, maxMegapixels, maxWholeDecodeMegapixels } = resolveLimits(limits);
   if (byteLength > maxBytes) {
     throw new MarqueeError(
       "image_too_large",
@@ -68,16 +68,38 @@ export function checkImageLimits(
   if (megapixels > maxMegapixels) {
     throw new MarqueeError(
       "image_too_large",
-      `Image is ${header.width}×${header.height} (${round1(megapixels)} MP); the limit is ${maxMegapixels} MP.`,
+      `Image is ${header.width}×${header.height} (${formatOver(megapixels, maxMegapixels)} MP); the limit is ${maxMegapixels} MP.`,
+    );
+  }
+  const whole = header.format === "webp" || header.format === "gif";
+  if (whole && megapixels > maxWholeDecodeMegapixels) {
+    throw new MarqueeError(
+      "image_too_large",
+      `${header.format === "webp" ? "WebP" : "GIF"} image is ${header.width}×${header.height} (${formatOver(megapixels, maxWholeDecodeMegapixels)} MP); ` +
+        `${header.format === "webp" ? "WebP" : "GIF"} is decoded whole, so its limit is ${maxWholeDecodeMegapixels} MP. Send JPEG or PNG for larger photos.`,
     );
   }
 }
 
+/**
+ * A size that is over `limit`, printed so it visibly is: one decimal, or as many more (up to 6) as it
+ * takes not to round down to the limit ("2.05", never "2 MP; the limit is 2 MP").
+ */
+function formatOver(value: number, limit: number): string {
+  for (let digits = 1; digits <= 6; digits++) {
+    const text = value.toFixed(digits).replace(/\.?0+$/, "");
+    if (Number(text) > limit) return text;
+  }
+  return String(value);
+}
+
 /** Fills unset limits with {@link DEFAULT_DECODE_LIMITS}. */
-export function resolveLimits(limits?: Partial<DecodeLimits>): DecodeLimits {
+export function resolveLimits(limits?: Partial<DecodeLimits>): Required<DecodeLimits> {
   return {
     maxBytes: limits?.maxBytes ?? DEFAULT_DECODE_LIMITS.maxBytes,
     maxMegapixels: limits?.maxMegapixels ?? DEFAULT_DECODE_LIMITS.maxMegapixels,
+    maxWholeDecodeMegapixels:
+      limits?.maxWholeDecodeMegapixels ?? DEFAULT_DECODE_LIMITS.maxWholeDecodeMegapixels,
   };
 }
 

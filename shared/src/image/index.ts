@@ -7,3 +7,4 @@ export { checkImageLimits, readImageHeader } from "./header.ts";
 export { applyOrientation } from "./orientation.ts";
 export { sniffImageFormat } from "./sniff.ts";
 export { configureWasmDecoders, hasWasmDecoder } from "./wasm-decoders.ts";
+export { DEFAULT_WORKING_PIXELS, modelWorkingPixels, reductionFor } from "./working-size.ts";

@@ -1,6 +1,6 @@
 // Every face in a photo, named by a face model, as the worker answers (`pnpm predict` for face models).
 import { readFile } from "node:fs/promises";
-import { decodeImage, isMarqueeError } from "@marquee/shared";
+import { decodeImage, isMarqueeError, modelWorkingPixels } from "@marquee/shared";
 import { type RecognizedFace, recognizeFaces } from "@marquee/shared/face";
 import { useNodeWasmDecoders } from "@marquee/shared/node";
 import { initWasmBackend } from "../backend/wasm-node.ts";
@@ -43,7 +43,10 @@ export async function predictFacePhotos(
   try {
     for (const file of photos) {
       try {
-        const { image } = await decodeImage(new Uint8Array(await readFile(file)));
+        // Decoded to the worker's working size, so `pnpm predict` answers what the worker answers.
+        const { image } = await decodeImage(new Uint8Array(await readFile(file)), {
+          maxPixels: modelWorkingPixels(meta),
+        });
         const r = await recognizeFaces(nets, loaded.model, image, meta, {
           policy: facePolicyFor(pipeline),
           topK: o.top,

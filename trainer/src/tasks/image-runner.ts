@@ -6,7 +6,13 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { decodeImage, isMarqueeError, MarqueeError, preprocessImage } from "@marquee/shared";
+import {
+  decodeImage,
+  isMarqueeError,
+  MarqueeError,
+  modelWorkingPixels,
+  preprocessImage,
+} from "@marquee/shared";
 import { useNodeWasmDecoders } from "@marquee/shared/node";
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../backend/index.ts";
@@ -208,7 +214,10 @@ async function predict(
   const results: PhotoResult[] = [];
   for (const file of photos) {
     try {
-      const { image } = await decodeImage(new Uint8Array(await readFile(file)));
+      // Decoded to the worker's working size, so `pnpm predict` answers what the worker answers.
+      const { image } = await decodeImage(new Uint8Array(await readFile(file)), {
+        maxPixels: modelWorkingPixels(loaded.metadata),
+      });
       const pixels = preprocessImage(image, loaded.metadata);
       results.push({ file, predictions: (await classifyPixels(loaded, pixels)).slice(0, o.top) });
     } catch (err) {
