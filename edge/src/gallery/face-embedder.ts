@@ -11,6 +11,7 @@ import {
   type ModelMetadata,
 } from "@marquee/shared";
 import { embedFaces, findFaces, normalizeDescriptor, servingFacePolicy } from "@marquee/shared/face";
+import { workingPixelsFor } from "../config.ts";
 import type { WorkerEnv } from "../env.ts";
 import { decodeLimitsFor } from "../kinds/registry.ts";
 import type { LoadedFaceModel } from "../model/build-face-model.ts";
@@ -81,7 +82,11 @@ export async function embedPhoto(
   const config = runtime.config(env);
   const model = await faceModel(runtime, env);
   const t0 = performance.now();
-  const decoded: DecodedImage = await decodeImage(bytes, { limits: decodeLimitsFor(config, "face") });
+  // Decoded to the face model's working size, as /predict does: never the full-resolution pixels.
+  const decoded: DecodedImage = await decodeImage(bytes, {
+    limits: decodeLimitsFor(config, "face"),
+    maxPixels: workingPixelsFor(config, model.metadata),
+  });
   const t1 = performance.now();
   const { image } = decoded;
   // The worker's one face rule (shared's findFaces), with the serving policy /predict uses.
@@ -103,7 +108,7 @@ export async function embedPhoto(
   }));
   return {
     faces,
-    image: { width: image.width, height: image.height, format: decoded.header.format },
+    image: { width: decoded.original.width, height: decoded.original.height, format: decoded.header.format },
     embedder: embedderOf(model.metadata),
     timingsMs: { decode: t1 - t0, embed: performance.now() - t1 },
   };
