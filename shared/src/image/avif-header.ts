@@ -1,5 +1,5 @@
 import { MarqueeError } from "../errors.ts";
-import { ascii } from "./sniff.ts";
+import { ascii } from "./latin1.ts";
 
 /** What an AVIF's boxes say before any pixel is decoded. */
 export interface AvifInfo {

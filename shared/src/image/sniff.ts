@@ -1,4 +1,5 @@
 import { isAvif } from "./avif-header.ts";
+import { ascii } from "./latin1.ts";
 import type { ImageFormat } from "./types.ts";
 
 /**
@@ -71,12 +72,4 @@ function startsWith(bytes: Uint8Array, prefix: readonly number[]): boolean {
   if (bytes.length < prefix.length) return false;
   for (let i = 0; i < prefix.length; i++) if (bytes[i] !== prefix[i]) return false;
   return true;
-}
-
-/** Latin-1 text of `length` bytes at `offset` (shorter if the input ends first). */
-export function ascii(bytes: Uint8Array, offset: number, length: number): string {
-  let s = "";
-  const end = Math.min(bytes.length, offset + length);
-  for (let i = offset; i < end; i++) s += String.fromCharCode(bytes[i]!);
-  return s;
 }

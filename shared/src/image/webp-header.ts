@@ -1,7 +1,7 @@
 import { MarqueeError } from "../errors.ts";
 import { le16, le24, le32 } from "./bytes.ts";
 import { readExifOrientation } from "./exif.ts";
-import { ascii } from "./sniff.ts";
+import { ascii } from "./latin1.ts";
 
 /** What a WebP's RIFF chunks say. */
 export interface WebpInfo {
