@@ -1,14 +1,15 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { mulberry32 } from "../data/random.ts";
+import { mulberry32 } from "../../data/random.ts";
+import { convGeometry } from "../conv-geometry.ts";
+import { expectClose, onBackend, randomValues } from "../test-support.ts";
 import {
   conv2dBackpropFilterIm2colT,
   conv2dBackpropFilterTaps,
   conv2dBackpropFilterViaConv,
-  convGeometry,
+  setFilterGradientMethod,
 } from "./conv2d-backprop-filter.ts";
-import { expectClose, onBackend, randomValues } from "./test-support.ts";
-import { registerWasmTrainingKernels, setFilterGradientMethod } from "./wasm-training-kernels.ts";
+import { registerWasmTrainingKernels } from "./register-all.ts";
 
 const REL = 1e-4;
 
