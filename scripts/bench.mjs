@@ -34,7 +34,10 @@ for (const name of run) {
     failed++;
     continue;
   }
-  console.log(`\n=== bench ${name}: ${suites[name].about} ===`);
+  // With --json a suite's stdout is its JSON alone, so the banner goes to stderr.
+  (forwarded.includes("--json") ? console.error : console.log)(
+    `\n=== bench ${name}: ${suites[name].about} ===`,
+  );
   const res = spawnSync(process.execPath, ["--import", "tsx", file, ...forwarded], {
     stdio: "inherit",
     cwd: root,

@@ -12,6 +12,7 @@ import { summarize } from "../models/summary.ts";
 import { summarizeDataset } from "../report/dataset-summary.ts";
 import { trainingDataFromImageDataset } from "../train/image-dataset-adapter.ts";
 import { DEFAULT_TRAINING_OPTIONS as D, resolveTrainingOptions } from "../train/options.ts";
+import { defaultWorkerCount } from "../train/parallel/training-pool.ts";
 import { runTraining } from "../train/run-training.ts";
 import { integerOption, numberOption, runCli } from "./parse-options.ts";
 
@@ -106,8 +107,16 @@ const program = new Command()
   .option("--strangers <dir>", "face: folder of class folders of people not in --data, reported as strangers")
   .option(
     "--workers <n>",
-    "face: embedding worker threads (default 2 on 2+ cores)",
+    "worker threads: data-parallel training steps on wasm, or face embedding (default: available cores)",
     integerOption("--workers"),
+  )
+  .addOption(
+    new Option(
+      "--split <kind>",
+      "validation split: duplicate-aware (stratified, no copies across) or random (Keras' own, numpy-seeded)",
+    )
+      .choices(["duplicate-aware", "random"])
+      .default("duplicate-aware"),
   );
 
 async function countClassFolders(dir: string): Promise<number> {
@@ -170,6 +179,7 @@ async function main(): Promise<number> {
     fit: o.fit,
     validationSplit: o.validationSplit,
     seed: o.seed,
+    split: o.split,
     ...(o.cacheDir ? { cacheDir: resolve(o.cacheDir) } : {}),
   });
   const grid = join(outDir, "samples.png");
@@ -195,6 +205,7 @@ async function main(): Promise<number> {
     weightDtype: o.weights,
     fit: o.fit,
     charts: o.charts,
+    workers: o.workers ?? defaultWorkerCount(),
   });
 
   const controller = new AbortController();
@@ -223,7 +234,7 @@ async function main(): Promise<number> {
     return 130;
   }
   console.log(
-    `Stopped: ${outcome.stopReason}. Best epoch ${outcome.bestEpoch}; total ${outcome.seconds.toFixed(0)}s.`,
+    `Stopped: ${outcome.stopReason}. Best epoch ${outcome.bestEpoch}; total ${outcome.seconds.toFixed(0)}s on ${outcome.workers} worker${outcome.workers === 1 ? "" : "s"}.`,
   );
   console.log(`Model: ${outcome.exported!.dir}`);
   console.log(`History: ${outcome.files.history}; evaluation: ${outcome.files.evaluation}`);

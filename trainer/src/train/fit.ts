@@ -17,6 +17,7 @@ import {
 import { batchCount, type TrainingData } from "./data-source.ts";
 import { evaluateModel } from "./evaluate.ts";
 import { emptyHistory, formatEpochLine, type History, recordEpoch } from "./history.ts";
+import type { TrainingPool } from "./parallel/training-pool.ts";
 import type { FitReporter } from "./progress.ts";
 import { type ExponentialDecay, learningRateAt } from "./schedule.ts";
 import { seedDropout, trainableVariables, trainStep } from "./step.ts";
@@ -51,6 +52,8 @@ export interface FitContext {
   resume?: boolean;
   /** Identifies the run; a checkpoint saved under another config is refused on resume. */
   runConfig: unknown;
+  /** Run the steps data-parallel on these worker threads (Adam's moments then live on the host). */
+  pool?: TrainingPool;
   /** Test hook: called after every training step with the loop state (e.g. to crash mid-epoch). */
   afterStep?: (state: Readonly<FitState>) => void | Promise<void>;
 }
@@ -92,7 +95,7 @@ function initialState(options: FitOptions): FitState {
 export async function fit(ctx: FitContext, options: FitOptions): Promise<FitResult> {
   const { model, data, reporter } = ctx;
   const variables = trainableVariables(model);
-  const optimizer = new ScheduledAdam(variables, options.schedule, options.adam);
+  const optimizer = new ScheduledAdam(variables, options.schedule, options.adam, ctx.pool ? "host" : "auto");
   const config = {
     imageSize: data.imageSize,
     numClasses: data.labels.length,
@@ -146,7 +149,9 @@ export async function fit(ctx: FitContext, options: FitOptions): Promise<FitResu
       })) {
         const started = performance.now();
         seedDropout(model, { run: options.seed, epoch, step: state.batchInEpoch });
-        const r = await trainStep(model, optimizer, variables, batch, config);
+        const r = ctx.pool
+          ? await ctx.pool.trainStep(model, optimizer, variables, batch, config)
+          : await trainStep(model, optimizer, variables, batch, config);
         const p = state.partial;
         p.lossSum += r.loss * r.count;
         p.correct += r.correct;

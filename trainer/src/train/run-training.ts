@@ -17,6 +17,7 @@ import { type Evaluation, evaluateModel } from "./evaluate.ts";
 import { type FitResult, fit } from "./fit.ts";
 import type { History } from "./history.ts";
 import type { TrainingOptions } from "./options.ts";
+import { startTrainingPool } from "./parallel/start-training-pool.ts";
 import { consoleReporter, type FitReporter } from "./progress.ts";
 
 /** What runTraining needs from outside: the data, and where its output goes. */
@@ -64,6 +65,8 @@ export interface TrainingOutcome {
   };
   parameters: number;
   seconds: number;
+  /** Worker threads the steps ran on (1: in-process). */
+  workers: number;
 }
 
 /** Folder names inside a run folder. */
@@ -136,6 +139,7 @@ export async function runTraining(options: TrainingOptions, deps: TrainingDeps):
   const model = (deps.buildModel ?? buildModel)(options.model, buildOptions);
   const parameters = countParams(model).total;
   if (options.printSummary && !options.resume) reporter.message(summarize(model));
+  const pool = await startTrainingPool(model, options.workers, deps.backend, reporter);
   try {
     const fitStarted = performance.now();
     const result = await fit(
@@ -148,6 +152,7 @@ export async function runTraining(options: TrainingOptions, deps: TrainingDeps):
         resume: options.resume,
         ...(deps.signal ? { signal: deps.signal } : {}),
         ...(deps.afterStep ? { afterStep: deps.afterStep } : {}),
+        ...(pool ? { pool } : {}),
       },
       {
         epochs: options.epochs,
@@ -185,6 +190,7 @@ export async function runTraining(options: TrainingOptions, deps: TrainingDeps):
       stopReason: result.stopReason,
       history: result.history,
       parameters,
+      workers: pool?.size ?? 1,
     };
     if (result.stopReason === "interrupted") {
       await writeHistory(result.bestEpoch === null ? null : result.bestEpoch + 1);
@@ -262,6 +268,7 @@ export async function runTraining(options: TrainingOptions, deps: TrainingDeps):
         optimizer: `adam(lr=${options.learningRate}, decay ${options.decayRate} every ${options.decaySteps} steps${options.staircase ? ", staircase" : ""})`,
         parameters,
         seconds: Math.round(trainingSeconds * 10) / 10,
+        ...(pool ? { workers: pool.size } : {}),
       },
       metrics: {
         valAccuracy: exportedEval.accuracy,
@@ -371,6 +378,7 @@ export async function runTraining(options: TrainingOptions, deps: TrainingDeps):
       seconds: (performance.now() - started) / 1000,
     };
   } finally {
+    await pool?.close();
     model.dispose();
   }
 }

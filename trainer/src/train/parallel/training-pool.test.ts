@@ -26,7 +26,8 @@ function noDropoutModel(): tf.LayersModel {
   const m = tinyModel();
   const input = tf.input({ shape: [TOY_IMAGE, TOY_IMAGE, 3] });
   let x: tf.SymbolicTensor = input;
-  for (const layer of m.layers) if (layer.getClassName() !== "Dropout") x = layer.apply(x) as tf.SymbolicTensor;
+  for (const layer of m.layers)
+    if (layer.getClassName() !== "Dropout") x = layer.apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: x });
 }
 

@@ -131,7 +131,10 @@ export class TrainingPool {
     return next;
   }
 
-  /** Puts the main model's weights into shared memory when they changed outside the pool (restore, resume). */
+  /**
+   * Puts the main model's weights into shared memory when they changed outside the pool (restore,
+   * resume: `assign` gives a variable a new dataId). In-place writes by others are not detected.
+   */
   private syncIn(variables: readonly tf.Variable[]): void {
     const ids = variables.map((v) => v.dataId);
     if (this.syncedIds && ids.every((id, i) => id === this.syncedIds![i])) return;
