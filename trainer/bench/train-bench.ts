@@ -25,6 +25,7 @@ import {
 } from "../src/backend/index.ts";
 import { buildModel } from "../src/models/registry.ts";
 import { ScheduledAdam } from "../src/train/adam.ts";
+import { threadCpuMs } from "../src/train/parallel/thread-cpu.ts";
 import { TrainingPool } from "../src/train/parallel/training-pool.ts";
 import { DEFAULT_SCHEDULE } from "../src/train/schedule.ts";
 import { seedDropout, trainableVariables, trainStep } from "../src/train/step.ts";
@@ -84,6 +85,11 @@ function forwardFlopsPerImage(model: tf.LayersModel): number {
 interface Timing {
   wallMsPerImg: number;
   cpuMsPerImg: number;
+  /**
+   * Trainer-step rows: the step's critical path in thread CPU time (main thread's own work + slowest
+   * worker shard + slowest update slice), i.e. its wall time if every thread had a core to itself.
+   */
+  criticalMsPerImg?: number;
   steps: number;
 }
 
@@ -184,32 +190,42 @@ async function benchWorkers(
       workers,
       adam: new ScheduledAdam(variables, DEFAULT_SCHEDULE, undefined, "host"),
       pool: workers > 1 ? await TrainingPool.start(model, workers) : null,
-      train: { wall: [] as number[], cpu: [] as number[] },
-      infer: { wall: [] as number[], cpu: [] as number[] },
+      train: { wall: [] as number[], cpu: [] as number[], critical: [] as number[] },
+      infer: { wall: [] as number[], cpu: [] as number[], critical: [] as number[] },
     })),
   );
   const x = tf.tensor(xs, [batch, ...shape]);
   const timed = async (
-    into: { wall: number[]; cpu: number[] },
+    into: { wall: number[]; cpu: number[]; critical: number[] },
     keep: boolean,
     fn: () => Promise<unknown>,
+    pool?: TrainingPool | null,
   ) => {
     const c0 = process.cpuUsage();
+    const thread0 = threadCpuMs();
     const t0 = performance.now();
     await fn();
     const c = process.cpuUsage(c0);
+    const thread = thread0 === null ? null : threadCpuMs()! - thread0;
     if (!keep) return;
     into.wall.push((performance.now() - t0) / batch);
     into.cpu.push((c.user + c.system) / 1000 / batch);
+    // In-process: the main thread is the whole step; pool: main + slowest shard + slowest update.
+    const critical = pool === undefined ? null : pool ? (pool.lastStepCpu?.criticalMs ?? null) : thread;
+    if (critical !== null) into.critical.push(critical / batch);
   };
   try {
     for (let i = 0; i < warmup + steps; i++) {
       for (const c of configs) {
         seedDropout(model, { run: 1, epoch: 0, step: i });
-        await timed(c.train, i >= warmup, () =>
-          c.pool
-            ? c.pool.trainStep(model, c.adam, variables, { xs, ys }, config)
-            : trainStep(model, c.adam, variables, { xs, ys }, config),
+        await timed(
+          c.train,
+          i >= warmup,
+          () =>
+            c.pool
+              ? c.pool.trainStep(model, c.adam, variables, { xs, ys }, config)
+              : trainStep(model, c.adam, variables, { xs, ys }, config),
+          c.pool,
         );
       }
       console.error(
@@ -232,7 +248,12 @@ async function benchWorkers(
       workers: c.workers,
       status: "ok",
       fwdFlops,
-      train: { wallMsPerImg: median(c.train.wall), cpuMsPerImg: median(c.train.cpu), steps },
+      train: {
+        wallMsPerImg: median(c.train.wall),
+        cpuMsPerImg: median(c.train.cpu),
+        ...(c.train.critical.length ? { criticalMsPerImg: median(c.train.critical) } : {}),
+        steps,
+      },
       infer: { wallMsPerImg: median(c.infer.wall), cpuMsPerImg: median(c.infer.cpu), steps },
       note: `${modelName}, ${c.workers} worker${c.workers === 1 ? " (in-process)" : "s"}`,
     }));
@@ -259,6 +280,10 @@ function jsonRows(rows: Row[], fwdFlops: number) {
         trainMsPerImg: round(r.train!.wallMsPerImg),
         inferMsPerImg: round(r.infer!.wallMsPerImg),
         trainGflops: round((3 * fwd) / (r.train!.wallMsPerImg * 1e6)),
+        ...(r.train!.criticalMsPerImg === undefined
+          ? {}
+          : { trainCriticalPathMsPerImg: round(r.train!.criticalMsPerImg) }),
+        trainCpuMsPerImg: round(r.train!.cpuMsPerImg),
         inferGflops: round(fwd / (r.infer!.wallMsPerImg * 1e6)),
         ...(r.note ? { note: r.note } : {}),
       };
@@ -274,6 +299,7 @@ function printTable(rows: Row[], fwdFlops: number, batch: number, print: (line: 
     "workers",
     "train ms/img (wall)",
     "train ms/img (CPU)",
+    "train ms/img (critical path)",
     "train GFLOP/s (CPU)",
     "infer ms/img (wall)",
     "infer ms/img (CPU)",
@@ -284,12 +310,13 @@ function printTable(rows: Row[], fwdFlops: number, batch: number, print: (line: 
     const rowFwd = r.fwdFlops ?? fwdFlops;
     const rowTrain = 3 * rowFwd;
     return r.status !== "ok"
-      ? [r.backend, "—", r.status.split(":")[0] as string, "—", "—", "—", "—", "—", "0"]
+      ? [r.backend, "—", r.status.split(":")[0] as string, "—", "—", "—", "—", "—", "—", "0"]
       : [
           r.backend,
           String(r.workers ?? 1),
           fmt(r.train?.wallMsPerImg),
           fmt(r.train?.cpuMsPerImg),
+          fmt(r.train?.criticalMsPerImg),
           fmt(r.train ? rowTrain / (r.train.cpuMsPerImg * 1e6) : undefined),
           fmt(r.infer?.wallMsPerImg),
           fmt(r.infer?.cpuMsPerImg),
@@ -308,7 +335,7 @@ function printTable(rows: Row[], fwdFlops: number, batch: number, print: (line: 
   console.log(
     `\nseed CNN, ${CLASSES} classes, ${SIZE}×${SIZE}, batch ${batch}. Forward ${(fwdFlops / 1e9).toFixed(3)} GFLOP/img, ` +
       `training step ≈ 3× = ${(trainFlops / 1e9).toFixed(3)} GFLOP/img. Medians after warm-up; ` +
-      `GFLOP/s from CPU time (summed over threads). Load average at end: ${loadavg()
+      `GFLOP/s from CPU time (summed over threads); critical path = the step's wall time if each thread had a core (thread CPU: main + slowest shard + slowest update). Load average at end: ${loadavg()
         .map((v) => v.toFixed(1))
         .join(" ")} on ${availableParallelism()} cores.`,
   );

@@ -44,9 +44,11 @@ export interface StepReply {
   count: number;
   /** Factor the reduction applies to the worker's gradient buffer: n/total (raw gradient) or 1 (pre-weighted). */
   weight: number;
+  /** CPU time of the worker thread on this shard (ms), null where it cannot be read. */
+  cpuMs: number | null;
 }
 
-/** Sum the shards' gradients and apply Adam to the parameter range [lo, hi). */
+/** Sum the shards' gradients and apply Adam to the parameter range [lo, hi); replies its thread CPU ms (or null). */
 export interface UpdateRequest {
   type: "update";
   lo: number;

@@ -99,7 +99,9 @@ describe("TrainingPool (data-parallel training on worker threads)", () => {
     const one = await run(tinyModel, pooled(pool));
     const inProcess = await run(tinyModel, serial);
     expect(one.results).toEqual(inProcess.results);
-    one.weights.forEach((w, i) => expect(w).toEqual(inProcess.weights[i]));
+    one.weights.forEach((w, i) => {
+      expect(w).toEqual(inProcess.weights[i]);
+    });
   }, 120_000);
 
   it("without Dropout, 2 workers and 1 differ only by float32 summation order", async () => {
@@ -116,7 +118,9 @@ describe("TrainingPool (data-parallel training on worker threads)", () => {
       }
       expect(maxDiff / scale, `variable ${i}`).toBeLessThan(1e-4);
     });
-    two.results.forEach((r, k) => expect(r.loss).toBeCloseTo(one.results[k]!.loss, 4));
+    two.results.forEach((r, k) => {
+      expect(r.loss).toBeCloseTo(one.results[k]!.loss, 4);
+    });
   }, 120_000);
 
   it("predicts like the main model, the batch split across workers", async () => {

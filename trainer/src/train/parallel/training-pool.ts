@@ -15,6 +15,19 @@ import {
 } from "./flat-params.ts";
 import type { StepReply, WorkerInit, WorkerReply, WorkerRequest } from "./protocol.ts";
 import { startTsWorker } from "./start-worker.ts";
+import { threadCpuMs } from "./thread-cpu.ts";
+
+/**
+ * Thread CPU times of the last step (ms), null where unavailable: the main thread's own work, and
+ * per worker its shard's forward/backward and its slice of the update. `criticalMs` = main + slowest
+ * shard + slowest update: the step's wall time if every thread had a core to itself.
+ */
+export interface StepCpu {
+  mainMs: number;
+  shardMs: number[];
+  updateMs: number[];
+  criticalMs: number;
+}
 
 /** The default `--workers`: the cores this process may use. */
 export function defaultWorkerCount(): number {
@@ -49,6 +62,8 @@ export class TrainingPool {
   private syncedIds: object[] | null = null;
   private broken: Error | null = null;
   private readonly queues: Promise<unknown>[];
+  /** Thread CPU times of the last {@link trainStep}, or null where threads' CPU cannot be read. */
+  lastStepCpu: StepCpu | null = null;
 
   private constructor(
     private readonly workers: Worker[],
@@ -155,6 +170,7 @@ export class TrainingPool {
     batch: Batch,
     config: { imageSize: number; numClasses: number; fromLogits: boolean },
   ): Promise<StepResult> {
+    const cpu0 = threadCpuMs();
     this.syncIn(variables);
     const total = batch.ys.length;
     const shape = [...(batch.shape ?? [config.imageSize, config.imageSize, 3])];
@@ -185,16 +201,37 @@ export class TrainingPool {
       }),
     );
     const ranges = sliceRanges(this.layout.total, this.size);
-    await optimizer.applyWith((constants, moments) =>
-      Promise.all(
+    let updateMs: (number | null)[] = [];
+    await optimizer.applyWith(async (constants, moments) => {
+      updateMs = await Promise.all(
         ranges.map(([lo, hi], k) =>
-          this.call(k, { type: "update", lo, hi, weights: replies.map((r) => r.weight), constants, moments }),
+          this.call<number | null>(k, {
+            type: "update",
+            lo,
+            hi,
+            weights: replies.map((r) => r.weight),
+            constants,
+            moments,
+          }),
         ),
-      ).then(() => undefined),
-    );
+      );
+    });
     this.weightsVersion++;
     copyFlatToVariables(this.weights, variables, this.layout);
     this.syncedIds = variables.map((v) => v.dataId);
+    const cpu1 = threadCpuMs();
+    const shardMs = replies.map((r) => r.cpuMs);
+    if (cpu0 !== null && cpu1 !== null && [...shardMs, ...updateMs].every((v) => v !== null)) {
+      const mainMs = cpu1 - cpu0;
+      const s = shardMs as number[];
+      const u = updateMs as number[];
+      this.lastStepCpu = {
+        mainMs,
+        shardMs: s,
+        updateMs: u,
+        criticalMs: mainMs + Math.max(...s) + Math.max(...u),
+      };
+    }
     let lossSum = 0;
     let correct = 0;
     for (const r of replies) {

@@ -21,6 +21,7 @@ import type {
   WorkerReply,
   WorkerRequest,
 } from "./protocol.ts";
+import { threadCpuMs } from "./thread-cpu.ts";
 
 const init = workerData as WorkerInit;
 
@@ -45,6 +46,7 @@ async function start(): Promise<void> {
   };
 
   const step = async (r: StepRequest): Promise<StepReply> => {
+    const cpu0 = threadCpuMs();
     loadWeights(r.weightsVersion);
     model.layers.forEach((layer, i) => {
       if (layer.getClassName() === "Dropout")
@@ -92,10 +94,12 @@ async function start(): Promise<void> {
       correct,
       count: n,
       weight: parts.length === 1 ? Math.fround(n / r.total) : 1,
+      cpuMs: cpu0 === null ? null : threadCpuMs()! - cpu0,
     };
   };
 
-  const update = (r: UpdateRequest): null => {
+  const update = (r: UpdateRequest): number | null => {
+    const cpu0 = threadCpuMs();
     const { lo, hi } = r;
     let g: Float32Array;
     if (r.weights.length === 1 && r.weights[0] === 1) {
@@ -117,7 +121,7 @@ async function start(): Promise<void> {
       new Float32Array(r.moments.v, lo * 4, hi - lo),
       r.constants,
     );
-    return null;
+    return cpu0 === null ? null : threadCpuMs()! - cpu0;
   };
 
   const predict = (r: PredictRequest): Float32Array => {
