@@ -171,23 +171,16 @@ export function conv2dBackpropFilterIm2colT(
 }
 
 /**
- * Stride-1 filter gradient with no patch matrix: per image, one GEMM per filter tap reading x in place.
- *
- * x is copied to padded NCHW, xT [N, Ci, Hp·Wp], and dy zero-extended to dyP [N, Hp·Wp, Co] on
- * the same grid. For tap (fh, fw) the inputs x[n, h+fh·dh, w+fw·dw, c] are xT[n, c, p + off] with
- * off = fh·dh·Wp + fw·dw, so dW[fh,fw] += A·dyP[n] where A is the [Ci, Hp·Wp] block of image n
- * shifted by off floats — a heap view, no copy. Reads that run past the end of a row land on grid
- * points where dyP is zero (Hp ≥ OH + (FH−1)·dh, Wp ≥ OW + (FW−1)·dw), so they add nothing.
- * Working per image keeps each GEMM's dy block in cache; one [Ci, N·Hp·Wp] GEMM per tap would
- * stream dy from memory once per row block and runs ~1.6× slower.
+ * The padded operands of the stride-1 filter gradients: x as padded NCHW planes, xT [N, Ci, Hp·Wp]
+ * (plus a zero tail as long as the largest tap offset), and dy zero-extended to dyP [N, Hp·Wp, Co]
+ * on the same grid, with their heap offsets and a way to release heap views made over them.
  */
-export function conv2dBackpropFilterTaps(
+function paddedGrid(
   backend: WasmBackendLike & WasmHeapAccess,
   x: TensorInfo,
   dy: TensorInfo,
   g: ConvGeometry,
-): TensorInfo {
-  if (g.strideHeight !== 1 || g.strideWidth !== 1) return conv2dBackpropFilterIm2colT(backend, x, dy, g);
+) {
   const {
     batchSize: N,
     inHeight: H,
@@ -245,12 +238,47 @@ export function conv2dBackpropFilterTaps(
   const dyBase = backend.dataIdMap.get(dyP.dataId)?.memoryOffset;
   if (xBase === undefined || dyBase === undefined)
     throw new Error("filter-gradient scratch is not on the wasm heap");
-  // Views borrow scratch memory: unregister them without freeing.
-  const release = (view: TensorInfo) => {
-    const data = backend.dataIdMap.get(view.dataId);
-    if (data) backend.wasm.tfjs.disposeData(data.id);
-    backend.dataIdMap.delete(view.dataId);
+  return {
+    xT,
+    P,
+    Wp,
+    xBase,
+    dyBase,
+    /** Views borrow scratch memory: unregister them without freeing. */
+    release(view: TensorInfo): void {
+      const data = backend.dataIdMap.get(view.dataId);
+      if (data) backend.wasm.tfjs.disposeData(data.id);
+      backend.dataIdMap.delete(view.dataId);
+    },
+    dispose(): void {
+      backend.disposeData(dyP.dataId);
+      backend.disposeData(xT.dataId);
+    },
   };
+}
+
+/**
+ * Stride-1 filter gradient with no patch matrix: per image, one GEMM per filter tap reading x in place.
+ *
+ * x is copied to padded NCHW, xT [N, Ci, Hp·Wp], and dy zero-extended to dyP [N, Hp·Wp, Co] on
+ * the same grid. For tap (fh, fw) the inputs x[n, h+fh·dh, w+fw·dw, c] are xT[n, c, p + off] with
+ * off = fh·dh·Wp + fw·dw, so dW[fh,fw] += A·dyP[n] where A is the [Ci, Hp·Wp] block of image n
+ * shifted by off floats — a heap view, no copy. Reads that run past the end of a row land on grid
+ * points where dyP is zero (Hp ≥ OH + (FH−1)·dh, Wp ≥ OW + (FW−1)·dw), so they add nothing.
+ * Working per image keeps each GEMM's dy block in cache; one [Ci, N·Hp·Wp] GEMM per tap would
+ * stream dy from memory once per row block and runs ~1.6× slower.
+ */
+export function conv2dBackpropFilterTaps(
+  backend: WasmBackendLike & WasmHeapAccess,
+  x: TensorInfo,
+  dy: TensorInfo,
+  g: ConvGeometry,
+): TensorInfo {
+  if (g.strideHeight !== 1 || g.strideWidth !== 1) return conv2dBackpropFilterIm2colT(backend, x, dy, g);
+  const { batchSize: N, inChannels: C, outChannels: CO } = g;
+  const { filterHeight: FH, filterWidth: FW, dilationHeight: dh, dilationWidth: dw } = g;
+  const grid = paddedGrid(backend, x, dy, g);
+  const { P, Wp, xBase, dyBase } = grid;
   const acc = new Float64Array(FH * FW * C * CO);
   for (let n = 0; n < N; n++) {
     const dyView = backend.makeOutput([1, P, CO], "float32", dyBase + n * P * CO * 4);
@@ -264,17 +292,16 @@ export function conv2dBackpropFilterTaps(
           { a: xView, b: dyView },
           { transposeA: false, transposeB: false },
         );
-        release(xView);
+        grid.release(xView);
         const t = backend.typedArrayFromHeap(tap) as Float32Array;
         const at = (fh * FW + fw) * C * CO;
         for (let i = 0; i < t.length; i++) acc[at + i] = (acc[at + i] as number) + (t[i] as number);
         backend.disposeData(tap.dataId);
       }
     }
-    release(dyView);
+    grid.release(dyView);
   }
-  backend.disposeData(dyP.dataId);
-  backend.disposeData(xT.dataId);
+  grid.dispose();
   const out = backend.makeOutput([FH, FW, C, CO], "float32");
   (backend.typedArrayFromHeap(out) as Float32Array).set(acc);
   return out;
@@ -292,6 +319,10 @@ let filterGradientMethod: FilterGradientMethod = "auto";
  * runs the whole gradient as one XNNPACK convolution of x with dy as the filter. "auto" (the
  * default) is "taps", the fastest on every seed-CNN layer (CPU ms at batch 32, layers 1–4:
  * taps 126/177/109/87, im2col 171/203/145/89, conv 177/242/180/115, forward conv 82/100/82/62).
+ * Tried and dropped (issue 15): all taps stacked into one [FH·FW·Ci, images·Hp·Wp] GEMM per chunk
+ * of images, thread CPU ms 147/214/206/116 against taps' 117/147/137/88: XNNPACK already packs dy
+ * once per image in "taps" (its operator is cached by the dy view), and the stacked copy costs more
+ * than the bigger GEMM saves (`trainer/bench/filter-gradient-probe.ts`).
  */
 export function setFilterGradientMethod(method: FilterGradientMethod): void {
   filterGradientMethod = method;

@@ -12,9 +12,31 @@ export function sumLeadingAxes(backend: WasmBackendLike, x: TensorInfo, outShape
   const src = backend.typedArrayFromHeap(x) as Float32Array;
   const rows = src.length / C;
   const acc = new Float64Array(C);
-  for (let r = 0; r < rows; r++) {
-    const o = r * C;
-    for (let c = 0; c < C; c++) acc[c] = (acc[c] as number) + (src[o + c] as number);
+  if (C % 4 === 0) {
+    // Four channels at a time in local variables: the same additions in the same (row) order as the
+    // loop below, so the same sums, in half the time (no Float64Array load/store per element).
+    const n = rows * C;
+    for (let c = 0; c < C; c += 4) {
+      let a0 = 0;
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      for (let i = c; i < n; i += C) {
+        a0 += src[i] as number;
+        a1 += src[i + 1] as number;
+        a2 += src[i + 2] as number;
+        a3 += src[i + 3] as number;
+      }
+      acc[c] = a0;
+      acc[c + 1] = a1;
+      acc[c + 2] = a2;
+      acc[c + 3] = a3;
+    }
+  } else {
+    for (let r = 0; r < rows; r++) {
+      const o = r * C;
+      for (let c = 0; c < C; c++) acc[c] = (acc[c] as number) + (src[o + c] as number);
+    }
   }
   const out = backend.makeOutput(outShape, "float32");
   (backend.typedArrayFromHeap(out) as Float32Array).set(acc);

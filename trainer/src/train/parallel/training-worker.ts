@@ -8,7 +8,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs";
 import { initWasmBackend } from "../../backend/wasm-node.ts";
 import { deriveSeed } from "../../models/seeds.ts";
-import { adamUpdate, readFloats } from "../host-adam.ts";
+import { readFloats } from "../host-adam.ts";
 import { microBatchSizeFor, splitBatch } from "../micro-batch.ts";
 import { forwardBackward, reseedDropout, trainableVariables } from "../step.ts";
 import { copyFlatToVariables, type FlatLayout, flatLayout } from "./flat-params.ts";
@@ -21,6 +21,7 @@ import type {
   WorkerReply,
   WorkerRequest,
 } from "./protocol.ts";
+import { shardAdamUpdate } from "./shard-update.ts";
 import { threadCpuMs } from "./thread-cpu.ts";
 
 const init = workerData as WorkerInit;
@@ -37,7 +38,6 @@ async function start(): Promise<void> {
   const grads = init.memory.grads.map((b) => new Float32Array(b));
   const myGrads = grads[init.index]!;
   let loadedVersion = -1;
-  let scratch = new Float32Array(0);
 
   const loadWeights = (version: number) => {
     if (version === loadedVersion) return;
@@ -100,25 +100,14 @@ async function start(): Promise<void> {
 
   const update = (r: UpdateRequest): number | null => {
     const cpu0 = threadCpuMs();
-    const { lo, hi } = r;
-    let g: Float32Array;
-    if (r.weights.length === 1 && r.weights[0] === 1) {
-      g = grads[0]!.subarray(lo, hi);
-    } else {
-      // The same sum, in the same order and float32 rounding, as step.ts' micro-batch loop.
-      if (scratch.length < hi - lo) scratch = new Float32Array(hi - lo);
-      g = scratch.subarray(0, hi - lo);
-      g.fill(0);
-      r.weights.forEach((w, j) => {
-        const src = grads[j]!;
-        for (let i = 0; i < g.length; i++) g[i] = (g[i] as number) + (src[lo + i] as number) * w;
-      });
-    }
-    adamUpdate(
-      weights.subarray(lo, hi),
-      g,
-      new Float32Array(r.moments.m, lo * 4, hi - lo),
-      new Float32Array(r.moments.v, lo * 4, hi - lo),
+    shardAdamUpdate(
+      weights,
+      new Float32Array(r.moments.m),
+      new Float32Array(r.moments.v),
+      grads.slice(0, r.weights.length),
+      r.weights,
+      r.lo,
+      r.hi,
       r.constants,
     );
     return cpu0 === null ? null : threadCpuMs()! - cpu0;
