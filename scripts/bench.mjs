@@ -13,6 +13,10 @@ const suites = {
   decode: { file: "shared/scripts/bench-decode.ts", about: "decode ms/image per decoder (needs --data DIR)" },
   resize: { file: "shared/scripts/bench-resize.ts", about: "JS resize vs tfjs resizeBilinear" },
   face: { file: "shared/scripts/bench-face.ts", about: "face detection, landmarks and descriptor latency" },
+  embed: {
+    file: "trainer/bench/embed-bench.ts",
+    about: "face-trainer embedding photos/s at 1 vs N workers (needs --data DIR)",
+  },
 };
 
 const args = process.argv.slice(2);
