@@ -17,6 +17,7 @@ import {
 import { batchCount, type TrainingData } from "./data-source.ts";
 import { evaluateModel } from "./evaluate.ts";
 import { emptyHistory, formatEpochLine, type History, recordEpoch } from "./history.ts";
+import { evaluateOnPool } from "./parallel/evaluate-on-pool.ts";
 import type { TrainingPool } from "./parallel/training-pool.ts";
 import type { FitReporter } from "./progress.ts";
 import { type ExponentialDecay, learningRateAt } from "./schedule.ts";
@@ -52,7 +53,7 @@ export interface FitContext {
   resume?: boolean;
   /** Identifies the run; a checkpoint saved under another config is refused on resume. */
   runConfig: unknown;
-  /** Run the steps data-parallel on these worker threads (Adam's moments then live on the host). */
+  /** Run the steps and validation data-parallel on these worker threads (Adam's moments then live on the host). */
   pool?: TrainingPool;
   /** Test hook: called after every training step with the loop state (e.g. to crash mid-epoch). */
   afterStep?: (state: Readonly<FitState>) => void | Promise<void>;
@@ -185,7 +186,10 @@ export async function fit(ctx: FitContext, options: FitOptions): Promise<FitResu
 
       const validationStarted = performance.now();
       seedDropout(model, null);
-      const ev = await evaluateModel(model, data.validationBatches({ batchSize: options.batchSize }), config);
+      const validation = data.validationBatches({ batchSize: options.batchSize });
+      const ev = ctx.pool
+        ? await evaluateOnPool(ctx.pool, variables, validation, config)
+        : await evaluateModel(model, validation, config);
       const p = state.partial;
       const logs: EpochLogs = {
         loss: p.lossSum / p.count,
