@@ -5,6 +5,7 @@ import { avgPoolGradConfig } from "./avg-pool-grad.ts";
 import { batchMatMulConfig } from "./batch-mat-mul.ts";
 import { conv2dBackpropFilterConfig } from "./conv2d-backprop-filter.ts";
 import { conv2dBackpropInputConfig } from "./conv2d-backprop-input.ts";
+import { castConfig, identityConfig } from "./identity.ts";
 import { maxPoolGradConfig } from "./max-pool-grad.ts";
 import { sumConfig } from "./sum.ts";
 
@@ -16,6 +17,8 @@ const KERNELS: ReadonlyArray<readonly [string, () => KernelConfig]> = [
   ["AvgPoolGrad", avgPoolGradConfig],
   ["Sum", sumConfig],
   ["MaxPoolGrad", maxPoolGradConfig],
+  ["Identity", identityConfig],
+  ["Cast", castConfig],
 ];
 
 /**
@@ -28,6 +31,8 @@ const KERNELS: ReadonlyArray<readonly [string, () => KernelConfig]> = [
  * - AvgPoolGrad: non-overlapping VALID windows (Keras AveragePooling2D) done in one JS pass.
  * - MaxPoolGrad: replaced; the stock one drops the gradient of windows whose inputs are all < 0.
  * - Sum: reductions over all axes but the last (bias gradients) done in one JS pass.
+ * - Identity, and Cast to the same dtype: share the input's data instead of copying it (tfjs clones
+ *   every tensor it saves for a gradient).
  * Idempotent. Call after importing "@tensorflow/tfjs-backend-wasm" (this module does) and before
  * or after `tf.setBackend("wasm")`.
  *
