@@ -13,6 +13,7 @@ import { Command } from "commander";
 import { initWasmBackend } from "../src/backend/index.ts";
 import { buildModel } from "../src/models/registry.ts";
 import { ScheduledAdam } from "../src/train/adam.ts";
+import { threadCpuMs } from "../src/train/parallel/thread-cpu.ts";
 import { DEFAULT_SCHEDULE } from "../src/train/schedule.ts";
 import { seedDropout, trainableVariables, trainStep } from "../src/train/step.ts";
 
@@ -43,13 +44,16 @@ const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length
 const byName = new Map<string, number[]>();
 const byShape = new Map<string, number[]>();
 const walls: number[] = [];
+const cpus: number[] = [];
 for (let s = 1; s <= opts.steps; s++) {
   const t0 = performance.now();
+  const c0 = threadCpuMs() ?? 0;
   const info = await tf.profile(async () => {
     await step(s);
     return [];
   });
   walls.push(performance.now() - t0);
+  cpus.push((threadCpuMs() ?? 0) - c0);
   const names = new Map<string, number>();
   const shapes = new Map<string, number>();
   for (const k of info.kernels) {
@@ -66,7 +70,7 @@ const print = (title: string, m: Map<string, number[]>) => {
   const rows = [...m].map(([n, v]) => [n, median(v)] as const).sort((a, b) => b[1] - a[1]);
   const inKernels = rows.reduce((sum, [, ms]) => sum + ms, 0);
   console.log(
-    `\n${title} (median of ${opts.steps} steps; step ${wall.toFixed(0)} ms wall, ${inKernels.toFixed(0)} ms in kernels)`,
+    `\n${title} (median of ${opts.steps} steps; step ${wall.toFixed(0)} ms wall, ${median(cpus).toFixed(0)} ms thread CPU, ${inKernels.toFixed(0)} ms in kernels)`,
   );
   console.log("| kernel | ms/step | share |\n|---|---:|---:|");
   for (const [n, ms] of rows.slice(0, opts.top))

@@ -139,7 +139,7 @@ export async function runTraining(options: TrainingOptions, deps: TrainingDeps):
   const model = (deps.buildModel ?? buildModel)(options.model, buildOptions);
   const parameters = countParams(model).total;
   if (options.printSummary && !options.resume) reporter.message(summarize(model));
-  const pool = await startTrainingPool(model, options.workers, deps.backend, reporter);
+  const pool = await startTrainingPool(model, options.workers, deps.backend, reporter, options.batchSize);
   try {
     const fitStarted = performance.now();
     const result = await fit(

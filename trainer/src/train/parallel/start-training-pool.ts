@@ -3,7 +3,8 @@ import type { FitReporter } from "../progress.ts";
 import { TrainingPool } from "./training-pool.ts";
 
 /**
- * The pool a run trains on, or null to train in-process: null for 1 worker, and (with a message
+ * The pool a run trains on, or null to train in-process: null for 1 worker (at most one per image
+ * of a batch), and (with a message
  * saying why) on backends other than wasm, whose own kernels are multi-threaded (tfjs-node) or too
  * slow to matter (cpu), or for models the pool cannot replicate. Reports the worker count it uses.
  *
@@ -12,10 +13,13 @@ import { TrainingPool } from "./training-pool.ts";
  */
 export async function startTrainingPool(
   model: tf.LayersModel,
-  workers: number,
+  requested: number,
   backend: string,
   reporter: FitReporter,
+  batchSize = Number.POSITIVE_INFINITY,
 ): Promise<TrainingPool | null> {
+  // A batch cannot be split into more shards than it has images.
+  const workers = Math.min(requested, batchSize);
   if (workers <= 1) return null;
   if (backend !== "wasm") {
     reporter.message(
