@@ -37,13 +37,14 @@ const dataset = {
   seed: 5,
 };
 
-async function train(dir: string, workers: number) {
+async function train(dir: string, workers: number, epochs = 3, resume = false) {
   const reporter = collectingReporter();
   const outcome = await runTraining(
     resolveTrainingOptions({
       outDir: join(root, dir),
       name: "toy",
-      epochs: 3,
+      epochs,
+      resume,
       batchSize: 7,
       learningRate: 0.02,
       charts: false,
@@ -71,6 +72,14 @@ describe("runTraining --workers", () => {
     expect(a.weights.equals(b.weights)).toBe(true);
     // Learning happened: the loss fell.
     expect(a.outcome.history.loss.at(-1)!).toBeLessThan(a.outcome.history.loss[0]!);
+  }, 180_000);
+
+  it("resumes a 2-worker run bit for bit (the Adam state in shared memory is checkpointed)", async () => {
+    const straight = await train("straight", 2, 2);
+    await train("resumed", 2, 1);
+    const resumed = await train("resumed", 2, 2, true);
+    expect(resumed.outcome.history.loss).toEqual(straight.outcome.history.loss);
+    expect(resumed.weights.equals(straight.weights)).toBe(true);
   }, 180_000);
 
   it("with 1 worker trains in-process and leaves workers out of the metadata", async () => {
