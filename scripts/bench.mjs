@@ -20,6 +20,10 @@ const suites = {
     file: "test/bench/gallery-bench.ts",
     about: "identify latency and memory at 1k/10k/100k faces, enrolment rate",
   },
+  embed: {
+    file: "trainer/bench/embed-bench.ts",
+    about: "face-trainer embedding photos/s at 1 vs N workers (needs --data DIR)",
+  },
 };
 
 const args = process.argv.slice(2);
@@ -41,7 +45,10 @@ for (const name of run) {
     failed++;
     continue;
   }
-  console.log(`\n=== bench ${name}: ${suites[name].about} ===`);
+  // With --json a suite's stdout is its JSON alone, so the banner goes to stderr.
+  (forwarded.includes("--json") ? console.error : console.log)(
+    `\n=== bench ${name}: ${suites[name].about} ===`,
+  );
   const res = spawnSync(process.execPath, ["--import", "tsx", file, ...forwarded], {
     stdio: "inherit",
     cwd: root,

@@ -157,6 +157,10 @@ export const modelMetadataSchema = z
         duplicateGroups: z.number().int().nonnegative(),
         validationSplit: z.number().min(0).max(1),
         seed: z.number().int(),
+        split: z
+          .enum(["duplicate-aware", "random"])
+          .optional()
+          .describe("How validation was drawn (absent: duplicate-aware); random = Keras' own split"),
       })
       .describe("The data the model was trained on; the fingerprint identifies it exactly"),
     training: z
@@ -168,6 +172,12 @@ export const modelMetadataSchema = z
         optimizer: z.string().min(1),
         parameters: z.number().int().nonnegative(),
         seconds: z.number().nonnegative(),
+        workers: z
+          .number()
+          .int()
+          .positive()
+          .optional()
+          .describe("Data-parallel worker threads the steps ran on (absent: one, in-process)"),
       })
       .describe("Training summary"),
     metrics: z

@@ -1,8 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { mulberry32 } from "../util/random.ts";
+import { registerWasmTrainingKernels } from "./kernels/register-all.ts";
 import { expectClose, randomValues } from "./test-support.ts";
-import { registerWasmTrainingKernels } from "./wasm-training-kernels.ts";
 
 beforeAll(() => {
   registerWasmTrainingKernels();

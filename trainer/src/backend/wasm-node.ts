@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { getThreadsCount } from "@tensorflow/tfjs-backend-wasm";
-import { registerWasmTrainingKernels } from "./wasm-training-kernels.ts";
+import { registerWasmTrainingKernels } from "./kernels/register-all.ts";
 
 /** What the wasm backend runs with once {@link initWasmBackend} has started it. */
 export interface WasmBackendInfo {

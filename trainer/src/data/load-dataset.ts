@@ -10,6 +10,7 @@ import {
 } from "./duplicates.ts";
 import { datasetFingerprint } from "./fingerprint.ts";
 import { ImageCache } from "./image-cache.ts";
+import { kerasSplit } from "./keras-split.ts";
 import { prepareImages } from "./prepare.ts";
 import { assertUsable, displayPath, scanDataset } from "./scan.ts";
 import { type DatasetSplit, type Leakage, measureLeakage, naiveSplit, splitDataset } from "./split.ts";
@@ -37,6 +38,11 @@ export interface LoadDatasetOptions {
   workers?: number;
   /** Fewer classes with usable images is an error. Default 2 (training); evaluation may pass 1. */
   minClasses?: number;
+  /**
+   * "duplicate-aware" (default): stratified, duplicate groups kept on one side. "random": Keras'
+   * own split (numpy-seeded shuffle, last share to validation; see keras-split.ts), leaks and all.
+   */
+  split?: "duplicate-aware" | "random";
 }
 
 /** A loaded, cached, de-duplicated and split dataset, ready to iterate. */
@@ -109,16 +115,20 @@ export async function loadImageDataset(dir: string, options: LoadDatasetOptions 
   const duplicates = findDuplicates(files, prepared.hashes, near);
   reportDuplicates(log, scan.root, scan.classNames, files, duplicates, near);
 
-  const split = splitDataset(files, duplicates.unitOf, { validationSplit, seed });
+  const splitKind = options.split ?? "duplicate-aware";
+  const split =
+    splitKind === "random"
+      ? randomSplit(files, validationSplit, seed)
+      : splitDataset(files, duplicates.unitOf, { validationSplit, seed });
   const naive = naiveSplit(files.length, validationSplit, seed);
   const leakage = {
     ours: measureLeakage(files, duplicates.unitOf, split.trainIndices, split.validationIndices),
     naive: measureLeakage(files, duplicates.unitOf, naive.trainIndices, naive.validationIndices),
   };
   log.info(
-    `Using ${split.train.length} files for training and ${split.validation.length} for validation (split ${validationSplit}, seed ${seed}; stratified, duplicate groups kept together).`,
+    `Using ${split.train.length} files for training and ${split.validation.length} for validation (split ${validationSplit}, seed ${seed}; ${splitKind === "random" ? `Keras' random split: ${leakage.ours.groupLeaks} validation images have a copy in training` : "stratified, duplicate groups kept together"}).`,
   );
-  if (leakage.naive.groupLeaks > 0) {
+  if (splitKind !== "random" && leakage.naive.groupLeaks > 0) {
     log.info(
       `A duplicate-blind random split with the same seed would have put ${leakage.naive.groupLeaks} of ${leakage.naive.validationImages} validation images next to a copy in training (${leakage.naive.exactLeaks} byte-identical).`,
     );
@@ -148,6 +158,7 @@ export async function loadImageDataset(dir: string, options: LoadDatasetOptions 
       duplicateGroups: duplicates.groups.length,
       validationSplit,
       seed,
+      ...(splitKind === "random" ? { split: "random" as const } : {}),
     }),
   };
 }
@@ -173,4 +184,17 @@ function reportDuplicates(
       `the same photo is filed under ${g.classIndices.length} classes (${g.classIndices.map((c) => classNames[c]).join(" / ")}): ${where}`,
     );
   }
+}
+
+/** Keras' random split as a {@link DatasetSplit} (training files in Keras' shuffled order). */
+function randomSplit(files: DatasetFile[], validationSplit: number, seed: number): DatasetSplit {
+  const { trainIndices, validationIndices } = kerasSplit(files.length, validationSplit, seed);
+  return {
+    train: trainIndices.map((i) => files[i]!),
+    validation: validationIndices.map((i) => files[i]!),
+    trainIndices,
+    validationIndices,
+    validationSplit,
+    seed,
+  };
 }

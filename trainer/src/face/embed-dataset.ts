@@ -115,7 +115,7 @@ export async function embedFolder(dir: string, options: EmbedOptions = {}): Prom
   const started = performance.now();
   let workers = 0;
   if (todo.length > 0) {
-    workers = options.workers ?? (todo.length > 16 ? Math.min(2, availableParallelism()) : 0);
+    workers = options.workers ?? (todo.length > 16 ? availableParallelism() : 0);
     log.info(
       `Embedding ${todo.length} of ${firstBySha.size} distinct photos (${firstBySha.size - todo.length} cached) with ${describeDetectorSizes(config)}, ${workers || "no"} worker thread(s); cache ${cache.dir}.`,
     );

@@ -44,6 +44,11 @@ export interface TrainingOptions {
   charts: boolean;
   /** Print the Keras-style model summary before training (as the tutorial does). */
   printSummary: boolean;
+  /**
+   * Worker threads for data-parallel steps on the wasm backend (train/parallel); 1 = in-process.
+   * Results are reproducible for a given count; counts differ by float summation order (see README).
+   */
+  workers: number;
 }
 
 /** The tutorial's settings; `outDir` and `name` must still be given. */
@@ -68,6 +73,7 @@ export const DEFAULT_TRAINING_OPTIONS: Omit<TrainingOptions, "outDir" | "name"> 
   fit: "stretch",
   charts: true,
   printSummary: true,
+  workers: 1,
 });
 
 /** Fill unspecified options with {@link DEFAULT_TRAINING_OPTIONS}. */

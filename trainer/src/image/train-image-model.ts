@@ -22,6 +22,8 @@ import type { TrainingData } from "../train/data-source.ts";
 import { type Evaluation, evaluateModel } from "../train/evaluate.ts";
 import { type FitResult, fit } from "../train/fit.ts";
 import type { History } from "../train/history.ts";
+import { startTrainingPool } from "../train/parallel/start-training-pool.ts";
+import type { TrainingPool } from "../train/parallel/training-pool.ts";
 import { consoleReporter, type FitReporter } from "../train/progress.ts";
 import type { TrainingOptions } from "./options.ts";
 
@@ -70,6 +72,8 @@ export interface ImageTrainingOutcome {
   };
   parameters: number;
   seconds: number;
+  /** Worker threads the steps ran on (1: in-process). */
+  workers: number;
 }
 
 /** The quantisation check of an export: float32 against the exported weights on validation. */
@@ -104,6 +108,7 @@ function fitImageModel(
   deps: ImageTrainingDeps,
   checkpointDir: string,
   reporter: FitReporter,
+  pool: TrainingPool | null,
 ): ReturnType<typeof fit> {
   const { data } = deps;
   const mode = options.monitor.includes("loss") ? "min" : "max";
@@ -129,6 +134,7 @@ function fitImageModel(
       resume: options.resume,
       ...(deps.signal ? { signal: deps.signal } : {}),
       ...(deps.afterStep ? { afterStep: deps.afterStep } : {}),
+      ...(pool ? { pool } : {}),
     },
     {
       epochs: options.epochs,
@@ -284,6 +290,8 @@ async function writeImageRunFolder(
     result: Awaited<ReturnType<typeof fit>>;
     best: Awaited<ReturnType<typeof evaluateBest>>;
     parameters: number;
+    /** Worker threads the steps ran on (1: in-process; recorded only above 1). */
+    workers: number;
     seconds: { started: number; fit: number; evaluation: number };
   },
   reporter: FitReporter,
@@ -307,6 +315,7 @@ async function writeImageRunFolder(
       optimizer: describeAdam(options),
       parameters,
       seconds: Math.round(result.history.seconds.reduce((a, b) => a + b, 0) * 10) / 10,
+      ...(run.workers > 1 ? { workers: run.workers } : {}),
     },
     evaluation: best.exported,
     trainAccuracy: result.history.accuracy[best.bestIndex] ?? null,
@@ -384,10 +393,13 @@ export async function trainImageModel(
   });
   const parameters = countParams(model).total;
   if (options.printSummary && !options.resume) reporter.message(summarize(model));
+  let pool: TrainingPool | null = null;
   try {
+    pool = await startTrainingPool(model, options.workers, deps.backend, reporter, options.batchSize);
+    const workers = pool?.size ?? 1;
     const fitStarted = performance.now();
-    const result = await fitImageModel(model, options, deps, checkpointDir, reporter);
-    const base = { stopReason: result.stopReason, history: result.history, parameters };
+    const result = await fitImageModel(model, options, deps, checkpointDir, reporter, pool);
+    const base = { stopReason: result.stopReason, history: result.history, parameters, workers };
     if (result.stopReason === "interrupted") {
       const bestEpoch = result.bestEpoch === null ? null : result.bestEpoch + 1;
       const history = join(options.outDir, RUN_FILES.history);
@@ -416,6 +428,7 @@ export async function trainImageModel(
         result,
         best,
         parameters,
+        workers,
         seconds: { started, fit: fitSeconds, evaluation: evaluationSeconds },
       },
       reporter,
@@ -435,6 +448,7 @@ export async function trainImageModel(
       seconds: (performance.now() - started) / 1000,
     };
   } finally {
+    await pool?.close();
     model.dispose();
   }
 }

@@ -4,6 +4,7 @@
  * (`{ ...IMAGE_TRAIN_DEFAULTS, ...given }`); commander declares none, so a flag is either given or
  * the task's default. The values come from the library defaults, which the APIs use too.
  */
+import { availableParallelism } from "node:os";
 import type { BackendRequest } from "../backend/select.ts";
 import { FACE_HEAD_TRAINING_DEFAULTS as FACE } from "../face/training-defaults.ts";
 import { DEFAULT_TRAINING_OPTIONS as IMAGE } from "../image/options.ts";
@@ -33,6 +34,9 @@ export const IMAGE_TRAIN_DEFAULTS = Object.freeze({
   resume: IMAGE.resume,
   charts: IMAGE.charts,
   summary: false as boolean,
+  // The API's default is 1 (in-process); the CLI trains on every core (wasm only; see train/parallel).
+  workers: availableParallelism(),
+  split: "duplicate-aware" as "duplicate-aware" | "random",
 } satisfies Partial<TrainFlags>);
 
 /**

@@ -24,8 +24,13 @@ async function strangerDescriptors(
   dir: string,
   cacheDir: string,
   known: Set<string>,
+  workers: number | undefined,
 ): Promise<NonNullable<FaceTrainingOptions["externalStrangers"]>> {
-  const folder = await embedFolder(resolve(dir), { cacheDir, minClasses: 1 });
+  const folder = await embedFolder(resolve(dir), {
+    cacheDir,
+    minClasses: 1,
+    ...(workers === undefined ? {} : { workers }),
+  });
   const descriptors = folder.results.flatMap((r, i) =>
     r.status === "face" && !known.has(folder.classNames[folder.files[i]!.classIndex]!) ? [r.descriptor] : [],
   );
@@ -46,7 +51,7 @@ async function train(given: TrainFlags): Promise<number> {
     ...(o.workers === undefined ? {} : { workers: o.workers }),
   });
   const externalStrangers = o.strangers
-    ? await strangerDescriptors(o.strangers, cacheDir, new Set(ds.classNames))
+    ? await strangerDescriptors(o.strangers, cacheDir, new Set(ds.classNames), o.workers)
     : undefined;
   const options: FaceTrainingOptions = {
     ...DEFAULT_FACE_TRAINING,

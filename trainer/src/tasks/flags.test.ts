@@ -75,6 +75,34 @@ describe("pnpm train flags", () => {
     );
   });
 
+  it("takes --workers and --split for image models, and --workers (embedding threads) for face", () => {
+    const { parsed } = checkTrain(["--data", "d", "--workers", "2", "--split", "random"]);
+    expect(parsed.flags).toMatchObject({ workers: 2, split: "random" });
+    expect(() => checkTrain(["--data", "d", "--workers", "2", "--backend", "wasm"])).not.toThrow();
+    expect(() => checkTrain(["--data", "d", "--workers", "1", "--backend", "cpu"])).not.toThrow();
+    expect(checkTrain(["--data", "d", "--model", "face", "--workers", "3"]).parsed.flags.workers).toBe(3);
+  });
+
+  it.each([
+    [["--workers", "0"], "--workers must be a positive integer (got 0)."],
+    [["--workers", "1.5"], "--workers must be a positive integer (got 1.5)."],
+    [
+      ["--workers", "2", "--backend", "cpu"],
+      "--workers 2 needs the wasm backend (got --backend cpu); use --backend wasm or --workers 1.",
+    ],
+  ])("rejects %j before any work", (argv, message) => {
+    expect(messageOf(() => checkTrain(["--data", "d", ...argv]))).toBe(message);
+  });
+
+  it("rejects an unknown --split, and --split for face models", () => {
+    expect(messageOf(() => checkTrain(["--data", "d", "--split", "stratified"]))).toContain(
+      "'stratified' is invalid",
+    );
+    expect(messageOf(() => checkTrain(["--data", "d", "--model", "face", "--split", "random"]))).toMatch(
+      /^--split does not apply to face models/,
+    );
+  });
+
   it("accepts the smallest image size an architecture takes", () => {
     expect(() => checkTrain(["--data", "d", "--model", "vgg16", "--image-size", "32"])).not.toThrow();
   });

@@ -45,6 +45,7 @@ export interface TrainFlags {
   rejection?: "distance" | "probability";
   strangers?: string;
   workers?: number;
+  split?: "duplicate-aware" | "random";
 }
 
 /** `pnpm evaluate` flags; `modelDir` and `backend` have defaults, the rest are absent unless given. */
@@ -168,7 +169,17 @@ function trainCommand(modelNames: readonly string[], defaultModel: string): Comm
       "--strangers <dir>",
       "face: folder of class folders of people not in --data, reported as strangers",
     )
-    .option("--workers <n>", "face: embedding worker threads (default 2 on 2+ cores)", number("--workers"));
+    .option(
+      "--workers <n>",
+      "worker threads: data-parallel training steps (image models, wasm) or face embedding (default: available cores)",
+      number("--workers"),
+    )
+    .addOption(
+      new Option(
+        "--split <kind>",
+        "validation split: duplicate-aware (stratified, no copies across) or random (Keras' own, numpy-seeded)",
+      ).choices(["duplicate-aware", "random"]),
+    );
 }
 
 /** Only the values the user gave (commander's `--no-x` flags default to true; that is not "given"). */

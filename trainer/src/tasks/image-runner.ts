@@ -86,6 +86,7 @@ async function train(given: TrainFlags): Promise<number> {
     fit: o.fit,
     validationSplit: o.validationSplit,
     seed: o.seed,
+    split: o.split,
     ...(o.cacheDir ? { cacheDir: resolve(o.cacheDir) } : {}),
   });
   const grid = join(outDir, "samples.png");
@@ -111,6 +112,9 @@ async function train(given: TrainFlags): Promise<number> {
     weightDtype: o.weights,
     fit: o.fit,
     charts: o.charts,
+    // The default (every core) applies on wasm only; a --workers given for another backend was refused
+    // in image.ts unless the backend was "auto", and then startTrainingPool says why it trains in-process.
+    workers: given.workers ?? (backend.name === "wasm" ? o.workers : 1),
   });
 
   const outcome = await trainImageModel(options, {
@@ -125,7 +129,7 @@ async function train(given: TrainFlags): Promise<number> {
     return 130;
   }
   console.log(
-    `Stopped: ${outcome.stopReason}. Best epoch ${outcome.bestEpoch}; total ${outcome.seconds.toFixed(0)}s.`,
+    `Stopped: ${outcome.stopReason}. Best epoch ${outcome.bestEpoch}; total ${outcome.seconds.toFixed(0)}s on ${outcome.workers} worker${outcome.workers === 1 ? "" : "s"}.`,
   );
   console.log(`Model: ${outcome.exported!.dir}`);
   console.log(`History: ${outcome.files.history}; evaluation: ${outcome.files.evaluation}`);

@@ -38,6 +38,8 @@ export const imageTask: TrainerTask = {
     "charts",
     "summary",
     "numClasses",
+    "workers",
+    "split",
   ]),
   evaluateFlags: new Set<keyof EvaluateFlags>(["batchSize", "charts", "cacheDir", "json"]),
   validateTrain(flags) {
@@ -48,6 +50,19 @@ export const imageTask: TrainerTask = {
       throw new MarqueeError(
         "bad_request",
         `--image-size must be at least ${min} for --model ${flags.model} (got ${flags.imageSize}).`,
+      );
+    }
+    // The pool replicates the model on wasm backends in worker threads; tfjs-node is multi-threaded
+    // itself and cpu too slow to matter. "auto" may still land on another backend: then the run says so.
+    if (
+      flags.workers !== undefined &&
+      flags.workers > 1 &&
+      flags.backend &&
+      !["auto", "wasm"].includes(flags.backend)
+    ) {
+      throw new MarqueeError(
+        "bad_request",
+        `--workers ${flags.workers} needs the wasm backend (got --backend ${flags.backend}); use --backend wasm or --workers 1.`,
       );
     }
   },

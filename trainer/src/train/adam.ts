@@ -2,7 +2,7 @@ import { MarqueeError } from "@marquee/shared";
 import * as tf from "@tensorflow/tfjs";
 import type { NamedTensor } from "../export/tensor-bundle.ts";
 import { type AdamOptions, DEFAULT_ADAM } from "./adam-options.ts";
-import { HostAdamMoments } from "./host-adam.ts";
+import { type AdamStepConstants, HostAdamMoments } from "./host-adam.ts";
 import { type ExponentialDecay, learningRateAt } from "./schedule.ts";
 
 /**
@@ -75,6 +75,22 @@ export class ScheduledAdam {
         w.assign(tf.sub(w, tf.div(tf.mul(m, alpha), tf.add(tf.sqrt(v), epsilon))));
       });
     });
+    this.step = t;
+  }
+
+  /**
+   * One update done by `apply` instead of here (host moments only): it gets the step's constants and
+   * the moments' shared buffers (flat, in variable order) and must update the weights and moments as
+   * {@link adamUpdate} does, e.g. on worker threads, slice by slice. The step count advances after it.
+   */
+  async applyWith(
+    apply: (c: AdamStepConstants, moments: { m: SharedArrayBuffer; v: SharedArrayBuffer }) => Promise<void>,
+  ): Promise<void> {
+    if (!this.host) throw new Error("ScheduledAdam.applyWith needs host-side moments");
+    const { beta1, beta2, epsilon } = this.options;
+    const t = this.step + 1;
+    const alpha = (this.learningRate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
+    await apply({ beta1, beta2, epsilon, alpha }, { m: this.host.mBuffer, v: this.host.vBuffer });
     this.step = t;
   }
 

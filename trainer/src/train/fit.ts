@@ -18,6 +18,8 @@ import {
 import { batchCount, type TrainingData } from "./data-source.ts";
 import { evaluateModel } from "./evaluate.ts";
 import { emptyHistory, formatEpochLine, type History, recordEpoch } from "./history.ts";
+import { evaluateOnPool } from "./parallel/evaluate-on-pool.ts";
+import type { TrainingPool } from "./parallel/training-pool.ts";
 import type { FitReporter } from "./progress.ts";
 import { type ExponentialDecay, learningRateAt } from "./schedule.ts";
 import { seedDropout, trainableVariables, trainStep } from "./step.ts";
@@ -52,6 +54,8 @@ export interface FitContext {
   resume?: boolean;
   /** Identifies the run; a checkpoint saved under another config is refused on resume. */
   runConfig: unknown;
+  /** Run the steps and validation data-parallel on these worker threads (Adam's moments then live on the host). */
+  pool?: TrainingPool;
   /** Test hook: called after every training step with the loop state (e.g. to crash mid-epoch). */
   afterStep?: (state: Readonly<FitState>) => void | Promise<void>;
 }
@@ -124,10 +128,14 @@ async function validateEpoch(
   state: FitState,
   options: FitOptions,
   config: Parameters<typeof evaluateModel>[2],
+  on: { variables: tf.Variable[]; pool?: TrainingPool },
 ): Promise<{ logs: EpochLogs; seconds: number; msPerStep: number }> {
   const validationStarted = performance.now();
   seedDropout(model, null);
-  const ev = await evaluateModel(model, data.validationBatches({ batchSize: options.batchSize }), config);
+  const validation = data.validationBatches({ batchSize: options.batchSize });
+  const ev = on.pool
+    ? await evaluateOnPool(on.pool, on.variables, validation, config)
+    : await evaluateModel(model, validation, config);
   const p = state.partial;
   const logs: EpochLogs = {
     loss: p.lossSum / p.count,
@@ -149,7 +157,7 @@ async function validateEpoch(
 export async function fit(ctx: FitContext, options: FitOptions): Promise<FitResult> {
   const { model, data, reporter } = ctx;
   const variables = trainableVariables(model);
-  const optimizer = new ScheduledAdam(variables, options.schedule, options.adam);
+  const optimizer = new ScheduledAdam(variables, options.schedule, options.adam, ctx.pool ? "host" : "auto");
   const config = {
     imageSize: data.imageSize,
     numClasses: data.labels.length,
@@ -192,7 +200,9 @@ export async function fit(ctx: FitContext, options: FitOptions): Promise<FitResu
       })) {
         const started = performance.now();
         seedDropout(model, { run: options.seed, epoch, step: state.batchInEpoch });
-        const r = await trainStep(model, optimizer, variables, batch, config);
+        const r = ctx.pool
+          ? await ctx.pool.trainStep(model, optimizer, variables, batch, config)
+          : await trainStep(model, optimizer, variables, batch, config);
         const p = addStep(state, r, (performance.now() - started) / 1000, optimizer.step);
         reporter.stepEnd({
           step: state.batchInEpoch,
@@ -217,7 +227,10 @@ export async function fit(ctx: FitContext, options: FitOptions): Promise<FitResu
         }
       }
 
-      const { logs, seconds, msPerStep } = await validateEpoch(model, data, state, options, config);
+      const { logs, seconds, msPerStep } = await validateEpoch(model, data, state, options, config, {
+        variables,
+        ...(ctx.pool ? { pool: ctx.pool } : {}),
+      });
       if (best.onEpochEnd(epoch, logs)) await saveBestWeights(ctx.checkpointDir, model, { epoch, logs });
       recordEpoch(state.history, epoch, logs, {
         learningRate: learningRateAt(options.schedule, Math.max(0, optimizer.step - 1)),

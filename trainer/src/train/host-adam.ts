@@ -138,6 +138,35 @@ export interface AdamStepConstants {
 }
 
 /**
+ * Keras' Adam update of `w` in place from the gradient `g`, element by element in float32 (every
+ * intermediate rounded with Math.fround, as the backends' float32 kernels round it):
+ * `m += (g − m)·(1−β₁)`, `v += (g² − v)·(1−β₂)`, `w −= α·m / (√v + ε)`. All four arrays have the same
+ * length; being element-wise, updating disjoint slices (e.g. one per worker thread) gives the same
+ * result as one pass.
+ */
+export function adamUpdate(
+  w: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  c: AdamStepConstants,
+): void {
+  const f = Math.fround;
+  const oneMinusBeta1 = f(1 - c.beta1);
+  const oneMinusBeta2 = f(1 - c.beta2);
+  const alpha = f(c.alpha);
+  const epsilon = f(c.epsilon);
+  for (let k = 0; k < w.length; k++) {
+    const gk = g[k]!;
+    const mk = f(m[k]! + f(f(gk - m[k]!) * oneMinusBeta1));
+    const vk = f(v[k]! + f(f(f(gk * gk) - v[k]!) * oneMinusBeta2));
+    m[k] = mk;
+    v[k] = vk;
+    w[k] = f(w[k]! - f(f(mk * alpha) / f(f(Math.sqrt(vk)) + epsilon)));
+  }
+}
+
+/**
  * Adam's first and second moments in JS memory, and Keras' update applied in place to the variables.
  * The arithmetic is ScheduledAdam's tensor update done element by element in float32 (every
  * intermediate rounded with Math.fround, as the backends' float32 kernels round it), so both produce
@@ -152,9 +181,26 @@ export class HostAdamMoments {
   private readonly v: Float32Array[];
   private readonly tensors: NamedTensor[];
 
+  /** All first moments, flat in variable order, shareable with worker threads (parallel training). */
+  readonly mBuffer: SharedArrayBuffer;
+  /** All second moments, laid out like {@link mBuffer}. */
+  readonly vBuffer: SharedArrayBuffer;
+
   constructor(variables: readonly tf.Variable[]) {
-    this.m = variables.map((w) => new Float32Array(w.size));
-    this.v = variables.map((w) => new Float32Array(w.size));
+    // One shared buffer per moment, viewed per variable: worker threads can update slices in place.
+    const total = variables.reduce((sum, w) => sum + w.size, 0);
+    this.mBuffer = new SharedArrayBuffer(total * 4);
+    this.vBuffer = new SharedArrayBuffer(total * 4);
+    const views = (buffer: SharedArrayBuffer) => {
+      let offset = 0;
+      return variables.map((w) => {
+        const view = new Float32Array(buffer, offset * 4, w.size);
+        offset += w.size;
+        return view;
+      });
+    };
+    this.m = views(this.mBuffer);
+    this.v = views(this.vBuffer);
     this.tensors = [
       ...this.m.map((values, i) => ({
         name: `adam/m/${i}`,
@@ -169,11 +215,6 @@ export class HostAdamMoments {
 
   /** One update of every variable; `grads[i]` belongs to `variables[i]` and is not disposed. */
   apply(variables: readonly tf.Variable[], grads: readonly tf.Tensor[], c: AdamStepConstants): void {
-    const f = Math.fround;
-    const oneMinusBeta1 = f(1 - c.beta1);
-    const oneMinusBeta2 = f(1 - c.beta2);
-    const alpha = f(c.alpha);
-    const epsilon = f(c.epsilon);
     variables.forEach((variable, i) => {
       const grad = grads[i];
       if (!grad || !tf.util.arraysEqual(grad.shape, variable.shape)) {
@@ -182,16 +223,7 @@ export class HostAdamMoments {
       const g = readFloats(grad);
       const m = this.m[i]!;
       const v = this.v[i]!;
-      updateInPlace(variable, (w) => {
-        for (let k = 0; k < w.length; k++) {
-          const gk = g[k]!;
-          const mk = f(m[k]! + f(f(gk - m[k]!) * oneMinusBeta1));
-          const vk = f(v[k]! + f(f(f(gk * gk) - v[k]!) * oneMinusBeta2));
-          m[k] = mk;
-          v[k] = vk;
-          w[k] = f(w[k]! - f(f(mk * alpha) / f(f(Math.sqrt(vk)) + epsilon)));
-        }
-      });
+      updateInPlace(variable, (w) => adamUpdate(w, g, m, v, c));
     });
   }
 

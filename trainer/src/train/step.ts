@@ -97,8 +97,8 @@ export async function trainStep(
   return { loss: lossSum / total, correct: correctSum, count: total };
 }
 
-/** Gradients of the batch-mean loss, the loss and the number of correct predictions. */
-function forwardBackward(
+/** Gradients of the batch-mean loss, the loss and the number of correct predictions (one pass; the parallel workers call it too). */
+export function forwardBackward(
   model: tf.LayersModel,
   variables: tf.Variable[],
   batch: TrainingBatch,
@@ -118,7 +118,12 @@ function forwardBackward(
   return { value, grads, correct: correct!, n };
 }
 
-function reseedDropout(model: tf.LayersModel, seeds: (number | undefined)[], microBatch: number): void {
+/** Re-derive the Dropout seeds for micro-batch (or worker shard) number `microBatch` > 0 from the step's seeds. */
+export function reseedDropout(
+  model: tf.LayersModel,
+  seeds: (number | undefined)[],
+  microBatch: number,
+): void {
   model.layers.forEach((layer, i) => {
     const seed = seeds[i];
     if (layer.getClassName() === "Dropout" && seed !== undefined) {

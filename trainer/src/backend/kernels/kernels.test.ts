@@ -1,14 +1,15 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { mulberry32 } from "../util/random.ts";
+import { mulberry32 } from "../../util/random.ts";
+import { convGeometry } from "../conv-geometry.ts";
+import { expectClose, onBackend, randomValues } from "../test-support.ts";
 import {
   conv2dBackpropFilterIm2colT,
   conv2dBackpropFilterTaps,
   conv2dBackpropFilterViaConv,
-  convGeometry,
+  setFilterGradientMethod,
 } from "./conv2d-backprop-filter.ts";
-import { expectClose, onBackend, randomValues } from "./test-support.ts";
-import { registerWasmTrainingKernels, setFilterGradientMethod } from "./wasm-training-kernels.ts";
+import { registerWasmTrainingKernels } from "./register-all.ts";
 
 const REL = 1e-4;
 
@@ -232,5 +233,34 @@ describe("wasm training kernels match the cpu backend's gradients", () => {
     cpu.forEach((expected, i) => {
       expectClose(wasm[i] as Float32Array, expected, REL, `sum case ${i}`);
     });
+  });
+});
+
+describe("Identity and same-dtype Cast share data on wasm", () => {
+  it("clone and cast to the same dtype do not copy, survive the original's disposal, and free on the last dispose", async () => {
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const before = backend.numDataIds();
+    const heapBefore = tf.memory().numBytes;
+    const a = tf.tensor1d([1.5, -2.25, 3]);
+    const b = a.clone();
+    const c = tf.cast(a, "float32");
+    expect(backend.numDataIds()).toBe(before + 1);
+    a.dispose();
+    expect(Array.from(await b.data())).toEqual([1.5, -2.25, 3]);
+    b.dispose();
+    expect(Array.from(await c.data())).toEqual([1.5, -2.25, 3]);
+    c.dispose();
+    expect(backend.numDataIds()).toBe(before);
+    expect(tf.memory().numBytes).toBe(heapBefore);
+  });
+
+  it("casts to another dtype with the stock kernel", async () => {
+    const x = tf.tensor1d([1.7, -2.2, 0]);
+    const i = tf.cast(x, "int32");
+    const back = tf.cast(i, "float32");
+    expect(i.dtype).toBe("int32");
+    expect(Array.from(await i.data())).toEqual([1, -2, 0]);
+    expect(Array.from(await back.data())).toEqual([1, -2, 0]);
+    tf.dispose([x, i, back]);
   });
 });

@@ -1,68 +1,17 @@
-import type * as tf from "@tensorflow/tfjs";
-import { type backend_util, getKernel, type NamedAttrMap, type TensorInfo } from "@tensorflow/tfjs";
-
-/** The parts of tfjs-backend-wasm's BackendWasm that the gradient kernels use. */
-export interface WasmBackendLike {
-  makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number): TensorInfo;
-  typedArrayFromHeap(t: TensorInfo): backend_util.TypedArray;
-  disposeData(dataId: object, force?: boolean): boolean;
-}
-
-/** Geometry of one 2-D convolution, NHWC, as the filter-gradient kernels need it. */
-export interface ConvGeometry {
-  batchSize: number;
-  inHeight: number;
-  inWidth: number;
-  inChannels: number;
-  outHeight: number;
-  outWidth: number;
-  outChannels: number;
-  filterHeight: number;
-  filterWidth: number;
-  strideHeight: number;
-  strideWidth: number;
-  dilationHeight: number;
-  dilationWidth: number;
-  padTop: number;
-  padLeft: number;
-}
-
-/** Reads the geometry out of tfjs' own conv-info helper, so padding rules match the forward op exactly. */
-export function convGeometry(info: backend_util.Conv2DInfo): ConvGeometry {
-  return {
-    batchSize: info.batchSize,
-    inHeight: info.inHeight,
-    inWidth: info.inWidth,
-    inChannels: info.inChannels,
-    outHeight: info.outHeight,
-    outWidth: info.outWidth,
-    outChannels: info.outChannels,
-    filterHeight: info.filterHeight,
-    filterWidth: info.filterWidth,
-    strideHeight: info.strideHeight,
-    strideWidth: info.strideWidth,
-    dilationHeight: info.dilationHeight,
-    dilationWidth: info.dilationWidth,
-    padTop: info.padInfo.top,
-    padLeft: info.padInfo.left,
-  };
-}
+// Conv2DBackpropFilter on the wasm backend: absent from tfjs-backend-wasm 4.22 (tfjs issue 8474).
+import { backend_util, type KernelConfig, type NamedAttrMap, type TensorInfo } from "@tensorflow/tfjs";
+import { type ConvGeometry, convGeometry } from "../conv-geometry.ts";
+import {
+  callWasmKernel,
+  type KernelArgs,
+  marked,
+  type WasmBackendLike,
+  type WasmHeapAccess,
+} from "../wasm-kernel-support.ts";
 
 // Upper bound on the im2col scratch buffer (floats). 4M floats = 16 MiB keeps the wasm heap,
 // which never shrinks, small while leaving each GEMM big enough to run at full speed.
 const IM2COL_MAX_FLOATS = 4 * 1024 * 1024;
-
-/** Calls a registered wasm kernel directly (as the wasm backend's own kernels call each other). */
-export function callWasmKernel(
-  backend: WasmBackendLike,
-  name: string,
-  inputs: Record<string, TensorInfo>,
-  attrs: NamedAttrMap,
-): TensorInfo {
-  const kernel = getKernel(name, "wasm");
-  if (!kernel) throw new Error(`wasm backend kernel ${name} is not registered`);
-  return kernel.kernelFunc({ inputs, backend: backend as never, attrs }) as TensorInfo;
-}
 
 /**
  * dW computed as one forward convolution on the wasm backend's XNNPACK Conv2D kernel, which
@@ -221,33 +170,17 @@ export function conv2dBackpropFilterIm2colT(
   return { ...total, shape: filterShape };
 }
 
-/** The wasm-heap bookkeeping that {@link conv2dBackpropFilterTaps} needs to alias memory. */
-interface WasmHeapAccess {
-  dataIdMap: {
-    get(dataId: object): { id: number; memoryOffset: number } | undefined;
-    delete(dataId: object): boolean;
-  };
-  wasm: { tfjs: { disposeData(id: number): void } };
-}
-
 /**
- * Stride-1 filter gradient with no patch matrix: per image, one GEMM per filter tap reading x in place.
- *
- * x is copied to padded NCHW, xT [N, Ci, Hp·Wp], and dy zero-extended to dyP [N, Hp·Wp, Co] on
- * the same grid. For tap (fh, fw) the inputs x[n, h+fh·dh, w+fw·dw, c] are xT[n, c, p + off] with
- * off = fh·dh·Wp + fw·dw, so dW[fh,fw] += A·dyP[n] where A is the [Ci, Hp·Wp] block of image n
- * shifted by off floats — a heap view, no copy. Reads that run past the end of a row land on grid
- * points where dyP is zero (Hp ≥ OH + (FH−1)·dh, Wp ≥ OW + (FW−1)·dw), so they add nothing.
- * Working per image keeps each GEMM's dy block in cache; one [Ci, N·Hp·Wp] GEMM per tap would
- * stream dy from memory once per row block and runs ~1.6× slower.
+ * The padded operands of the stride-1 filter gradients: x as padded NCHW planes, xT [N, Ci, Hp·Wp]
+ * (plus a zero tail as long as the largest tap offset), and dy zero-extended to dyP [N, Hp·Wp, Co]
+ * on the same grid, with their heap offsets and a way to release heap views made over them.
  */
-export function conv2dBackpropFilterTaps(
+function paddedGrid(
   backend: WasmBackendLike & WasmHeapAccess,
   x: TensorInfo,
   dy: TensorInfo,
   g: ConvGeometry,
-): TensorInfo {
-  if (g.strideHeight !== 1 || g.strideWidth !== 1) return conv2dBackpropFilterIm2colT(backend, x, dy, g);
+) {
   const {
     batchSize: N,
     inHeight: H,
@@ -305,12 +238,47 @@ export function conv2dBackpropFilterTaps(
   const dyBase = backend.dataIdMap.get(dyP.dataId)?.memoryOffset;
   if (xBase === undefined || dyBase === undefined)
     throw new Error("filter-gradient scratch is not on the wasm heap");
-  // Views borrow scratch memory: unregister them without freeing.
-  const release = (view: TensorInfo) => {
-    const data = backend.dataIdMap.get(view.dataId);
-    if (data) backend.wasm.tfjs.disposeData(data.id);
-    backend.dataIdMap.delete(view.dataId);
+  return {
+    xT,
+    P,
+    Wp,
+    xBase,
+    dyBase,
+    /** Views borrow scratch memory: unregister them without freeing. */
+    release(view: TensorInfo): void {
+      const data = backend.dataIdMap.get(view.dataId);
+      if (data) backend.wasm.tfjs.disposeData(data.id);
+      backend.dataIdMap.delete(view.dataId);
+    },
+    dispose(): void {
+      backend.disposeData(dyP.dataId);
+      backend.disposeData(xT.dataId);
+    },
   };
+}
+
+/**
+ * Stride-1 filter gradient with no patch matrix: per image, one GEMM per filter tap reading x in place.
+ *
+ * x is copied to padded NCHW, xT [N, Ci, Hp·Wp], and dy zero-extended to dyP [N, Hp·Wp, Co] on
+ * the same grid. For tap (fh, fw) the inputs x[n, h+fh·dh, w+fw·dw, c] are xT[n, c, p + off] with
+ * off = fh·dh·Wp + fw·dw, so dW[fh,fw] += A·dyP[n] where A is the [Ci, Hp·Wp] block of image n
+ * shifted by off floats — a heap view, no copy. Reads that run past the end of a row land on grid
+ * points where dyP is zero (Hp ≥ OH + (FH−1)·dh, Wp ≥ OW + (FW−1)·dw), so they add nothing.
+ * Working per image keeps each GEMM's dy block in cache; one [Ci, N·Hp·Wp] GEMM per tap would
+ * stream dy from memory once per row block and runs ~1.6× slower.
+ */
+export function conv2dBackpropFilterTaps(
+  backend: WasmBackendLike & WasmHeapAccess,
+  x: TensorInfo,
+  dy: TensorInfo,
+  g: ConvGeometry,
+): TensorInfo {
+  if (g.strideHeight !== 1 || g.strideWidth !== 1) return conv2dBackpropFilterIm2colT(backend, x, dy, g);
+  const { batchSize: N, inChannels: C, outChannels: CO } = g;
+  const { filterHeight: FH, filterWidth: FW, dilationHeight: dh, dilationWidth: dw } = g;
+  const grid = paddedGrid(backend, x, dy, g);
+  const { P, Wp, xBase, dyBase } = grid;
   const acc = new Float64Array(FH * FW * C * CO);
   for (let n = 0; n < N; n++) {
     const dyView = backend.makeOutput([1, P, CO], "float32", dyBase + n * P * CO * 4);
@@ -324,18 +292,75 @@ export function conv2dBackpropFilterTaps(
           { a: xView, b: dyView },
           { transposeA: false, transposeB: false },
         );
-        release(xView);
+        grid.release(xView);
         const t = backend.typedArrayFromHeap(tap) as Float32Array;
         const at = (fh * FW + fw) * C * CO;
         for (let i = 0; i < t.length; i++) acc[at + i] = (acc[at + i] as number) + (t[i] as number);
         backend.disposeData(tap.dataId);
       }
     }
-    release(dyView);
+    grid.release(dyView);
   }
-  backend.disposeData(dyP.dataId);
-  backend.disposeData(xT.dataId);
+  grid.dispose();
   const out = backend.makeOutput([FH, FW, C, CO], "float32");
   (backend.typedArrayFromHeap(out) as Float32Array).set(acc);
   return out;
+}
+
+/** How the wasm Conv2DBackpropFilter computes dW; see {@link setFilterGradientMethod}. */
+export type FilterGradientMethod = "auto" | "taps" | "im2col" | "conv";
+
+let filterGradientMethod: FilterGradientMethod = "auto";
+
+/**
+ * Chooses the wasm filter-gradient algorithm (for benchmarking): "taps" runs, per image, one
+ * XNNPACK GEMM per filter tap on shifted views of x (stride 1; other strides use im2col);
+ * "im2col" builds the transposed patch matrix in JS and runs one GEMM per batch chunk; "conv"
+ * runs the whole gradient as one XNNPACK convolution of x with dy as the filter. "auto" (the
+ * default) is "taps", the fastest on every seed-CNN layer (CPU ms at batch 32, layers 1–4:
+ * taps 126/177/109/87, im2col 171/203/145/89, conv 177/242/180/115, forward conv 82/100/82/62).
+ * Tried and dropped (issue 15): all taps stacked into one [FH·FW·Ci, images·Hp·Wp] GEMM per chunk
+ * of images, thread CPU ms 147/214/206/116 against taps' 117/147/137/88: XNNPACK already packs dy
+ * once per image in "taps" (its operator is cached by the dy view), and the stacked copy costs more
+ * than the bigger GEMM saves (`trainer/bench/filter-gradient-probe.ts`).
+ */
+export function setFilterGradientMethod(method: FilterGradientMethod): void {
+  filterGradientMethod = method;
+}
+
+/** Conv2DBackpropFilter (absent from tfjs-backend-wasm 4.22, tfjs issue 8474), on XNNPACK GEMMs. */
+function conv2dBackpropFilterKernel(args: KernelArgs): TensorInfo {
+  const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs as unknown as {
+    strides: [number, number] | number;
+    pad: "valid" | "same" | number | backend_util.ExplicitPadding;
+    dataFormat: "NHWC" | "NCHW";
+    dimRoundingMode?: "floor" | "round" | "ceil";
+    filterShape: [number, number, number, number];
+  };
+  if (backend_util.convertConv2DDataFormat(dataFormat) !== "channelsLast") {
+    throw new Error("wasm Conv2DBackpropFilter supports only NHWC (channelsLast)");
+  }
+  const info = backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
+  const method = filterGradientMethod === "auto" ? "taps" : filterGradientMethod;
+  const backend = args.backend as WasmBackendLike & WasmHeapAccess;
+  const g = convGeometry(info);
+  if (method === "taps") return conv2dBackpropFilterTaps(backend, x, dy, g);
+  return (method === "conv" ? conv2dBackpropFilterViaConv : conv2dBackpropFilterIm2colT)(backend, x, dy, g);
+}
+
+/** Kernel config: the gradient of every conv's weights, on XNNPACK GEMMs (see {@link setFilterGradientMethod}). */
+export function conv2dBackpropFilterConfig(): KernelConfig {
+  return {
+    kernelName: "Conv2DBackpropFilter",
+    backendName: "wasm",
+    kernelFunc: marked(conv2dBackpropFilterKernel),
+  };
 }
