@@ -32,7 +32,7 @@ export const CLI_ENTRIES = {
 };
 const STAMP = join(CLI_OUT_DIR, "inputs.json");
 // Bumped when the way bundles are built changes.
-const BUILD_FORMAT = 1;
+const BUILD_FORMAT = 2;
 
 function readStamp() {
   try {
@@ -110,6 +110,12 @@ export async function ensureCliBuild({ force = false, log = () => {} } = {}) {
     outdir: staging,
     outExtension: { ".js": ".mjs" },
     bundle: true,
+    // Each dynamic import() of our own code becomes its own chunk, so the npm packages it imports
+    // (tfjs, sharp, the wasm decoders) load only when that import runs. Without splitting, esbuild
+    // hoists every package import of the whole bundle to its top: `--help` or a bad flag would load
+    // tfjs first (~1 s of the start-up).
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]",
     format: "esm",
     platform: "node",
     target: "node20",
@@ -137,8 +143,21 @@ export async function ensureCliBuild({ force = false, log = () => {} } = {}) {
     inputs[file] = `${s.size}:${s.mtimeMs}`;
   }
   // Move each output over the old one (a CLI already running keeps its open file).
-  for (const name of readdirSync(staging)) renameSync(join(staging, name), join(CLI_OUT_DIR, name));
+  // Chunks first (content-hashed names, so they never replace a file a running CLI may still import),
+  // then the entries that import them.
+  const chunks = join(CLI_OUT_DIR, "chunks");
+  mkdirSync(chunks, { recursive: true });
+  const fresh = new Set(existsSync(join(staging, "chunks")) ? readdirSync(join(staging, "chunks")) : []);
+  for (const name of fresh) renameSync(join(staging, "chunks", name), join(chunks, name));
+  for (const name of readdirSync(staging)) {
+    if (name !== "chunks") renameSync(join(staging, name), join(CLI_OUT_DIR, name));
+  }
   rmSync(staging, { recursive: true, force: true });
+  // Old chunks: kept for an hour, for a CLI started before this build that has not loaded them yet.
+  for (const name of readdirSync(chunks)) {
+    const file = join(chunks, name);
+    if (!fresh.has(name) && Date.now() - statSync(file).mtimeMs > 3_600_000) rmSync(file, { force: true });
+  }
   writeFileSync(STAMP, JSON.stringify({ format: BUILD_FORMAT, root: ROOT, inputs }, null, 1));
   log(`built the trainer CLIs in ${Date.now() - started} ms (trainer/dist/cli)`);
   return true;
