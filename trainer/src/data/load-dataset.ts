@@ -14,14 +14,17 @@ import { prepareImages } from "./prepare.ts";
 import { assertUsable, displayPath, scanDataset } from "./scan.ts";
 import { type DatasetSplit, type Leakage, measureLeakage, naiveSplit, splitDataset } from "./split.ts";
 import { consoleLog, type DataLog, type DatasetFile, type SkippedFile } from "./types.ts";
+import { fixedSplit, validationClassMap } from "./validation-folder.ts";
 
 /** Options for {@link loadImageDataset}. Defaults are the tutorial's. */
 export interface LoadDatasetOptions {
   /** Model input size; a number means square. Default 224. */
   imageSize?: number | { width: number; height: number };
   fit?: Preprocessing["fit"];
-  /** Default 0.1. */
+  /** Default 0.1. Ignored with `validationDir`. */
   validationSplit?: number;
+  /** An existing validation folder (same class folder names) used instead of splitting `dir`. */
+  validationDir?: string;
   /** Default 123. */
   seed?: number;
   /** Decode cache folder; default `defaultCacheDir()` (~/.cache/marquee). */
@@ -89,6 +92,17 @@ export async function loadImageDataset(dir: string, options: LoadDatasetOptions 
 
   const minClasses = options.minClasses ?? 2;
   const scan = await scanDataset(dir, { log, limits: options.limits, minClasses });
+  // --validation-data: its files join the scan with the training folder's class indices.
+  const valScan = options.validationDir
+    ? await scanDataset(options.validationDir, { log, limits: options.limits, minClasses: 1 })
+    : null;
+  const valFiles = valScan
+    ? (() => {
+        const map = validationClassMap(scan.classNames, valScan.classNames, options.validationDir!);
+        return valScan.files.map((f) => ({ ...f, classIndex: map[f.classIndex]! }));
+      })()
+    : [];
+  const valPaths = new Set(valFiles.map((f) => f.path));
   const cache = new ImageCache({
     ...size,
     fit: options.fit,
@@ -96,29 +110,47 @@ export async function loadImageDataset(dir: string, options: LoadDatasetOptions 
     dir: options.cacheDir,
     limits: options.limits,
   });
-  const prepared = await prepareImages(scan.files, cache, {
+  const prepared = await prepareImages([...scan.files, ...valFiles], cache, {
     log,
     progress: options.progress,
     root: scan.root,
   });
   const files = prepared.files;
-  const skipped = [...scan.skipped, ...prepared.skipped];
-  assertUsable(scan.root, scan.classNames, files, files.length + skipped.length, minClasses);
+  const skipped = [...scan.skipped, ...(valScan?.skipped ?? []), ...prepared.skipped];
+  assertUsable(
+    scan.root,
+    scan.classNames,
+    files.filter((f) => !valPaths.has(f.path)),
+    scan.files.length + scan.skipped.length,
+    minClasses,
+  );
 
   const near = { ...DEFAULT_NEAR_DUPLICATES, ...options.nearDuplicates };
   const duplicates = findDuplicates(files, prepared.hashes, near);
   reportDuplicates(log, scan.root, scan.classNames, files, duplicates, near);
 
-  const split = splitDataset(files, duplicates.unitOf, { validationSplit, seed });
-  const naive = naiveSplit(files.length, validationSplit, seed);
+  const split = valScan
+    ? fixedSplit(files, (i) => valPaths.has(files[i]!.path), seed)
+    : splitDataset(files, duplicates.unitOf, { validationSplit, seed });
+  const naive = valScan ? split : naiveSplit(files.length, validationSplit, seed);
   const leakage = {
     ours: measureLeakage(files, duplicates.unitOf, split.trainIndices, split.validationIndices),
     naive: measureLeakage(files, duplicates.unitOf, naive.trainIndices, naive.validationIndices),
   };
-  log.info(
-    `Using ${split.train.length} files for training and ${split.validation.length} for validation (split ${validationSplit}, seed ${seed}; stratified, duplicate groups kept together).`,
-  );
-  if (leakage.naive.groupLeaks > 0) {
+  if (valScan) {
+    log.info(
+      `Using ${split.train.length} files for training and the ${split.validation.length} in ${options.validationDir} for validation.`,
+    );
+    if (leakage.ours.groupLeaks > 0)
+      log.warn(
+        `${leakage.ours.groupLeaks} of the ${split.validation.length} validation photos have a copy (${leakage.ours.exactLeaks} byte-identical) in the training folder; the validation accuracy will look better than it is.`,
+      );
+  } else {
+    log.info(
+      `Using ${split.train.length} files for training and ${split.validation.length} for validation (split ${validationSplit}, seed ${seed}; stratified, duplicate groups kept together).`,
+    );
+  }
+  if (!valScan && leakage.naive.groupLeaks > 0) {
     log.info(
       `A duplicate-blind random split with the same seed would have put ${leakage.naive.groupLeaks} of ${leakage.naive.validationImages} validation images next to a copy in training (${leakage.naive.exactLeaks} byte-identical).`,
     );
@@ -146,7 +178,7 @@ export async function loadImageDataset(dir: string, options: LoadDatasetOptions 
       trainImages: split.train.length,
       validationImages: split.validation.length,
       duplicateGroups: duplicates.groups.length,
-      validationSplit,
+      validationSplit: split.validationSplit,
       seed,
     }),
   };
