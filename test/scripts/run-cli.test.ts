@@ -39,7 +39,7 @@ it("rebuilds the bundle when a source file changes, and only then", async () => 
   const unchanged = await help();
   expect(unchanged.stderr).not.toContain("built the trainer CLIs");
   // Touch a source the CLIs import (same content, newer mtime).
-  const source = join(REPO_DIR, "trainer", "src", "cli", "parse-options.ts");
+  const source = join(REPO_DIR, "trainer", "src", "tasks", "flags.ts");
   const now = new Date();
   await utimes(source, now, now);
   const changed = await help();

@@ -102,7 +102,9 @@ describe("pnpm train paths", () => {
   it("rejects an --out that is a file, and --resume without a run to resume", async () => {
     expect(await failure(trainMain(["--data", data, "--out", file]))).toMatch(/^--out .* is a file/);
     expect(
-      await failure(trainMain(["--model", "seed-cnn", "--data", data, "--out", join(dir, "no-run"), "--resume"])),
+      await failure(
+        trainMain(["--model", "seed-cnn", "--data", data, "--out", join(dir, "no-run"), "--resume"]),
+      ),
     ).toMatch(/^--out .*no-run does not exist, but --resume continues the run saved there/);
   });
 

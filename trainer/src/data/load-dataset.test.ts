@@ -117,12 +117,18 @@ describe("loadImageDataset with a validation folder (--validation-data)", () => 
       expect(ds.split.validation.every((f) => f.classIndex === 1)).toBe(true);
       expect(ds.split.train.every((f) => f.path.startsWith(train))).toBe(true);
       expect(lines.some((l) => l.startsWith(`Using 12 files for training and the 4 in ${val}`))).toBe(true);
-      expect(lines).toContainEqual(expect.stringMatching(/^warn: 1 of the 4 validation photos have a copy/));
+      expect(lines).toContainEqual(expect.stringMatching(/^warn: 1 of the 4 validation photos has a copy/));
       expect(ds.metadata().validationImages).toBe(4);
 
       await put(val, "stranger/x.jpg", await makeImage(900));
       await expect(
-        loadImageDataset(train, { imageSize: 16, validationDir: val, cacheDir: join(dir, "cache"), log, progress: false }),
+        loadImageDataset(train, {
+          imageSize: 16,
+          validationDir: val,
+          cacheDir: join(dir, "cache"),
+          log,
+          progress: false,
+        }),
       ).rejects.toThrow(/--validation-data .* has class folders that --data does not: stranger/);
     } finally {
       await cleanup();

@@ -143,7 +143,7 @@ export async function loadImageDataset(dir: string, options: LoadDatasetOptions 
     );
     if (leakage.ours.groupLeaks > 0)
       log.warn(
-        `${leakage.ours.groupLeaks} of the ${split.validation.length} validation photos have a copy (${leakage.ours.exactLeaks} byte-identical) in the training folder; the validation accuracy will look better than it is.`,
+        `${leakage.ours.groupLeaks} of the ${split.validation.length} validation photos ${leakage.ours.groupLeaks === 1 ? "has" : "have"} a copy (${leakage.ours.exactLeaks} byte-identical) in the training folder; the validation accuracy will look better than it is.`,
       );
   } else {
     log.info(

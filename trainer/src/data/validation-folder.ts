@@ -15,7 +15,11 @@ import type { DatasetSplit } from "./split.ts";
  * @example
  * validationClassMap(["ann", "bob"], ["bob"], "val"); // [1]
  */
-export function validationClassMap(trainClasses: readonly string[], validationClasses: readonly string[], dir: string): number[] {
+export function validationClassMap(
+  trainClasses: readonly string[],
+  validationClasses: readonly string[],
+  dir: string,
+): number[] {
   const map = validationClasses.map((name) => trainClasses.indexOf(name));
   const unknown = validationClasses.filter((_, i) => map[i] === -1);
   if (unknown.length > 0)
@@ -43,7 +47,7 @@ export function fixedSplit<F>(
 ): Omit<DatasetSplit, "train" | "validation"> & { train: F[]; validation: F[] } {
   const trainIndices: number[] = [];
   const validationIndices: number[] = [];
-  files.forEach((_, i) => (isValidation(i) ? validationIndices : trainIndices).push(i));
+  for (let i = 0; i < files.length; i++) (isValidation(i) ? validationIndices : trainIndices).push(i);
   shuffleInPlace(trainIndices, seededRandom(seed, 0x7a1));
   return {
     train: trainIndices.map((i) => files[i]!),

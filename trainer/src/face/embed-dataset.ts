@@ -254,7 +254,11 @@ export async function loadFaceDataset(
   const trainFolder = await embedFolder(dir, options);
   // --validation-data: its photos join the training folder's, with its class indices, on a fixed split.
   const folder = options.validationDir
-    ? withValidationFolder(trainFolder, await embedFolder(options.validationDir, { ...options, minClasses: 1 }), options.validationDir)
+    ? withValidationFolder(
+        trainFolder,
+        await embedFolder(options.validationDir, { ...options, minClasses: 1 }),
+        options.validationDir,
+      )
     : trainFolder;
   const { files, results, classNames, root } = folder;
   const trainCount = trainFolder.files.length;
@@ -302,7 +306,7 @@ export async function loadFaceDataset(
     const leaks = measureLeakage(files, duplicates.unitOf, split.trainIndices, split.validationIndices);
     if (leaks.groupLeaks > 0)
       log.warn(
-        `${leaks.groupLeaks} of the ${split.validationIndices.length} validation photos have a copy (${leaks.exactLeaks} byte-identical) in the training folder; the validation accuracy will look better than it is.`,
+        `${leaks.groupLeaks} of the ${split.validationIndices.length} validation photos ${leaks.groupLeaks === 1 ? "has" : "have"} a copy (${leaks.exactLeaks} byte-identical) in the training folder; the validation accuracy will look better than it is.`,
       );
   }
   const fingerprint = datasetFingerprint(classNames, files);

@@ -21,15 +21,25 @@ describe("validationWarnings", () => {
     expect(w).toHaveLength(2);
     expect(w[0]).toContain("Only 9 validation photos");
     expect(w[0]).toContain("--validation-data");
-    expect(w[1]).toContain("5 classes have fewer than 3 validation photos: a (2), b (2), c (2), d (2), e (1)");
+    expect(w[1]).toContain(
+      "5 classes have fewer than 3 validation photos: a (2), b (2), c (2), d (2), e (1)",
+    );
   });
 
   it("warns when a 5-class model is at 22% (near the 20% of chance)", () => {
-    const w = validationWarnings(evaluation([10, 10, 10, 10, 10], [2, 3, 2, 2, 2]), ["a", "b", "c", "d", "e"]);
+    const w = validationWarnings(evaluation([10, 10, 10, 10, 10], [2, 3, 2, 2, 2]), [
+      "a",
+      "b",
+      "c",
+      "d",
+      "e",
+    ]);
     expect(w).toEqual([expect.stringContaining("22.0% is near chance (20.0% for 5 classes)")]);
   });
 
   it("does not call 31% on 5 classes near chance (above 1.5 × 20%)", () => {
-    expect(validationWarnings(evaluation([20, 20, 20, 20, 20], [6, 7, 6, 6, 6]), ["a", "b", "c", "d", "e"])).toEqual([]);
+    expect(
+      validationWarnings(evaluation([20, 20, 20, 20, 20], [6, 7, 6, 6, 6]), ["a", "b", "c", "d", "e"]),
+    ).toEqual([]);
   });
 });

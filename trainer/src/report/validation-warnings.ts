@@ -25,8 +25,7 @@ export function validationWarnings(
   labels: readonly string[],
 ): string[] {
   const warnings: string[] = [];
-  const fix =
-    "Pass a larger validation folder with --validation-data, or raise --validation-split.";
+  const fix = "Pass a larger validation folder with --validation-data, or raise --validation-split.";
   if (evaluation.count < MIN_VALIDATION_PHOTOS) {
     warnings.push(
       `Only ${evaluation.count} validation photo${evaluation.count === 1 ? "" : "s"}: the accuracy could move a lot with a few more (${MIN_VALIDATION_PHOTOS}+ wanted). ${fix}`,

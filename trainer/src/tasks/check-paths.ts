@@ -44,7 +44,8 @@ function kindOf(path: string): Kind {
  */
 export function checkFolder(path: string, flag: string, what: string): void {
   const kind = kindOf(path);
-  if (kind === "missing") throw new MarqueeError("bad_request", `${flag} ${path} does not exist; pass ${what}.`);
+  if (kind === "missing")
+    throw new MarqueeError("bad_request", `${flag} ${path} does not exist; pass ${what}.`);
   if (kind !== "folder")
     throw new MarqueeError("bad_request", `${flag} ${path} is a file, not a folder; pass ${what}.`);
 }
@@ -56,7 +57,11 @@ export function checkFolder(path: string, flag: string, what: string): void {
  * @example
  * checkOutFolder("runs/x", "--out", { mustExist: true, why: "--resume continues a run in it" });
  */
-export function checkOutFolder(path: string, flag: string, o: { mustExist?: boolean; why?: string } = {}): void {
+export function checkOutFolder(
+  path: string,
+  flag: string,
+  o: { mustExist?: boolean; why?: string } = {},
+): void {
   const kind = kindOf(path);
   if (kind === "missing" && o.mustExist)
     throw new MarqueeError(
@@ -64,7 +69,10 @@ export function checkOutFolder(path: string, flag: string, o: { mustExist?: bool
       `${flag} ${path} does not exist, but ${o.why ?? "it must"}; check the path, or leave out --resume to start a new run.`,
     );
   if (kind === "file" || kind === "other")
-    throw new MarqueeError("bad_request", `${flag} ${path} is a file; pass a folder (it is created if missing).`);
+    throw new MarqueeError(
+      "bad_request",
+      `${flag} ${path} is a file; pass a folder (it is created if missing).`,
+    );
 }
 
 function imagesUnder(dir: string): string[] {
@@ -93,7 +101,8 @@ export function expandPhotos(args: readonly string[]): string[] {
   const photos: string[] = [];
   for (const arg of args) {
     const kind = kindOf(arg);
-    if (kind === "missing") throw new MarqueeError("bad_request", `${arg} does not exist; pass image files or a folder of them.`);
+    if (kind === "missing")
+      throw new MarqueeError("bad_request", `${arg} does not exist; pass image files or a folder of them.`);
     if (kind === "folder") {
       const inside = imagesUnder(arg);
       if (inside.length === 0)

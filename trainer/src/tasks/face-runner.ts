@@ -17,8 +17,8 @@ import { formatFacePhotoResults, predictFacePhotos } from "../face/predict-photo
 import { DEFAULT_FACE_TRAINING, type FaceTrainingOptions, trainFaceModel } from "../face/train-face.ts";
 import { FACE_TRAIN_DEFAULTS } from "./defaults.ts";
 import type { EvaluateFlags, PredictFlags, TrainFlags } from "./flags.ts";
-import { closingLines, quietEpochReporter } from "./run-summary.ts";
 import { runNames } from "./run-names.ts";
+import { closingLines, quietEpochReporter } from "./run-summary.ts";
 import type { TaskRunner } from "./task.ts";
 
 /** Descriptors of the faces in `dir` whose folder is not one of `known` (e.g. five-celeb against celeb17). */

@@ -33,7 +33,9 @@ describe("pnpm train flags", () => {
     expect(parsed.flags).toEqual({ data: "photos", epochs: 5, charts: false, model: "face" });
     expect(task.pipeline).toBe("face");
     expect(checkTrain(["--data", "photos", "--model", "seed-cnn"]).task.pipeline).toBe("image");
-    expect(checkTrain(["--data", "photos", "--validation-data", "val"]).parsed.flags.validationData).toBe("val");
+    expect(checkTrain(["--data", "photos", "--validation-data", "val"]).parsed.flags.validationData).toBe(
+      "val",
+    );
   });
 
   it.each([

@@ -23,8 +23,8 @@ import type { TrainingBatch } from "../train/data-source.ts";
 import { evaluateModel } from "../train/evaluate.ts";
 import { IMAGE_EVALUATE_BATCH_SIZE, IMAGE_TRAIN_DEFAULTS } from "./defaults.ts";
 import type { EvaluateFlags, PredictFlags, TrainFlags } from "./flags.ts";
-import { closingLines } from "./run-summary.ts";
 import { runNames } from "./run-names.ts";
+import { closingLines } from "./run-summary.ts";
 import type { TaskRunner } from "./task.ts";
 
 async function countClassFolders(dir: string): Promise<number> {
@@ -115,7 +115,9 @@ async function train(given: TrainFlags): Promise<number> {
     report: { dataset: summarizeDataset(ds), samples: grid, decodeSeconds: ds.decodeSeconds },
   });
   if (outcome.stopReason === "interrupted") {
-    console.log(`Interrupted. Continue with: pnpm train --model ${o.model} --data ${o.data} --out ${outDir} --resume`);
+    console.log(
+      `Interrupted. Continue with: pnpm train --model ${o.model} --data ${o.data} --out ${outDir} --resume`,
+    );
     return 130;
   }
   console.log(`History: ${outcome.files.history}; evaluation: ${outcome.files.evaluation}`);

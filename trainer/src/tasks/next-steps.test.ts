@@ -5,7 +5,9 @@ describe("nextSteps", () => {
   it("prints the serve and predict commands with the run's model folder, relative to the cwd", () => {
     const lines = nextSteps("/repo/runs/five-celeb-face/model", "/repo");
     expect(lines).toContain("  predict:   pnpm predict --model-dir runs/five-celeb-face/model photo.jpg");
-    expect(lines.find((l) => l.includes("pnpm start"))).toContain("pnpm start --model runs/five-celeb-face/model ");
+    expect(lines.find((l) => l.includes("pnpm start"))).toContain(
+      "pnpm start --model runs/five-celeb-face/model ",
+    );
   });
 
   it("quotes a folder with spaces and keeps a folder outside the cwd absolute", () => {

@@ -6,7 +6,11 @@ describe("runNames", () => {
   it("names face and seed-cnn runs on the same folder alike: runs/<data>-<model>, model <data>", () => {
     const face = runNames({ data: "/d/five-celeb/train", model: "face" });
     const cnn = runNames({ data: "/d/five-celeb/train", model: "seed-cnn" });
-    expect(face).toEqual({ dataName: "five-celeb", outDir: resolve("runs/five-celeb-face"), name: "five-celeb" });
+    expect(face).toEqual({
+      dataName: "five-celeb",
+      outDir: resolve("runs/five-celeb-face"),
+      name: "five-celeb",
+    });
     expect(cnn).toEqual({
       dataName: "five-celeb",
       outDir: resolve("runs/five-celeb-seed-cnn"),

@@ -4,9 +4,10 @@
  * candidate heads (one line per head, printed by train-face, instead of ~100 epoch lines each), and
  * the closing lines every task prints (result, warnings about the validation set, what to do next).
  */
+
+import { validationWarnings } from "../report/validation-warnings.ts";
 import type { Evaluation } from "../train/evaluate.ts";
 import type { FitReporter } from "../train/progress.ts";
-import { validationWarnings } from "../report/validation-warnings.ts";
 import { nextSteps, shownPath } from "./next-steps.ts";
 
 /**
