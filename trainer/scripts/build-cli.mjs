@@ -32,7 +32,7 @@ export const CLI_ENTRIES = {
 };
 const STAMP = join(CLI_OUT_DIR, "inputs.json");
 // Bumped when the way bundles are built changes.
-const BUILD_FORMAT = 2;
+const BUILD_FORMAT = 3;
 
 function readStamp() {
   try {
@@ -58,6 +58,29 @@ function stampFresh(stamp) {
   return Object.keys(CLI_ENTRIES).every((name) => existsSync(join(CLI_OUT_DIR, `${name}.mjs`)));
 }
 
+const packageTypes = new Map();
+
+/** Whether Node runs `file` as CommonJS: `.cjs`, or `.js` under a package.json without `"type": "module"`. */
+function isCommonJs(file) {
+  if (file.endsWith(".cjs")) return true;
+  if (!file.endsWith(".js")) return false;
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    if (packageTypes.has(dir)) return packageTypes.get(dir) !== "module";
+    const pkg = join(dir, "package.json");
+    if (existsSync(pkg)) {
+      let type;
+      try {
+        type = JSON.parse(readFileSync(pkg, "utf8")).type;
+      } catch {
+        type = undefined;
+      }
+      packageTypes.set(dir, type);
+      return type !== "module";
+    }
+    if (dirname(dir) === dir) return true;
+  }
+}
+
 /** An esbuild plugin: npm packages external (resolved from the importing file), import.meta.url per source file. */
 function sourceLocationPlugin() {
   return {
@@ -78,8 +101,17 @@ function sourceLocationPlugin() {
         if (!found.path.includes(`${"/"}node_modules${"/"}`) && !found.path.includes("\\node_modules\\")) {
           return undefined;
         }
+        // A CommonJS file (most of tfjs) is loaded with require(), not import: Node's ESM loader would
+        // first run its CommonJS export scanner over every such file (~0.3 s of CPU for tfjs alone).
+        // Same file, same module cache, so an ESM import of it elsewhere gets the same instance.
+        if (isCommonJs(found.path)) return { path: found.path, namespace: "marquee-cjs" };
         return { path: pathToFileURL(found.path).href, external: true };
       });
+      build.onLoad({ filter: /.*/, namespace: "marquee-cjs" }, (args) => ({
+        // __marqueeRequire (the banner's) so that esbuild does not bundle the file itself.
+        contents: `module.exports = __marqueeRequire(${JSON.stringify(args.path)});`,
+        loader: "js",
+      }));
       build.onLoad({ filter: /\.[cm]?ts$/ }, (args) => {
         const source = readFileSync(args.path, "utf8");
         const url = JSON.stringify(pathToFileURL(args.path).href);
@@ -128,7 +160,7 @@ export async function ensureCliBuild({ force = false, log = () => {} } = {}) {
     plugins: [sourceLocationPlugin()],
     // Packages whose CommonJS code uses require(); the bundle is ESM.
     banner: {
-      js: "import { createRequire as __marqueeCreateRequire } from 'node:module'; const require = __marqueeCreateRequire(import.meta.url);",
+      js: "import { createRequire as __marqueeCreateRequire } from 'node:module'; const require = __marqueeCreateRequire(import.meta.url); const __marqueeRequire = require;",
     },
   });
   const inputs = {};
