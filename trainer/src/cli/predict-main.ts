@@ -1,9 +1,10 @@
 // What `pnpm predict` does: flags, the model folder and the photos are checked before anything heavy
 // loads; the export's metadata.json picks the task (whole-image classes, or every face). The entry
 // point is predict.ts.
-import { relative } from "node:path";
+import { resolve } from "node:path";
 import { checkFolder, expandPhotos } from "../tasks/check-paths.ts";
 import { checkFlags, parsePredictArgs } from "../tasks/flags.ts";
+import { shownPath } from "../tasks/next-steps.ts";
 import { taskForMetadata } from "../tasks/registry.ts";
 
 /** What `--model-dir` must be, in words. */
@@ -22,7 +23,7 @@ export async function predictMain(argv: readonly string[], o: { defaultModelDir:
   const photos = expandPhotos(parsed.args);
   // The first line, before tfjs and the model load (about a second); on stderr, so --json's stdout
   // stays one JSON object.
-  const shown = relative(process.cwd(), parsed.flags.modelDir) || ".";
+  const shown = shownPath(resolve(parsed.flags.modelDir));
   process.stderr.write(
     `Loading the model in ${shown} for ${photos.length} photo${photos.length === 1 ? "" : "s"}…\n`,
   );
