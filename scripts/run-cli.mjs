@@ -6,8 +6,12 @@
 // loaded machine). MARQUEE_CLI_FROM_SOURCE=1 runs the sources with tsx as before (also the fallback
 // when the bundle cannot be built).
 import { spawnSync } from "node:child_process";
+import module from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+
+// Node 22.1+ keeps the compiled code of tfjs & co. on disk between runs (a no-op on Node 20).
+module.enableCompileCache?.();
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const COMMANDS = ["train", "predict", "evaluate", "gallery"];

@@ -39,10 +39,60 @@ it("rebuilds the bundle when a source file changes, and only then", async () => 
   const unchanged = await help();
   expect(unchanged.stderr).not.toContain("built the trainer CLIs");
   // Touch a source the CLIs import (same content, newer mtime).
-  const source = join(REPO_DIR, "trainer", "src", "cli", "run-cli.ts");
+  const source = join(REPO_DIR, "trainer", "src", "tasks", "flags.ts");
   const now = new Date();
   await utimes(source, now, now);
   const changed = await help();
   expect(changed.stderr).toContain("built the trainer CLIs");
   expect(changed.stdout).toContain("Usage: pnpm evaluate");
+});
+
+/** Every package file a bundle loads before its first dynamic import(), following its static chunk imports. */
+async function packagesLoadedAtStart(entry: string): Promise<string[]> {
+  const seen = new Set<string>();
+  const packages = new Set<string>();
+  const visit = async (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = await readFile(file, "utf8");
+    for (const m of text.matchAll(/^(?:import|export)\s[^;]*?from\s*"([^"]+)"|^import\s*"([^"]+)"/gms)) {
+      const spec = (m[1] ?? m[2])!;
+      if (spec.startsWith("./") || spec.startsWith("../")) await visit(join(file, "..", spec));
+      else if (spec.startsWith("file:"))
+        packages.add(spec.replace(/^.*\/node_modules\/((?:@[^/]+\/)?[^/]+)\/.*$/, "$1"));
+    }
+    // A CommonJS package is required by a stub at the top of the chunk, outside any lazy wrapper.
+    for (const m of text.matchAll(/^\s*module\.exports = __marqueeRequire\("([^"]+)"\);/gm)) {
+      packages.add(m[1]!.replace(/^.*\/node_modules\/((?:@[^/]+\/)?[^/]+)\/.*$/, "$1"));
+    }
+  };
+  await visit(entry);
+  return [...packages].sort();
+}
+
+it("the bundles load only commander before checking flags (tfjs, sharp, vega load on first use)", async () => {
+  await run(process.execPath, ["scripts/run-cli.mjs", "predict", "--help"], { cwd: REPO_DIR });
+  for (const name of ["train", "predict", "evaluate"]) {
+    const loaded = await packagesLoadedAtStart(join(REPO_DIR, "trainer", "dist", "cli", `${name}.mjs`));
+    expect(loaded, name).toEqual(["commander"]);
+  }
+});
+
+it("pnpm predict names a missing photo and an image-less folder in words, before loading the model", async () => {
+  const fail = (args: string[]) =>
+    run(process.execPath, ["scripts/run-cli.mjs", "predict", ...args], { cwd: REPO_DIR }).then(
+      () => {
+        throw new Error("expected exit 1");
+      },
+      (err: { code: number; stderr: string }) => err,
+    );
+  const missing = await fail(["no-such-photo.jpg"]);
+  expect(missing.code).toBe(1);
+  expect(missing.stderr).toContain(
+    "error: no-such-photo.jpg does not exist; pass image files or a folder of them.",
+  );
+  const folder = await fail(["trainer/src/cli"]);
+  expect(folder.stderr).toContain("error: trainer/src/cli is a folder with no images in it");
+  expect(folder.stderr).not.toContain("EISDIR");
+  expect(folder.stderr).not.toContain("Loading the model");
 });

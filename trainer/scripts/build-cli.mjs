@@ -33,7 +33,7 @@ export const CLI_ENTRIES = {
 };
 const STAMP = join(CLI_OUT_DIR, "inputs.json");
 // Bumped when the way bundles are built changes.
-const BUILD_FORMAT = 1;
+const BUILD_FORMAT = 3;
 
 function readStamp() {
   try {
@@ -59,6 +59,29 @@ function stampFresh(stamp) {
   return Object.keys(CLI_ENTRIES).every((name) => existsSync(join(CLI_OUT_DIR, `${name}.mjs`)));
 }
 
+const packageTypes = new Map();
+
+/** Whether Node runs `file` as CommonJS: `.cjs`, or `.js` under a package.json without `"type": "module"`. */
+function isCommonJs(file) {
+  if (file.endsWith(".cjs")) return true;
+  if (!file.endsWith(".js")) return false;
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    if (packageTypes.has(dir)) return packageTypes.get(dir) !== "module";
+    const pkg = join(dir, "package.json");
+    if (existsSync(pkg)) {
+      let type;
+      try {
+        type = JSON.parse(readFileSync(pkg, "utf8")).type;
+      } catch {
+        type = undefined;
+      }
+      packageTypes.set(dir, type);
+      return type !== "module";
+    }
+    if (dirname(dir) === dir) return true;
+  }
+}
+
 /** An esbuild plugin: npm packages external (resolved from the importing file), import.meta.url per source file. */
 function sourceLocationPlugin() {
   return {
@@ -79,8 +102,17 @@ function sourceLocationPlugin() {
         if (!found.path.includes(`${"/"}node_modules${"/"}`) && !found.path.includes("\\node_modules\\")) {
           return undefined;
         }
+        // A CommonJS file (most of tfjs) is loaded with require(), not import: Node's ESM loader would
+        // first run its CommonJS export scanner over every such file (~0.3 s of CPU for tfjs alone).
+        // Same file, same module cache, so an ESM import of it elsewhere gets the same instance.
+        if (isCommonJs(found.path)) return { path: found.path, namespace: "marquee-cjs" };
         return { path: pathToFileURL(found.path).href, external: true };
       });
+      build.onLoad({ filter: /.*/, namespace: "marquee-cjs" }, (args) => ({
+        // __marqueeRequire (the banner's) so that esbuild does not bundle the file itself.
+        contents: `module.exports = __marqueeRequire(${JSON.stringify(args.path)});`,
+        loader: "js",
+      }));
       build.onLoad({ filter: /\.[cm]?ts$/ }, (args) => {
         const source = readFileSync(args.path, "utf8");
         const url = JSON.stringify(pathToFileURL(args.path).href);
@@ -111,6 +143,12 @@ export async function ensureCliBuild({ force = false, log = () => {} } = {}) {
     outdir: staging,
     outExtension: { ".js": ".mjs" },
     bundle: true,
+    // Each dynamic import() of our own code becomes its own chunk, so the npm packages it imports
+    // (tfjs, sharp, the wasm decoders) load only when that import runs. Without splitting, esbuild
+    // hoists every package import of the whole bundle to its top: `--help` or a bad flag would load
+    // tfjs first (~1 s of the start-up).
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]",
     format: "esm",
     platform: "node",
     target: "node20",
@@ -123,7 +161,7 @@ export async function ensureCliBuild({ force = false, log = () => {} } = {}) {
     plugins: [sourceLocationPlugin()],
     // Packages whose CommonJS code uses require(); the bundle is ESM.
     banner: {
-      js: "import { createRequire as __marqueeCreateRequire } from 'node:module'; const require = __marqueeCreateRequire(import.meta.url);",
+      js: "import { createRequire as __marqueeCreateRequire } from 'node:module'; const require = __marqueeCreateRequire(import.meta.url); const __marqueeRequire = require;",
     },
   });
   const inputs = {};
@@ -138,8 +176,21 @@ export async function ensureCliBuild({ force = false, log = () => {} } = {}) {
     inputs[file] = `${s.size}:${s.mtimeMs}`;
   }
   // Move each output over the old one (a CLI already running keeps its open file).
-  for (const name of readdirSync(staging)) renameSync(join(staging, name), join(CLI_OUT_DIR, name));
+  // Chunks first (content-hashed names, so they never replace a file a running CLI may still import),
+  // then the entries that import them.
+  const chunks = join(CLI_OUT_DIR, "chunks");
+  mkdirSync(chunks, { recursive: true });
+  const fresh = new Set(existsSync(join(staging, "chunks")) ? readdirSync(join(staging, "chunks")) : []);
+  for (const name of fresh) renameSync(join(staging, "chunks", name), join(chunks, name));
+  for (const name of readdirSync(staging)) {
+    if (name !== "chunks") renameSync(join(staging, name), join(CLI_OUT_DIR, name));
+  }
   rmSync(staging, { recursive: true, force: true });
+  // Old chunks: kept for an hour, for a CLI started before this build that has not loaded them yet.
+  for (const name of readdirSync(chunks)) {
+    const file = join(chunks, name);
+    if (!fresh.has(name) && Date.now() - statSync(file).mtimeMs > 3_600_000) rmSync(file, { force: true });
+  }
   writeFileSync(STAMP, JSON.stringify({ format: BUILD_FORMAT, root: ROOT, inputs }, null, 1));
   log(`built the trainer CLIs in ${Date.now() - started} ms (trainer/dist/cli)`);
   return true;

@@ -85,3 +85,53 @@ describe("loadImageDataset end to end", () => {
     }
   });
 });
+
+describe("loadImageDataset with a validation folder (--validation-data)", () => {
+  it("trains on every training file, validates on the folder's, by class name, and flags copies", async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const train = join(dir, "train");
+      const val = join(dir, "val");
+      for (let c = 0; c < 2; c++)
+        for (let i = 0; i < 6; i++) await put(train, `c${c}/${i}.jpg`, await makeImage(c * 100 + i));
+      // val has only class c1 (a subset is fine), and one photo copied from training.
+      for (let i = 0; i < 3; i++) await put(val, `c1/v${i}.jpg`, await makeImage(500 + i));
+      await put(val, "c1/copy.jpg", await makeImage(101));
+      const lines: string[] = [];
+      const log: DataLog = { info: (l) => lines.push(l), warn: (l) => lines.push(`warn: ${l}`) };
+      const ds = await loadImageDataset(train, {
+        imageSize: 16,
+        validationDir: val,
+        cacheDir: join(dir, "cache"),
+        log,
+        progress: false,
+      });
+      expect(ds.classNames).toEqual(["c0", "c1"]);
+      expect(ds.split.train).toHaveLength(12);
+      expect(ds.split.validation.map((f) => f.path.split("/").pop()).sort()).toEqual([
+        "copy.jpg",
+        "v0.jpg",
+        "v1.jpg",
+        "v2.jpg",
+      ]);
+      expect(ds.split.validation.every((f) => f.classIndex === 1)).toBe(true);
+      expect(ds.split.train.every((f) => f.path.startsWith(train))).toBe(true);
+      expect(lines.some((l) => l.startsWith(`Using 12 files for training and the 4 in ${val}`))).toBe(true);
+      expect(lines).toContainEqual(expect.stringMatching(/^warn: 1 of the 4 validation photos has a copy/));
+      expect(ds.metadata().validationImages).toBe(4);
+
+      await put(val, "stranger/x.jpg", await makeImage(900));
+      await expect(
+        loadImageDataset(train, {
+          imageSize: 16,
+          validationDir: val,
+          cacheDir: join(dir, "cache"),
+          log,
+          progress: false,
+        }),
+      ).rejects.toThrow(/--validation-data .* has class folders that --data does not: stranger/);
+    } finally {
+      await cleanup();
+    }
+  });
+});

@@ -15,14 +15,17 @@ import { prepareImages } from "./prepare.ts";
 import { assertUsable, displayPath, scanDataset } from "./scan.ts";
 import { type DatasetSplit, type Leakage, measureLeakage, naiveSplit, splitDataset } from "./split.ts";
 import { consoleLog, type DataLog, type DatasetFile, type SkippedFile } from "./types.ts";
+import { fixedSplit, validationClassMap } from "./validation-folder.ts";
 
 /** Options for {@link loadImageDataset}. Defaults are the tutorial's. */
 export interface LoadDatasetOptions {
   /** Model input size; a number means square. Default 224. */
   imageSize?: number | { width: number; height: number };
   fit?: Preprocessing["fit"];
-  /** Default 0.1. */
+  /** Default 0.1. Ignored with `validationDir`. */
   validationSplit?: number;
+  /** An existing validation folder (same class folder names) used instead of splitting `dir`. */
+  validationDir?: string;
   /** Default 123. */
   seed?: number;
   /** Decode cache folder; default `defaultCacheDir()` (~/.cache/marquee). */
@@ -95,6 +98,17 @@ export async function loadImageDataset(dir: string, options: LoadDatasetOptions 
 
   const minClasses = options.minClasses ?? 2;
   const scan = await scanDataset(dir, { log, limits: options.limits, minClasses });
+  // --validation-data: its files join the scan with the training folder's class indices.
+  const valScan = options.validationDir
+    ? await scanDataset(options.validationDir, { log, limits: options.limits, minClasses: 1 })
+    : null;
+  const valFiles = valScan
+    ? (() => {
+        const map = validationClassMap(scan.classNames, valScan.classNames, options.validationDir!);
+        return valScan.files.map((f) => ({ ...f, classIndex: map[f.classIndex]! }));
+      })()
+    : [];
+  const valPaths = new Set(valFiles.map((f) => f.path));
   const cache = new ImageCache({
     ...size,
     fit: options.fit,
@@ -102,33 +116,50 @@ export async function loadImageDataset(dir: string, options: LoadDatasetOptions 
     dir: options.cacheDir,
     limits: options.limits,
   });
-  const prepared = await prepareImages(scan.files, cache, {
+  const prepared = await prepareImages([...scan.files, ...valFiles], cache, {
     log,
     progress: options.progress,
     root: scan.root,
   });
   const files = prepared.files;
-  const skipped = [...scan.skipped, ...prepared.skipped];
-  assertUsable(scan.root, scan.classNames, files, files.length + skipped.length, minClasses);
+  const skipped = [...scan.skipped, ...(valScan?.skipped ?? []), ...prepared.skipped];
+  assertUsable(
+    scan.root,
+    scan.classNames,
+    files.filter((f) => !valPaths.has(f.path)),
+    scan.files.length + scan.skipped.length,
+    minClasses,
+  );
 
   const near = { ...DEFAULT_NEAR_DUPLICATES, ...options.nearDuplicates };
   const duplicates = findDuplicates(files, prepared.hashes, near);
   reportDuplicates(log, scan.root, scan.classNames, files, duplicates, near);
 
-  const splitKind = options.split ?? "duplicate-aware";
-  const split =
-    splitKind === "random"
+  const splitKind = valScan ? "folder" : (options.split ?? "duplicate-aware");
+  const split = valScan
+    ? fixedSplit(files, (i) => valPaths.has(files[i]!.path), seed)
+    : splitKind === "random"
       ? randomSplit(files, validationSplit, seed)
       : splitDataset(files, duplicates.unitOf, { validationSplit, seed });
-  const naive = naiveSplit(files.length, validationSplit, seed);
+  const naive = valScan ? split : naiveSplit(files.length, validationSplit, seed);
   const leakage = {
     ours: measureLeakage(files, duplicates.unitOf, split.trainIndices, split.validationIndices),
     naive: measureLeakage(files, duplicates.unitOf, naive.trainIndices, naive.validationIndices),
   };
-  log.info(
-    `Using ${split.train.length} files for training and ${split.validation.length} for validation (split ${validationSplit}, seed ${seed}; ${splitKind === "random" ? `Keras' random split: ${leakage.ours.groupLeaks} validation images have a copy in training` : "stratified, duplicate groups kept together"}).`,
-  );
-  if (splitKind !== "random" && leakage.naive.groupLeaks > 0) {
+  if (valScan) {
+    log.info(
+      `Using ${split.train.length} files for training and the ${split.validation.length} in ${options.validationDir} for validation.`,
+    );
+    if (leakage.ours.groupLeaks > 0)
+      log.warn(
+        `${leakage.ours.groupLeaks} of the ${split.validation.length} validation photos ${leakage.ours.groupLeaks === 1 ? "has" : "have"} a copy (${leakage.ours.exactLeaks} byte-identical) in the training folder; the validation accuracy will look better than it is.`,
+      );
+  } else {
+    log.info(
+      `Using ${split.train.length} files for training and ${split.validation.length} for validation (split ${validationSplit}, seed ${seed}; ${splitKind === "random" ? `Keras' random split: ${leakage.ours.groupLeaks} validation images have a copy in training` : "stratified, duplicate groups kept together"}).`,
+    );
+  }
+  if (splitKind === "duplicate-aware" && leakage.naive.groupLeaks > 0) {
     log.info(
       `A duplicate-blind random split with the same seed would have put ${leakage.naive.groupLeaks} of ${leakage.naive.validationImages} validation images next to a copy in training (${leakage.naive.exactLeaks} byte-identical).`,
     );
@@ -156,7 +187,7 @@ export async function loadImageDataset(dir: string, options: LoadDatasetOptions 
       trainImages: split.train.length,
       validationImages: split.validation.length,
       duplicateGroups: duplicates.groups.length,
-      validationSplit,
+      validationSplit: split.validationSplit,
       seed,
       ...(splitKind === "random" ? { split: "random" as const } : {}),
     }),

@@ -15,8 +15,9 @@ import { HashStore } from "../data/hash-store.ts";
 import { defaultCacheDir } from "../data/image-cache.ts";
 import { mapWithConcurrency } from "../data/pool.ts";
 import { displayPath, scanDataset } from "../data/scan.ts";
-import { type DatasetSplit, splitDataset } from "../data/split.ts";
+import { type DatasetSplit, measureLeakage, splitDataset } from "../data/split.ts";
 import { consoleLog, type DataLog, type DatasetFile, type SkippedFile } from "../data/types.ts";
+import { fixedSplit, validationClassMap } from "../data/validation-folder.ts";
 import { makeProgress } from "../util/progress.ts";
 import { embedPhoto } from "./embed-photo.ts";
 import { EmbedPool } from "./embed-pool.ts";
@@ -191,6 +192,29 @@ export async function embedFolder(dir: string, options: EmbedOptions = {}): Prom
   return { root: scan.root, classNames: scan.classNames, files, results, skipped, stats };
 }
 
+/** The training folder followed by the validation folder's photos, renumbered to the training classes. */
+function withValidationFolder(train: EmbeddedFolder, val: EmbeddedFolder, dir: string): EmbeddedFolder {
+  const map = validationClassMap(train.classNames, val.classNames, dir);
+  const s = train.stats;
+  const v = val.stats;
+  const seconds = s.seconds + v.seconds;
+  return {
+    ...train,
+    files: [...train.files, ...val.files.map((f) => ({ ...f, classIndex: map[f.classIndex]! }))],
+    results: [...train.results, ...val.results],
+    skipped: [...train.skipped, ...val.skipped],
+    stats: {
+      ...s,
+      distinct: s.distinct + v.distinct,
+      cached: s.cached + v.cached,
+      embedded: s.embedded + v.embedded,
+      seconds,
+      photosPerSecond: seconds > 0 ? (s.embedded + v.embedded) / seconds : 0,
+      repairedEntries: s.repairedEntries + v.repairedEntries,
+    },
+  };
+}
+
 /** One photo's descriptor, ready for the head. */
 export interface FaceExample {
   file: DatasetFile;
@@ -223,13 +247,21 @@ export interface FaceDataset {
  */
 export async function loadFaceDataset(
   dir: string,
-  options: EmbedOptions & { validationSplit?: number; seed?: number } = {},
+  options: EmbedOptions & { validationSplit?: number; seed?: number; validationDir?: string } = {},
 ): Promise<FaceDataset> {
   const log = options.log ?? consoleLog;
-  const validationSplit = options.validationSplit ?? 0.1;
   const seed = options.seed ?? 123;
-  const folder = await embedFolder(dir, options);
+  const trainFolder = await embedFolder(dir, options);
+  // --validation-data: its photos join the training folder's, with its class indices, on a fixed split.
+  const folder = options.validationDir
+    ? withValidationFolder(
+        trainFolder,
+        await embedFolder(options.validationDir, { ...options, minClasses: 1 }),
+        options.validationDir,
+      )
+    : trainFolder;
   const { files, results, classNames, root } = folder;
+  const trainCount = trainFolder.files.length;
   const duplicates = findDuplicates(
     files,
     results.map((r) => r.hashes),
@@ -239,7 +271,10 @@ export async function loadFaceDataset(
     log.info(
       `Duplicates: ${duplicates.groups.length} groups (${duplicates.exactGroups} byte-identical, ${duplicates.nearGroups} with near-identical copies) covering ${duplicates.filesInDuplicateGroups} files; each group stays on one side of the split.`,
     );
-  const split = splitDataset(files, duplicates.unitOf, { validationSplit, seed });
+  const split = options.validationDir
+    ? fixedSplit(files, (i) => i >= trainCount, seed)
+    : splitDataset(files, duplicates.unitOf, { validationSplit: options.validationSplit ?? 0.1, seed });
+  const validationSplit = split.validationSplit;
   const noFace: SkippedFile[] = [];
   let wholeImage = 0;
   const examples = (indices: number[]): FaceExample[] => {
@@ -263,8 +298,17 @@ export async function loadFaceDataset(
     for (const s of noFace) log.warn(`  ${displayPath(root, s.path)}: ${s.reason}`);
   }
   log.info(
-    `Faces: ${train.length} training and ${validation.length} validation photos (split ${validationSplit}, seed ${seed}; duplicate groups kept together); ${wholeImage} taken whole as tight crops.`,
+    options.validationDir
+      ? `Faces: ${train.length} training photos, ${validation.length} validation photos from ${options.validationDir}; ${wholeImage} taken whole as tight crops.`
+      : `Faces: ${train.length} training and ${validation.length} validation photos (split ${validationSplit}, seed ${seed}; duplicate groups kept together); ${wholeImage} taken whole as tight crops.`,
   );
+  if (options.validationDir) {
+    const leaks = measureLeakage(files, duplicates.unitOf, split.trainIndices, split.validationIndices);
+    if (leaks.groupLeaks > 0)
+      log.warn(
+        `${leaks.groupLeaks} of the ${split.validationIndices.length} validation photos ${leaks.groupLeaks === 1 ? "has" : "have"} a copy (${leaks.exactLeaks} byte-identical) in the training folder; the validation accuracy will look better than it is.`,
+      );
+  }
   const fingerprint = datasetFingerprint(classNames, files);
   return {
     root,

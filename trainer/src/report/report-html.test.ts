@@ -214,6 +214,32 @@ describe("renderTrainingReport", () => {
     expect(html.indexOf('<section id="extra"')).toBeLessThan(html.indexOf('<section id="duplicates"'));
   });
 
+  it("warns in the summary when the validation set is tiny, and not when it is large", async () => {
+    const small = section(await renderTrainingReport(input()), "summary");
+    expect(small).toContain("Read the validation figures with care");
+    expect(small).toContain("Only 6 validation photos");
+    expect(small).toContain("3 classes have fewer than 3 validation photos");
+    const large = section(
+      await renderTrainingReport(
+        input({
+          evaluation: {
+            count: 60,
+            loss: 0.2,
+            accuracy: 55 / 60,
+            confusion: [
+              [19, 1, 0],
+              [1, 18, 1],
+              [0, 2, 18],
+            ],
+            perClassAccuracy: [0.95, 0.9, 0.9],
+          },
+        }),
+      ),
+      "summary",
+    );
+    expect(large).not.toContain("Read the validation figures with care");
+  });
+
   it("writes the file, and a broken sample image becomes a note instead of failing the report", async () => {
     const path = join(dir, "report.html");
     const bytes = await writeTrainingReport(path, input({ samples: new Uint8Array([1, 2, 3]) }));

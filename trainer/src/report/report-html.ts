@@ -12,6 +12,7 @@ import { chartFigure, listTable } from "./figures.ts";
 import { type Cell, escapeHtml, facts, formatNumber, formatSeconds, percent, table } from "./html.ts";
 import { REPORT_CSS } from "./report-style.ts";
 import { confusionMatrixSpec, perClassAccuracySpec, trainingCurvesSpec } from "./specs.ts";
+import { validationWarnings } from "./validation-warnings.ts";
 
 /** File name of the report inside a run folder. */
 export const REPORT_FILE = "report.html";
@@ -171,7 +172,11 @@ function summarySection(input: TrainingReportInput): string {
   const exportLine = input.exported
     ? `<p>Export: <code>${escapeHtml(input.exported.dir)}</code>${q ? `; the accuracy above is the exported ${escapeHtml(q.dtype)} weights'.` : "."}</p>`
     : "";
-  return facts(pairs) + exportLine;
+  const warnings = validationWarnings(e, input.labels);
+  const warningHtml = warnings.length
+    ? `<div class="warning" role="note"><p><strong>Read the validation figures with care:</strong></p><ul>${warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join("")}</ul></div>`
+    : "";
+  return warningHtml + facts(pairs) + exportLine;
 }
 
 async function samplesSection(samples: string | Uint8Array): Promise<string> {

@@ -5,7 +5,7 @@
  * the rule on stranger folds, export; evaluate = known and stranger figures on a labelled folder;
  * predict = every face in each photo, as the worker answers.
  */
-import { basename, join, resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import { selectBackend } from "../backend/index.ts";
 import { defaultCacheDir } from "../data/image-cache.ts";
 import type { DataLog } from "../data/types.ts";
@@ -17,6 +17,8 @@ import { formatFacePhotoResults, predictFacePhotos } from "../face/predict-photo
 import { DEFAULT_FACE_TRAINING, type FaceTrainingOptions, trainFaceModel } from "../face/train-face.ts";
 import { FACE_TRAIN_DEFAULTS } from "./defaults.ts";
 import type { EvaluateFlags, PredictFlags, TrainFlags } from "./flags.ts";
+import { runNames } from "./run-names.ts";
+import { closingLines, quietEpochReporter } from "./run-summary.ts";
 import type { TaskRunner } from "./task.ts";
 
 /** Descriptors of the faces in `dir` whose folder is not one of `known` (e.g. five-celeb against celeb17). */
@@ -41,13 +43,20 @@ async function train(given: TrainFlags): Promise<number> {
   const o = { ...FACE_TRAIN_DEFAULTS, ...given };
   const started = performance.now();
   const dataDir = resolve(o.data!);
-  const outDir = resolve(o.out ?? join("runs", `${basename(dataDir)}-face`));
-  const backend = await selectBackend(o.backend, (line) => console.log(line));
+  const names = runNames({ ...given, data: dataDir, model: "face" });
+  // One status line per head on a terminal instead of a line per epoch; cleared before each line.
+  const reporter = quietEpochReporter();
+  const log = (line: string) => {
+    reporter.clear();
+    console.log(line);
+  };
+  const backend = await selectBackend(o.backend, log);
   const cacheDir = o.cacheDir ? resolve(o.cacheDir) : defaultCacheDir();
   const ds = await loadFaceDataset(dataDir, {
     cacheDir,
     validationSplit: o.validationSplit,
     seed: o.seed,
+    ...(o.validationData ? { validationDir: resolve(o.validationData) } : {}),
     ...(o.workers === undefined ? {} : { workers: o.workers }),
   });
   const externalStrangers = o.strangers
@@ -55,8 +64,8 @@ async function train(given: TrainFlags): Promise<number> {
     : undefined;
   const options: FaceTrainingOptions = {
     ...DEFAULT_FACE_TRAINING,
-    outDir,
-    name: o.name ?? `${basename(dataDir)}-face`,
+    outDir: names.outDir,
+    name: names.name,
     head: o.head,
     epochs: o.epochs,
     batchSize: o.batchSize,
@@ -70,13 +79,22 @@ async function train(given: TrainFlags): Promise<number> {
     ...(o.rejection ? { rejection: o.rejection } : {}),
     ...(externalStrangers ? { externalStrangers } : {}),
   };
-  const outcome = await trainFaceModel(ds, options, { backend: backend.name });
+  const outcome = await trainFaceModel(ds, options, { backend: backend.name, reporter, log });
+  reporter.clear();
   const seconds = (performance.now() - started) / 1000;
-  console.log(
-    `Done in ${seconds.toFixed(1)} s (embedding ${ds.stats.seconds.toFixed(1)} s for ${ds.stats.embedded} photos, ${ds.stats.cached} cached).`,
-  );
-  console.log(`Model: ${outcome.exported.dir}`);
-  for (const [k, v] of Object.entries(outcome.files)) console.log(`  ${k}: ${v}`);
+  const ev = outcome.evaluation;
+  const result =
+    `Done in ${seconds.toFixed(1)} s (embedding ${ds.stats.seconds.toFixed(1)} s for ${ds.stats.embedded} photos, ${ds.stats.cached} cached). ` +
+    `Head ${outcome.head}: validation accuracy ${(ev.accuracy * 100).toFixed(1)}% on ${ev.count} faces of ${ds.classNames.length} people; ` +
+    `${(outcome.openSet.strangersRejected * 100).toFixed(0)}% of strangers rejected (${outcome.rejection.kind} rule).`;
+  for (const line of closingLines({
+    result,
+    evaluation: ev,
+    labels: ds.classNames,
+    modelDir: outcome.exported.dir,
+    name: names.name,
+  }))
+    console.log(line);
   return 0;
 }
 

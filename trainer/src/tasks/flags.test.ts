@@ -28,11 +28,14 @@ function messageOf(fn: () => unknown): string {
 }
 
 describe("pnpm train flags", () => {
-  it("keeps only the flags given, and picks the task by --model", () => {
+  it("keeps only the flags given, and picks the task by --model (default face)", () => {
     const { parsed, task } = checkTrain(["--data", "photos", "--epochs", "5", "--no-charts"]);
-    expect(parsed.flags).toEqual({ data: "photos", epochs: 5, charts: false, model: "seed-cnn" });
-    expect(task.pipeline).toBe("image");
-    expect(checkTrain(["--data", "photos", "--model", "face"]).task.pipeline).toBe("face");
+    expect(parsed.flags).toEqual({ data: "photos", epochs: 5, charts: false, model: "face" });
+    expect(task.pipeline).toBe("face");
+    expect(checkTrain(["--data", "photos", "--model", "seed-cnn"]).task.pipeline).toBe("image");
+    expect(checkTrain(["--data", "photos", "--validation-data", "val"]).parsed.flags.validationData).toBe(
+      "val",
+    );
   });
 
   it.each([
@@ -49,7 +52,7 @@ describe("pnpm train flags", () => {
       "--image-size must be at least 32 for --model vgg16 (got 31).",
     ],
   ])("rejects %j before any work, naming the flag", (argv, message) => {
-    expect(messageOf(() => checkTrain(["--data", "d", ...argv]))).toBe(message);
+    expect(messageOf(() => checkTrain(["--data", "d", "--model", "seed-cnn", ...argv]))).toBe(message);
   });
 
   it("rejects a non-number with the flag's name (commander)", () => {
@@ -70,16 +73,17 @@ describe("pnpm train flags", () => {
   });
 
   it("rejects face-only flags for image models", () => {
-    expect(messageOf(() => checkTrain(["--data", "d", "--strangers", "s"]))).toMatch(
+    expect(messageOf(() => checkTrain(["--data", "d", "--model", "seed-cnn", "--strangers", "s"]))).toMatch(
       /^--strangers does not apply to image models/,
     );
   });
 
   it("takes --workers and --split for image models, and --workers (embedding threads) for face", () => {
-    const { parsed } = checkTrain(["--data", "d", "--workers", "2", "--split", "random"]);
+    const image = ["--data", "d", "--model", "seed-cnn"];
+    const { parsed } = checkTrain([...image, "--workers", "2", "--split", "random"]);
     expect(parsed.flags).toMatchObject({ workers: 2, split: "random" });
-    expect(() => checkTrain(["--data", "d", "--workers", "2", "--backend", "wasm"])).not.toThrow();
-    expect(() => checkTrain(["--data", "d", "--workers", "1", "--backend", "cpu"])).not.toThrow();
+    expect(() => checkTrain([...image, "--workers", "2", "--backend", "wasm"])).not.toThrow();
+    expect(() => checkTrain([...image, "--workers", "1", "--backend", "cpu"])).not.toThrow();
     expect(checkTrain(["--data", "d", "--model", "face", "--workers", "3"]).parsed.flags.workers).toBe(3);
   });
 
@@ -91,7 +95,7 @@ describe("pnpm train flags", () => {
       "--workers 2 needs the wasm backend (got --backend cpu); use --backend wasm or --workers 1.",
     ],
   ])("rejects %j before any work", (argv, message) => {
-    expect(messageOf(() => checkTrain(["--data", "d", ...argv]))).toBe(message);
+    expect(messageOf(() => checkTrain(["--data", "d", "--model", "seed-cnn", ...argv]))).toBe(message);
   });
 
   it("rejects an unknown --split, and --split for face models", () => {
@@ -110,7 +114,8 @@ describe("pnpm train flags", () => {
   it("requires --data unless --summary", () => {
     expect(messageOf(() => checkTrain([]))).toMatch(/^--data <dir> is required/);
     expect(messageOf(() => checkTrain(["--model", "face"]))).toMatch(/^--data <dir> is required/);
-    expect(() => checkTrain(["--summary"])).not.toThrow();
+    expect(() => checkTrain(["--model", "seed-cnn", "--summary"])).not.toThrow();
+    expect(messageOf(() => checkTrain(["--summary"]))).toMatch(/^--summary does not apply to face models/);
   });
 });
 
@@ -122,6 +127,17 @@ describe("pnpm evaluate and predict flags", () => {
     expect(messageOf(() => checkFlags(ev))).toBe("--batch-size must be a positive integer (got 0).");
     const pr = parsePredictArgs(["a.jpg", "--top", "0"], defaults);
     expect(messageOf(() => checkFlags(pr))).toBe("--top must be a positive integer (got 0).");
+    const k = parsePredictArgs(["a.jpg", "--top-k", "0"], defaults);
+    expect(messageOf(() => checkFlags(k))).toBe("--top-k must be a positive integer (got 0).");
+  });
+
+  it("takes --top-k (the API's top_k) and its older spelling --top, but not both", () => {
+    expect(parsePredictArgs(["a.jpg", "--top-k", "5"], defaults).flags.top).toBe(5);
+    expect(parsePredictArgs(["a.jpg", "--top", "4"], defaults).flags.top).toBe(4);
+    expect(parsePredictArgs(["a.jpg"], defaults).flags.top).toBe(3);
+    expect(messageOf(() => parsePredictArgs(["a.jpg", "--top", "4", "--top-k", "2"], defaults))).toBe(
+      "--top is another name for --top-k; give one of them.",
+    );
   });
 
   it("rejects image-only evaluate flags for a face model", () => {

@@ -18,6 +18,8 @@ export interface TrainFlags {
   /** `--model`: chooses the task; the one flag with a default here. */
   model: string;
   data?: string;
+  /** `--validation-data`: an existing validation folder instead of splitting `--data`. */
+  validationData?: string;
   out?: string;
   name?: string;
   epochs?: number;
@@ -63,6 +65,7 @@ export interface EvaluateFlags {
 export interface PredictFlags {
   modelDir: string;
   backend: BackendRequest;
+  /** `--top-k` (the API's `top_k`), or its older spelling `--top`. */
   top: number;
   json: boolean;
 }
@@ -99,6 +102,7 @@ const RULES: Record<string, Rule> = {
   numClasses: integerAtLeast(2),
   workers: integerAtLeast(1),
   top: integerAtLeast(1),
+  topK: integerAtLeast(1),
 };
 
 /** Commander parser: any number; ranges are {@link RULES}' job, so every message has one shape. */
@@ -119,13 +123,20 @@ function trainCommand(modelNames: readonly string[], defaultModel: string): Comm
     .addOption(
       new Option(
         "--model <name>",
-        "architecture; face = pretrained face pipeline + a trained head (see trainer/src/face)",
+        "face (default: the pretrained face pipeline + a trained head, the model that works for people); seed-cnn or vgg16: whole-image classifiers trained from pixels (the tutorial's)",
       )
         .choices(modelNames)
         .default(defaultModel),
     )
-    .option("--out <dir>", "run folder (checkpoints, export, charts); default runs/<data>-<model>")
-    .option("--name <name>", "model name in metadata.json; default the data folder's name")
+    .option(
+      "--validation-data <dir>",
+      "existing validation folder (same class folders as --data) instead of splitting --data",
+    )
+    .option(
+      "--out <dir>",
+      "run folder (checkpoints, export, charts); default runs/<data>-<model>, where <data> is the data folder's name (its parent's for a train/ folder)",
+    )
+    .option("--name <name>", "model name in metadata.json; default <data>, as for --out")
     .option("--epochs <n>", "epochs", number("--epochs"))
     .option("--batch-size <n>", "batch size", number("--batch-size"))
     .option("--image-size <n>", "square input side in pixels", number("--image-size"))
@@ -284,14 +295,21 @@ export function parsePredictArgs(
         "export folder (model.json + metadata.json), or a run folder containing model/",
         o.defaultModelDir,
       )
-      .argument("<photos...>", "image files (JPEG, PNG, WebP, GIF)")
+      .argument("<photos...>", "image files (JPEG, PNG, WebP, GIF, AVIF), or folders: every image in them")
       .option("--json", "print JSON instead of text", false)
-      .option("--top <n>", "classes to show per photo", number("--top"), 3)
+      .option("--top-k <n>", "classes to show per photo (the API's top_k)", number("--top-k"), 3)
+      .addOption(new Option("--top <n>", "same as --top-k").argParser(number("--top")).hideHelp())
       .addOption(new Option("--backend <name>", "tfjs backend").choices(BACKEND_CHOICES).default("auto")),
     o.silent ?? false,
   );
   program.parse([...argv], { from: "user" });
-  return { flags: program.opts() as PredictFlags, names: flagNames(program), args: program.args };
+  const { topK, top, ...rest } = program.opts();
+  if (top !== undefined && program.getOptionValueSource("topK") === "cli")
+    throw new MarqueeError("bad_request", "--top is another name for --top-k; give one of them.");
+  const names = flagNames(program);
+  // One attribute, `top`, named after the spelling the user typed.
+  (names as Map<string, string>).set("top", top === undefined ? "--top-k" : "--top");
+  return { flags: { ...rest, top: top ?? topK } as PredictFlags, names, args: program.args };
 }
 
 /**

@@ -29,6 +29,8 @@ import type { TrainingBatch } from "../train/data-source.ts";
 import { evaluateModel } from "../train/evaluate.ts";
 import { IMAGE_EVALUATE_BATCH_SIZE, IMAGE_TRAIN_DEFAULTS } from "./defaults.ts";
 import type { EvaluateFlags, PredictFlags, TrainFlags } from "./flags.ts";
+import { runNames } from "./run-names.ts";
+import { closingLines } from "./run-summary.ts";
 import type { TaskRunner } from "./task.ts";
 
 async function countClassFolders(dir: string): Promise<number> {
@@ -74,11 +76,8 @@ async function train(given: TrainFlags): Promise<number> {
   if (o.summary) return printSummary(o);
 
   const dataDir = resolve(o.data!);
-  // A folder named train/ (as in five-celeb/train) says less than its parent.
-  const dataName = /^(train|training)$/i.test(basename(dataDir))
-    ? basename(dirname(dataDir))
-    : basename(dataDir);
-  const outDir = resolve(o.out ?? join("runs", `${dataName}-${o.model}`));
+  const names = runNames({ ...given, data: dataDir, model: o.model });
+  const outDir = names.outDir;
   const backend = await selectBackend(o.backend, (line) => console.log(line));
 
   const ds = await loadImageDataset(dataDir, {
@@ -87,6 +86,7 @@ async function train(given: TrainFlags): Promise<number> {
     validationSplit: o.validationSplit,
     seed: o.seed,
     split: o.split,
+    ...(o.validationData ? { validationDir: resolve(o.validationData) } : {}),
     ...(o.cacheDir ? { cacheDir: resolve(o.cacheDir) } : {}),
   });
   const grid = join(outDir, "samples.png");
@@ -96,7 +96,7 @@ async function train(given: TrainFlags): Promise<number> {
   const options = resolveTrainingOptions({
     model: o.model as ModelName,
     outDir,
-    name: o.name ?? dataName,
+    name: names.name,
     epochs: o.epochs,
     batchSize: o.batchSize,
     seed: o.seed,
@@ -125,15 +125,23 @@ async function train(given: TrainFlags): Promise<number> {
     report: { dataset: summarizeDataset(ds), samples: grid, decodeSeconds: ds.decodeSeconds },
   });
   if (outcome.stopReason === "interrupted") {
-    console.log(`Interrupted. Continue with: pnpm train --data ${o.data} --out ${outDir} --resume`);
+    console.log(
+      `Interrupted. Continue with: pnpm train --model ${o.model} --data ${o.data} --out ${outDir} --resume`,
+    );
     return 130;
   }
-  console.log(
-    `Stopped: ${outcome.stopReason}. Best epoch ${outcome.bestEpoch}; total ${outcome.seconds.toFixed(0)}s on ${outcome.workers} worker${outcome.workers === 1 ? "" : "s"}.`,
-  );
-  console.log(`Model: ${outcome.exported!.dir}`);
   console.log(`History: ${outcome.files.history}; evaluation: ${outcome.files.evaluation}`);
   if (outcome.files.charts) console.log(`Charts: ${Object.values(outcome.files.charts).join(", ")}`);
+  const ev = outcome.evaluation!;
+  const result = `Stopped: ${outcome.stopReason}. Best epoch ${outcome.bestEpoch}: validation accuracy ${(ev.accuracy * 100).toFixed(1)}% on ${ev.count} photos of ${ds.classNames.length} classes; total ${outcome.seconds.toFixed(0)} s on ${outcome.workers} worker${outcome.workers === 1 ? "" : "s"}.`;
+  for (const line of closingLines({
+    result,
+    evaluation: ev,
+    labels: ds.classNames,
+    modelDir: outcome.exported!.dir,
+    name: names.name,
+  }))
+    console.log(line);
   return 0;
 }
 

@@ -15,6 +15,7 @@ export const imageTask: TrainerTask = {
   trainFlags: new Set<keyof TrainFlags>([
     "model",
     "data",
+    "validationData",
     "out",
     "name",
     "epochs",
