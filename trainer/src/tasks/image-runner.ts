@@ -5,7 +5,7 @@
  * evaluate = accuracy and confusion on a labelled folder; predict = top classes per photo.
  */
 import { readdir, readFile } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import {
   decodeImage,
   isMarqueeError,
