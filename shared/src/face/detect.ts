@@ -115,6 +115,7 @@ async function runDetector(
       const { boxes, scores } = decodeTinyGrid(data, cells, minScore);
       return { boxes: boxes.map(toPixels), scores, iouThreshold: 0.4 };
     }
+    if (models.detector.kind !== "ssd") throw new Error("runDetector: not a face-api detector");
     const { boxes, scores } = ssdMobilenetv1Forward(input, models.detector.params);
     const boxData = (await boxes.data()) as Float32Array;
     const scoreData = (await scores.data()) as Float32Array;
@@ -154,6 +155,9 @@ export async function detectFaceBoxes(
 ): Promise<FaceBoxes> {
   if (image.width < 1 || image.height < 1 || image.data.length < image.width * image.height * 3) {
     throw new MarqueeError("bad_request", `Image of ${image.width}×${image.height} has no usable pixels.`);
+  }
+  if (models.detector.kind === "blazeface") {
+    throw new MarqueeError("bad_request", "detectFaceBoxes runs face-api's detectors; BlazeFace goes through findFaces.");
   }
   const inputSize = models.detector.kind === "ssd" ? SSD_INPUT_SIZE : (opts.inputSize ?? 416);
   if (!Number.isInteger(inputSize) || inputSize < 32 || inputSize % 32 !== 0) {

@@ -23,7 +23,7 @@ import { EmbedPool } from "./embed-pool.ts";
 import { EmbeddingCache, type PhotoEmbedding } from "./embedding-cache.ts";
 import {
   DEFAULT_FACE_PIPELINE,
-  describeDetectorSizes,
+  describeDetector,
   type FacePipelineConfig,
   facePipelineVersion,
   loadPipelineModels,
@@ -117,7 +117,7 @@ export async function embedFolder(dir: string, options: EmbedOptions = {}): Prom
   if (todo.length > 0) {
     workers = options.workers ?? (todo.length > 16 ? Math.min(2, availableParallelism()) : 0);
     log.info(
-      `Embedding ${todo.length} of ${firstBySha.size} distinct photos (${firstBySha.size - todo.length} cached) with ${describeDetectorSizes(config)}, ${workers || "no"} worker thread(s); cache ${cache.dir}.`,
+      `Embedding ${todo.length} of ${firstBySha.size} distinct photos (${firstBySha.size - todo.length} cached) with ${describeDetector(config)}, ${workers || "no"} worker thread(s); cache ${cache.dir}.`,
     );
     let pool: EmbedPool | null = null;
     if (workers >= 1) {
@@ -207,7 +207,8 @@ export interface FaceDataset {
   /** Photos without a face (listed and skipped), with the reason. */
   noFace: SkippedFile[];
   /** Whole-image fallbacks used (tight crops). */
-  wholeImage: number;
+  /** Faces found only by the padded retry (tight crops). */
+  paddedRetry: number;
   skipped: SkippedFile[];
   duplicates: DuplicateReport;
   split: DatasetSplit;
@@ -241,7 +242,7 @@ export async function loadFaceDataset(
     );
   const split = splitDataset(files, duplicates.unitOf, { validationSplit, seed });
   const noFace: SkippedFile[] = [];
-  let wholeImage = 0;
+  let padded = 0;
   const examples = (indices: number[]): FaceExample[] => {
     const out: FaceExample[] = [];
     for (const i of indices) {
@@ -251,7 +252,7 @@ export async function loadFaceDataset(
         noFace.push({ path: file.path, reason: r.reason });
         continue;
       }
-      if (r.source === "whole-image") wholeImage++;
+      if (r.source === "padded-retry") padded++;
       out.push({ file, descriptor: r.descriptor, label: file.classIndex });
     }
     return out;
@@ -263,7 +264,7 @@ export async function loadFaceDataset(
     for (const s of noFace) log.warn(`  ${displayPath(root, s.path)}: ${s.reason}`);
   }
   log.info(
-    `Faces: ${train.length} training and ${validation.length} validation photos (split ${validationSplit}, seed ${seed}; duplicate groups kept together); ${wholeImage} taken whole as tight crops.`,
+    `Faces: ${train.length} training and ${validation.length} validation photos (split ${validationSplit}, seed ${seed}; duplicate groups kept together); ${padded} found by the padded retry (tight crops).`,
   );
   const fingerprint = datasetFingerprint(classNames, files);
   return {
@@ -272,7 +273,7 @@ export async function loadFaceDataset(
     train,
     validation,
     noFace,
-    wholeImage,
+    paddedRetry: padded,
     skipped: folder.skipped,
     duplicates,
     split,

@@ -6,15 +6,15 @@ import { writeFileAtomic } from "../util/durable-fs.ts";
 import { type FacePipelineVersion, pipelineKey } from "./face-pipeline.ts";
 
 /** Bump when the entry layout changes. */
-export const EMBEDDING_CACHE_VERSION = 1;
+export const EMBEDDING_CACHE_VERSION = 2;
 
 /** What the embedding pass found in one photo. */
 export type PhotoEmbedding =
   | {
       status: "face";
-      /** "detected" by the detector, or "whole-image" (a tight crop the detector missed). */
-      source: "detected" | "whole-image";
-      /** Detector score (0 for whole-image). */
+      /** "detected", or "padded-retry" (found only on the photo shrunk into a black border: a tight crop). */
+      source: "detected" | "padded-retry";
+      /** Detector score. */
       score: number;
       /** Face box as fractions of the upright image: left, top, width, height. */
       box: [number, number, number, number];
