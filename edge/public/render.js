@@ -86,6 +86,26 @@ export function renderFaceBoxes(layer, faces) {
 }
 
 /**
+ * The list of faces beside the photo (shown when there are several): one button per face, in the
+ * answer's order (largest first), named as on its box.
+ * @param {HTMLOListElement} list
+ * @param {Face[]} faces
+ * @returns {HTMLButtonElement[]}
+ */
+export function renderFaceList(list, faces) {
+  return faces.map((face, index) => {
+    const item = el("li", face.label === "unknown" ? "face-item unknown" : "face-item");
+    const button = el("button", "face-item-button", `${index + 1}. ${faceTag(face)}`);
+    button.type = "button";
+    button.dataset.index = String(index);
+    button.setAttribute("aria-pressed", "false");
+    item.append(button);
+    list.append(item);
+    return button;
+  });
+}
+
+/**
  * The top-k as horizontal bars: label, bar, percentage. The list is the accessible form; the bars are decoration.
  * @param {HTMLOListElement} list
  * @param {Prediction[]} predictions

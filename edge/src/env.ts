@@ -12,11 +12,9 @@ export interface WorkerEnv {
   MAX_BYTES?: string;
   /** Largest accepted image in megapixels; default 40. */
   MAX_MEGAPIXELS?: string;
-  /** Face models: the tiny face detector's input side, a multiple of 32; default 320. */
-  FACE_DETECTOR_INPUT_SIZE?: string;
   /** Face models: largest image in megapixels (the lower of this and MAX_MEGAPIXELS applies); default 2. */
   FACE_MAX_MEGAPIXELS?: string;
-  /** Face models: at most this many faces per photo, largest first; default 10. */
+  /** Face models: at most this many faces per photo, largest first, 1..100; default 100 (a request's `?max_faces=` may lower it). */
   MAX_FACES?: string;
   /** Secret (`wrangler secret put MARQUEE_API_KEY`); when set, /predict needs `Authorization: Bearer <key>`. */
   MARQUEE_API_KEY?: string;

@@ -20,14 +20,23 @@ export function predictHandler(runtime: EdgeRuntime) {
     await runtime.backend();
     const loaded = await runtime.models(c.env).get();
     const kind = servedKind(loaded.kind);
+    const options = kind.requestOptions(loaded, c.req.query());
     const decodeStart = performance.now();
     const decoded = await decodeImage(bytes, { limits: kind.decodeLimits(config) });
     const decodeMs = roundMs(performance.now() - decodeStart);
-    const { predictions, faces, message, timingsMs } = await kind.predict(loaded, decoded, k, config);
+    const { predictions, faces, truncated, openSet, message, timingsMs } = await kind.predict(
+      loaded,
+      decoded,
+      k,
+      config,
+      options,
+    );
     const { metadata } = loaded;
     const body: PredictResponse = {
       predictions,
       ...(faces ? { faces } : {}),
+      ...(truncated === undefined ? {} : { truncated }),
+      ...(openSet ? { openSet } : {}),
       model: { name: metadata.name, version: metadata.version, pipeline: metadata.pipeline },
       image: { width: decoded.image.width, height: decoded.image.height, format: decoded.header.format },
       timingsMs: { decode: decodeMs, ...timingsMs, total: roundMs(performance.now() - start) },

@@ -82,9 +82,11 @@ const pretrainedPartSchema = z.object({
 export const faceDetectionSchema = z
   .object({
     /** BlazeFace back on the whole image, a scaled pass for small faces, a padded pass when nothing is found. */
-    setup: z.literal("blazeface-scaled").describe(
-      "BlazeFace back at 256 px on the whole image, one scaled pass for small faces, a pass on the image shrunk into a black border when nothing is found",
-    ),
+    setup: z
+      .literal("blazeface-scaled")
+      .describe(
+        "BlazeFace back at 256 px on the whole image, one scaled pass for small faces, a pass on the image shrunk into a black border when nothing is found",
+      ),
     /** Minimum score of the scaled pass (the whole-image pass uses `minDetectionScore`). */
     scaledMinScore: z.number().min(0).max(1).describe("Minimum score of the scaled pass"),
     /** Smallest face looked for, as a fraction of the photo's longer side. */

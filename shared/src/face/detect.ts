@@ -157,7 +157,10 @@ export async function detectFaceBoxes(
     throw new MarqueeError("bad_request", `Image of ${image.width}×${image.height} has no usable pixels.`);
   }
   if (models.detector.kind === "blazeface") {
-    throw new MarqueeError("bad_request", "detectFaceBoxes runs face-api's detectors; BlazeFace goes through findFaces.");
+    throw new MarqueeError(
+      "bad_request",
+      "detectFaceBoxes runs face-api's detectors; BlazeFace goes through findFaces.",
+    );
   }
   const inputSize = models.detector.kind === "ssd" ? SSD_INPUT_SIZE : (opts.inputSize ?? 416);
   if (!Number.isInteger(inputSize) || inputSize < 32 || inputSize % 32 !== 0) {

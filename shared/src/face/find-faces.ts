@@ -250,7 +250,11 @@ function landmarkBox(c: Candidate): FaceBox {
  * @example
  * const { faces, subject, truncated } = await findFaces(models, image, servingFacePolicy());
  */
-export async function findFaces(models: FaceModels, image: RgbImage, policy: FacePolicy): Promise<FoundFaces> {
+export async function findFaces(
+  models: FaceModels,
+  image: RgbImage,
+  policy: FacePolicy,
+): Promise<FoundFaces> {
   if (image.width < 1 || image.height < 1 || image.data.length < image.width * image.height * 3) {
     throw new MarqueeError("bad_request", `Image of ${image.width}×${image.height} has no usable pixels.`);
   }
@@ -285,7 +289,9 @@ export async function findFaces(models: FaceModels, image: RgbImage, policy: Fac
   const skipTiles = () => tiles !== "always" && all.length > 0 && all.every((c) => c.box.width >= closeUp);
   if (blazeface && policy.scaledPass !== false && tiles !== false) {
     // Level 0 (256 px, whole image) for large faces, then one scaled pass for the small ones.
-    all.push(...(await detectRegion(models, inputSize, work, { left: 0, top: 0, size: workSide }, minScore, 0)));
+    all.push(
+      ...(await detectRegion(models, inputSize, work, { left: 0, top: 0, size: workSide }, minScore, 0)),
+    );
     passes++;
     // Never upsample (faces under ~20 px cannot be named anyway): small pictures get no scaled pass.
     const scale = Math.min(1, minFaceInput / Math.max(MIN_FACE_PIXELS, minFaceFraction * workSide));
@@ -308,7 +314,14 @@ export async function findFaces(models: FaceModels, image: RgbImage, policy: Fac
         : tileRegions(work.width, work.height, inputSize, minFaceFraction, minFaceInput);
     for (const { region, level } of regions) {
       if (level === 1 && skipTiles()) break;
-      const found = await detectRegion(models, inputSize, work, region, level > 0 ? tileMinScore : minScore, level);
+      const found = await detectRegion(
+        models,
+        inputSize,
+        work,
+        region,
+        level > 0 ? tileMinScore : minScore,
+        level,
+      );
       all.push(...(level > 0 ? found.filter((c) => ownedByTile(c.box, region, work)) : found));
       passes++;
     }

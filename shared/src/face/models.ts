@@ -87,7 +87,9 @@ export async function loadFaceModels(source: WeightSource, opts: FaceModelOption
   };
   try {
     for (const f of files)
-      maps.push(f === "blazeface-back" ? await loadHumanWeightMap(source, f) : await loadWeightMap(source, f));
+      maps.push(
+        f === "blazeface-back" ? await loadHumanWeightMap(source, f) : await loadWeightMap(source, f),
+      );
     const [detMap, lmMap, recMap] = maps as [tf.NamedTensorMap, tf.NamedTensorMap, tf.NamedTensorMap];
     // Built in a tidy scope so that folded tensors made before a failure are freed with it.
     const nets = tf.tidy(() => {

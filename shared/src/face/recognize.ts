@@ -55,7 +55,9 @@ export function topLevelFaceIndex(
   faces: readonly { label: string; detectionScore: number; box: { width: number; height: number } }[],
 ): number {
   const accepted = faces.flatMap((f, i) => (f.label === UNKNOWN_FACE_LABEL ? [] : [i]));
-  const pick = subjectFaceIndex(accepted.map((i) => ({ box: faces[i]!.box, score: faces[i]!.detectionScore })));
+  const pick = subjectFaceIndex(
+    accepted.map((i) => ({ box: faces[i]!.box, score: faces[i]!.detectionScore })),
+  );
   return pick < 0 ? -1 : accepted[pick]!;
 }
 
