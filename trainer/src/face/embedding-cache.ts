@@ -49,7 +49,7 @@ function checksum(payload: Omit<StoredEntry, "check">): string {
 
 /**
  * Descriptors on disk, one small JSON file per (photo content sha256, face pipeline version):
- * `<dir>/face-embeddings-v1/<pipeline key>/<sha[0:2]>/<sha>.json`. Writes are atomic (temp +
+ * `<dir>/face-embeddings-v2/<pipeline key>/<sha[0:2]>/<sha>.json`. Writes are atomic (temp +
  * fsync + rename); each entry carries a checksum, its pipeline key and its photo hash, so a
  * truncated, torn or misplaced entry reads as a miss and is recomputed. Float32 values survive
  * JSON exactly (a float32 is a double, and JSON prints doubles round-trip).
