@@ -59,8 +59,15 @@ export async function blazeFaceRegion(
  * 20 % step to 83.1 MiB with 384×256 (isolate estimate 120 MiB; test/edge/face-memory.test.ts).
  */
 const BLOCK = { width: 256, height: 256 };
-/** Blocks overlap by this many input pixels: more than the largest face the scaled pass keeps (112). */
-const BLOCK_OVERLAP = 128;
+/**
+ * The largest face (input pixels) the scaled pass reports; bigger ones are the whole-image pass'
+ * (there they are ≥ 256 × this / the scaled side). Measured (trainer/scripts/face-probes/README.md):
+ * 80 cut detection on a 10-face 1632×1224 photo from 621 to 453 ms (Node) but lost 1 of face-api's
+ * 22 sample faces; 64 lost 2 of the 244 collage faces too.
+ */
+export const SCALED_PASS_MAX_FACE = 112;
+/** Blocks overlap by this many input pixels: more than the largest face the scaled pass keeps. */
+const BLOCK_OVERLAP = SCALED_PASS_MAX_FACE + 16;
 
 function blockStarts(total: number, block: number): number[] {
   if (total <= block) return [0];

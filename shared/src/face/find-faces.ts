@@ -4,7 +4,12 @@
 import { MarqueeError } from "../errors.ts";
 import type { RgbImage } from "../image/types.ts";
 import { alignDetectedFaces, findLandmarks } from "./align.ts";
-import { type BlazeFaceBox, blazeFaceRegion, blazeFaceScaled } from "./blazeface-detect.ts";
+import {
+  type BlazeFaceBox,
+  blazeFaceRegion,
+  blazeFaceScaled,
+  SCALED_PASS_MAX_FACE,
+} from "./blazeface-detect.ts";
 import { type DetectedFace, type DetectorOptions, detectFaceBoxes } from "./detect.ts";
 import { embedFaces } from "./embed.ts";
 import { clipBox, type FaceBox, iou } from "./geometry.ts";
@@ -299,7 +304,7 @@ export async function findFaces(
       const small = await blazeFaceScaled(blazeface, work, scale, tileMinScore, policy.scaledBlock);
       // Faces above 112 input px are level 0's (there they are ≥ 12 px of 256), and the scaled
       // pass' blocks overlap by 128 input px, so each face it keeps lies whole in one block.
-      const maxWidth = 112 / scale;
+      const maxWidth = SCALED_PASS_MAX_FACE / scale;
       all.push(
         ...small
           .filter((f) => f.box.width <= maxWidth)

@@ -61,7 +61,7 @@ function match(truth: FaceBox[], found: { box: FaceBox; score: number }[]): numb
   return owner;
 }
 
-const t = { faces: 0, found: 0, named: 0, extra: 0, sampleFaces: 0, sampleFound: 0, sampleExtra: 0 };
+const t = { faces: 0, found: 0, named: 0, wrong: 0, extra: 0, sampleFaces: 0, sampleFound: 0, sampleExtra: 0 };
 let strangersRejected = 0;
 let strangers = 0;
 let nofaceWithFace = 0;
@@ -91,6 +91,7 @@ for (const label of labels) {
       }
       t.found++;
       if (r.faces[i]!.label === label.faces![j]!.label) t.named++;
+      else if (r.faces[i]!.label !== "unknown") t.wrong++;
     });
   } else if (label.kind === "sample") {
     t.sampleFaces += label.count;
@@ -108,7 +109,7 @@ console.log(
   `model ${modelDir} (${meta.face.rejection.kind} ≤ ${meta.face.rejection.threshold}), ${labels.length} pictures`,
 );
 console.log(
-  `collage faces found ${t.found}/${t.faces} = ${pct(t.found / t.faces)}; found faces named right ${t.named}/${t.found} = ${pct(t.named / t.found)}; extra boxes ${t.extra}`,
+  `collage faces found ${t.found}/${t.faces} = ${pct(t.found / t.faces)}; found faces named right ${t.named}/${t.found} = ${pct(t.named / t.found)}, named wrong ${t.wrong}, unknown ${t.found - t.named - t.wrong}; extra boxes ${t.extra}`,
 );
 console.log(
   `sample photos: faces found ${t.sampleFound}/${t.sampleFaces}, extra ${t.sampleExtra}; strangers (every sample face) answered unknown ${strangersRejected}/${strangers} = ${pct(strangersRejected / strangers)}`,
