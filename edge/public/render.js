@@ -74,7 +74,7 @@ export function renderFaceBoxes(layer, faces) {
     button.style.height = `${height * 100}%`;
     // Near the top edge the tag would leave the photo, so it goes under the box; on the right
     // half it is aligned to the box's right edge.
-    // A box filling the photo (a tight face crop read whole) keeps its tag inside.
+    // A box filling the photo (a tight face crop) keeps its tag inside.
     const vertical = top < 0.08 ? (top + height > 0.92 ? " inside" : " below") : "";
     const placement = `${vertical}${left + width / 2 > 0.5 ? " end" : ""}`;
     const tag = el("span", `face-tag${placement}`, faceTag(face));
