@@ -198,7 +198,11 @@ describe.skipIf(!hasChromium)(suiteName, () => {
 
   it("keeps the tag on the photo when the face fills the photo (a tight face crop)", async () => {
     // What the worker answers for a tight crop: the padded pass finds a face as big as the image.
-    const whole = { ...SAMPLE1_FACES[1]!, box: { left: 0, top: 0, width: 1, height: 1 }, detectionScore: 0.8 };
+    const whole = {
+      ...SAMPLE1_FACES[1]!,
+      box: { left: 0, top: 0, width: 1, height: 1 },
+      detectionScore: 0.8,
+    };
     stub.configure({ faces: [whole] });
     const page = await openPage();
     await upload(page, SAMPLE1);

@@ -61,7 +61,16 @@ function match(truth: FaceBox[], found: { box: FaceBox; score: number }[]): numb
   return owner;
 }
 
-const t = { faces: 0, found: 0, named: 0, wrong: 0, extra: 0, sampleFaces: 0, sampleFound: 0, sampleExtra: 0 };
+const t = {
+  faces: 0,
+  found: 0,
+  named: 0,
+  wrong: 0,
+  extra: 0,
+  sampleFaces: 0,
+  sampleFound: 0,
+  sampleExtra: 0,
+};
 let strangersRejected = 0;
 let strangers = 0;
 let nofaceWithFace = 0;
