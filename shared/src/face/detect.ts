@@ -13,7 +13,7 @@ import { boxShrink, type SquareRegion, sampleSquare } from "./sample.ts";
 export interface DetectedFace {
   /** In pixels of the image passed in, clipped to it. */
   box: FaceBox;
-  /** Detector confidence, 0..1 (0 for a photo taken whole as a face crop). */
+  /** Detector confidence, 0..1. */
   score: number;
   /** 68 points (iBUG 300-W order) in image pixels, when landmarks were requested. */
   landmarks?: Point[];
