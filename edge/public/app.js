@@ -3,7 +3,16 @@
 // bars. Only the newest upload counts; an older one still in flight is cancelled.
 import { ApiError, fetchLimits, fetchModel, predict } from "./api.js";
 import { prepareUpload } from "./prepare-image.js";
-import { el, faceDescription, faceTag, percent, renderBars, renderFaceBoxes, renderModel } from "./render.js";
+import {
+  el,
+  faceDescription,
+  faceTag,
+  percent,
+  renderBars,
+  renderFaceBoxes,
+  renderFaceList,
+  renderModel,
+} from "./render.js";
 
 /** @typedef {import("./api.js").PredictResult} PredictResult */
 /** @typedef {import("./api.js").Face} Face */
@@ -39,6 +48,8 @@ const ui = {
   result: byId("result"),
   photo: /** @type {HTMLImageElement} */ (byId("photo")),
   boxes: byId("boxes"),
+  faceListPanel: byId("face-list-panel"),
+  faceList: /** @type {HTMLOListElement} */ (byId("face-list")),
   caption: byId("photo-caption"),
   chart: byId("chart"),
   chartHeading: byId("chart-heading"),
@@ -53,6 +64,8 @@ const state = {
   faces: [],
   /** @type {HTMLButtonElement[]} */
   faceButtons: [],
+  /** @type {HTMLButtonElement[]} the same faces in the list beside the photo */
+  faceListButtons: [],
   /** @type {Blob | null} kept so a retry after entering an API key needs no re-pick */
   lastFile: null,
   /** @type {AbortController | null} */
@@ -132,7 +145,11 @@ function showPhoto(blob) {
   state.photoUrl = blob ? URL.createObjectURL(blob) : null;
   state.faces = [];
   state.faceButtons = [];
+  state.faceListButtons = [];
   ui.boxes.replaceChildren();
+  ui.faceList.replaceChildren();
+  ui.faceListPanel.hidden = true;
+  ui.result.classList.remove("many-faces");
   ui.chart.hidden = true;
   ui.caption.textContent = "";
   if (!state.photoUrl) {
@@ -155,6 +172,15 @@ function showResult(result) {
       button.addEventListener("keydown", onFaceKeydown);
     });
     const count = result.faces.length;
+    // Several faces: a list beside the photo names them all (tags on small boxes overlap); with
+    // many, the tags on the boxes are hidden and the list is the way to read the names.
+    ui.faceList.replaceChildren();
+    state.faceListButtons = count > 1 ? renderFaceList(ui.faceList, result.faces) : [];
+    state.faceListButtons.forEach((button, index) => {
+      button.addEventListener("click", () => selectFace(index, false));
+    });
+    ui.faceListPanel.hidden = count <= 1;
+    ui.result.classList.toggle("many-faces", count > 8);
     if (count === 0) {
       ui.photo.alt = "Your photo; no face was found in it";
       ui.caption.textContent = "No face found.";
@@ -164,10 +190,13 @@ function showResult(result) {
       );
       return;
     }
-    const names = result.faces.map(faceTag).join(", ");
+    const named = result.faces.filter((f) => f.label !== "unknown").length;
+    const names =
+      count <= 5 ? result.faces.map(faceTag).join(", ") : `${named} named, ${count - named} unknown`;
+    const more = result.truncated ? ` More faces were found; these are the ${count} largest.` : "";
     ui.photo.alt = `Your photo, with ${count} ${count === 1 ? "face" : "faces"} marked`;
-    ui.caption.textContent = `${count} ${count === 1 ? "face" : "faces"}: ${names}. Select a face to see its top matches.${timing}`;
-    setStatus(`Found ${count} ${count === 1 ? "face" : "faces"}: ${names}.`);
+    ui.caption.textContent = `${count} ${count === 1 ? "face" : "faces"}: ${names}.${more} Select a face to see its top matches.${timing}`;
+    setStatus(`Found ${count} ${count === 1 ? "face" : "faces"}: ${names}.${more}`);
     selectFace(0, false, false);
     return;
   }
@@ -190,18 +219,16 @@ function showResult(result) {
 function selectFace(index, focus, announce = true) {
   const face = state.faces[index];
   if (!face) return;
-  state.faceButtons.forEach((button, i) => {
-    button.setAttribute("aria-pressed", String(i === index));
-    button.classList.toggle("selected", i === index);
-  });
+  for (const buttons of [state.faceButtons, state.faceListButtons]) {
+    buttons.forEach((button, i) => {
+      button.setAttribute("aria-pressed", String(i === index));
+      button.classList.toggle("selected", i === index);
+    });
+  }
   if (focus) state.faceButtons[index]?.focus();
   ui.chart.hidden = false;
   ui.chartHeading.textContent = `Face ${index + 1}: ${face.label === "unknown" ? "unknown" : face.label}`;
-  // The worker reads a photo with no detected face as one tight face crop (detection score 0).
-  const detection =
-    face.detectionScore > 0
-      ? `Detector confidence ${percent(face.detectionScore)}.`
-      : "No face was detected, so the whole photo was read as one face crop.";
+  const detection = `Detector confidence ${percent(face.detectionScore)}.`;
   ui.chartNote.textContent =
     face.label === "unknown" ? `${detection} Not close enough to anyone the model knows.` : detection;
   renderBars(ui.bars, face.predictions, face.label);

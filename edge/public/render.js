@@ -74,13 +74,33 @@ export function renderFaceBoxes(layer, faces) {
     button.style.height = `${height * 100}%`;
     // Near the top edge the tag would leave the photo, so it goes under the box; on the right
     // half it is aligned to the box's right edge.
-    // A box filling the photo (a tight face crop read whole) keeps its tag inside.
+    // A box filling the photo (a tight face crop) keeps its tag inside.
     const vertical = top < 0.08 ? (top + height > 0.92 ? " inside" : " below") : "";
     const placement = `${vertical}${left + width / 2 > 0.5 ? " end" : ""}`;
     const tag = el("span", `face-tag${placement}`, faceTag(face));
     tag.setAttribute("aria-hidden", "true");
     button.append(tag);
     layer.append(button);
+    return button;
+  });
+}
+
+/**
+ * The list of faces beside the photo (shown when there are several): one button per face, in the
+ * answer's order (largest first), named as on its box.
+ * @param {HTMLOListElement} list
+ * @param {Face[]} faces
+ * @returns {HTMLButtonElement[]}
+ */
+export function renderFaceList(list, faces) {
+  return faces.map((face, index) => {
+    const item = el("li", face.label === "unknown" ? "face-item unknown" : "face-item");
+    const button = el("button", "face-item-button", `${index + 1}. ${faceTag(face)}`);
+    button.type = "button";
+    button.dataset.index = String(index);
+    button.setAttribute("aria-pressed", "false");
+    item.append(button);
+    list.append(item);
     return button;
   });
 }

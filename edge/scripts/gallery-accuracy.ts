@@ -11,13 +11,13 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { DEFAULT_DECODE_LIMITS, decodeImage } from "@marquee/shared";
+import { DEFAULT_DECODE_LIMITS, DEFAULT_WORKING_PIXELS, decodeImage } from "@marquee/shared";
 import {
-  detectFaces,
   embedFaces,
+  findFaces,
   loadFaceModels,
   normalizeDescriptor,
-  SERVING_DETECTOR_POLICY,
+  servingFacePolicy,
 } from "@marquee/shared/face";
 import { nodeFaceWeightSource, useNodeWasmDecoders } from "@marquee/shared/node";
 import "@tensorflow/tfjs-backend-wasm";
@@ -36,14 +36,15 @@ const perStranger = Number(opt("--per-stranger", "10"));
 
 await tf.setBackend("wasm");
 await useNodeWasmDecoders();
-const nets = await loadFaceModels(nodeFaceWeightSource(), { detector: "tiny", landmarks: "full" });
+const nets = await loadFaceModels(nodeFaceWeightSource(), { landmarks: "full" });
 
-/** The largest face's unit-length embedding, or null (as identify's subject, without fallback). */
+/** The largest face's unit-length embedding, or null: the worker's face rule (servingFacePolicy). */
 async function embed(path: string): Promise<Float32Array | null> {
   const { image } = await decodeImage(new Uint8Array(await readFile(path)), {
-    limits: { ...DEFAULT_DECODE_LIMITS, maxMegapixels: 40 },
+    limits: { ...DEFAULT_DECODE_LIMITS, maxMegapixels: 50 },
+    maxPixels: DEFAULT_WORKING_PIXELS,
   });
-  const faces = await detectFaces(nets, image, { inputSize: SERVING_DETECTOR_POLICY.inputSize, maxFaces: 1 });
+  const { faces } = await findFaces(nets, image, servingFacePolicy({ maxFaces: 1 }));
   if (!faces[0]) return null;
   const [d] = await embedFaces(nets, image, [faces[0]]);
   return normalizeDescriptor(d as Float32Array);

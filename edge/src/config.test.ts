@@ -1,4 +1,4 @@
-import { SERVING_DETECTOR_POLICY } from "@marquee/shared/face";
+import { servingFacePolicy } from "@marquee/shared/face";
 import { expect, it } from "vitest";
 import { readConfig, workingPixelsFor } from "./config.ts";
 import type { WorkerEnv } from "./env.ts";
@@ -11,7 +11,7 @@ it("uses defaults for unset vars and reads set ones", () => {
     limits: { maxBytes: 10 * 1024 * 1024, maxMegapixels: 50, maxWholeDecodeMegapixels: 4 },
     workingPixels: 2_000_000,
     work: { maxActive: 1, maxQueued: 64, maxWaitMs: 15_000 },
-    face: { detectorInputSize: 320, maxFaces: 10 },
+    face: { maxFaces: 100 },
   });
   expect(
     readConfig({
@@ -19,7 +19,6 @@ it("uses defaults for unset vars and reads set ones", () => {
       MODEL_PATH: "/models/x/",
       MAX_BYTES: "1000",
       MAX_MEGAPIXELS: "2.5",
-      FACE_DETECTOR_INPUT_SIZE: "224",
       MAX_FACES: "3",
       WORKING_MEGAPIXELS: "1.5",
       MAX_CONCURRENT_PREDICTS: "1",
@@ -31,7 +30,7 @@ it("uses defaults for unset vars and reads set ones", () => {
     limits: { maxBytes: 1000, maxMegapixels: 2.5, maxWholeDecodeMegapixels: 4 },
     workingPixels: 1_500_000,
     work: { maxActive: 1, maxQueued: 4, maxWaitMs: 500 },
-    face: { detectorInputSize: 224, maxFaces: 3 },
+    face: { maxFaces: 3 },
   });
 });
 
@@ -39,8 +38,11 @@ it("refuses nonsense vars instead of silently ignoring them", () => {
   expect(() => readConfig({ ASSETS, MAX_BYTES: "lots" })).toThrow(/MAX_BYTES/);
   expect(() => readConfig({ ASSETS, MAX_MEGAPIXELS: "-1" })).toThrow(/MAX_MEGAPIXELS/);
   expect(() => readConfig({ ASSETS, MODEL_PATH: "../secrets" })).toThrow(/MODEL_PATH/);
-  expect(() => readConfig({ ASSETS, FACE_DETECTOR_INPUT_SIZE: "300" })).toThrow(/FACE_DETECTOR_INPUT_SIZE/);
   expect(() => readConfig({ ASSETS, MAX_FACES: "0" })).toThrow(/MAX_FACES/);
+  expect(() => readConfig({ ASSETS, MAX_FACES: "101" })).toThrow(
+    /MAX_FACES must be a whole number from 1 to 100/,
+  );
+  expect(() => readConfig({ ASSETS, MAX_FACES: "2.5" })).toThrow(/MAX_FACES/);
 });
 
 it("accepts the same photos for every model kind, and decodes them to the model's working size", () => {
@@ -53,8 +55,7 @@ it("accepts the same photos for every model kind, and decodes them to the model'
   expect(() => readConfig({ ASSETS, WORKING_MEGAPIXELS: "0" } as WorkerEnv)).toThrow(/WORKING_MEGAPIXELS/);
 });
 
-it("defaults the face detector size and face count to shared's serving policy (what pnpm predict uses)", () => {
+it("defaults the face count to shared's serving policy (what pnpm predict uses)", () => {
   const { face } = readConfig({ ASSETS } as WorkerEnv);
-  expect(face.detectorInputSize).toBe(SERVING_DETECTOR_POLICY.inputSize);
-  expect(face.maxFaces).toBe(SERVING_DETECTOR_POLICY.maxFaces);
+  expect(face.maxFaces).toBe(servingFacePolicy().maxFaces);
 });

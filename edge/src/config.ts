@@ -4,20 +4,17 @@ import {
   type DecodeLimits,
   modelWorkingPixels,
 } from "@marquee/shared";
-import { SERVING_DETECTOR_POLICY } from "@marquee/shared/face";
+import { MAX_FACES_LIMIT } from "@marquee/shared/face";
 import type { WorkerEnv } from "./env.ts";
 
 /** The model folder served when wrangler.toml sets no `MODEL_PATH`. */
 export const DEFAULT_MODEL_PATH = "models/default";
 
 /**
- * Face models: the tiny detector's input side for every photo when wrangler.toml sets no
- * `FACE_DETECTOR_INPUT_SIZE`: shared's serving default, which `pnpm predict` also uses.
+ * Face models: at most this many faces (the largest) per photo when `MAX_FACES` is unset: 100,
+ * shared's serving default and the most `MAX_FACES` or `?max_faces=` may ask for.
  */
-export const DEFAULT_FACE_DETECTOR_INPUT_SIZE = SERVING_DETECTOR_POLICY.inputSize;
-
-/** Face models: at most this many faces (the largest) per photo when `MAX_FACES` is unset (shared's serving default). */
-export const DEFAULT_MAX_FACES = SERVING_DETECTOR_POLICY.maxFaces;
+export const DEFAULT_MAX_FACES = MAX_FACES_LIMIT;
 
 /**
  * The decoded working image, in megapixels, when `WORKING_MEGAPIXELS` is unset. Photos are decoded
@@ -43,9 +40,7 @@ export interface EdgeConfig {
   /** Largest decoded working image in pixels (see {@link workingPixelsFor}). */
   workingPixels: number;
   face: {
-    /** Side of the tiny face detector's square input (a multiple of 32). */
-    detectorInputSize: number;
-    /** Faces beyond this many (smallest first) are not described or classified. */
+    /** Faces beyond this many (smallest first) are not described or classified (1..100). */
     maxFaces: number;
   };
 }
@@ -90,8 +85,7 @@ export function readConfig(env: WorkerEnv): EdgeConfig {
       ),
     },
     face: {
-      detectorInputSize: detectorInputSize(env.FACE_DETECTOR_INPUT_SIZE),
-      maxFaces: Math.floor(positiveNumber("MAX_FACES", env.MAX_FACES, DEFAULT_MAX_FACES)),
+      maxFaces: maxFaces(env.MAX_FACES),
     },
   };
 }
@@ -111,14 +105,14 @@ export function workingPixelsFor(
   return modelWorkingPixels(metadata, config.workingPixels);
 }
 
-function detectorInputSize(raw: string | undefined): number {
-  const size = positiveNumber("FACE_DETECTOR_INPUT_SIZE", raw, DEFAULT_FACE_DETECTOR_INPUT_SIZE);
-  if (!Number.isInteger(size) || size % 32 !== 0 || size > 608) {
+function maxFaces(raw: string | undefined): number {
+  const n = positiveNumber("MAX_FACES", raw, DEFAULT_MAX_FACES);
+  if (!Number.isInteger(n) || n > MAX_FACES_LIMIT) {
     throw new Error(
-      `wrangler.toml var FACE_DETECTOR_INPUT_SIZE must be a multiple of 32 up to 608, got "${raw}"`,
+      `wrangler.toml var MAX_FACES must be a whole number from 1 to ${MAX_FACES_LIMIT}, got "${raw}"`,
     );
   }
-  return size;
+  return n;
 }
 
 function positiveNumber(name: string, raw: string | undefined, fallback: number): number {

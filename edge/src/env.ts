@@ -16,9 +16,7 @@ export interface WorkerEnv {
   MAX_MEGAPIXELS?: string;
   /** Photos are decoded reduced to at most this many megapixels (the working image); default 2. */
   WORKING_MEGAPIXELS?: string;
-  /** Face models: the tiny face detector's input side, a multiple of 32; default 320. */
-  FACE_DETECTOR_INPUT_SIZE?: string;
-  /** Face models: at most this many faces per photo, largest first; default 10. */
+  /** Face models: at most this many faces per photo, largest first, 1..100; default 100 (a request's `?max_faces=` may lower it). */
   MAX_FACES?: string;
   /** /predict requests reading, decoding and inferring at once per isolate; default 1. */
   MAX_CONCURRENT_PREDICTS?: string;

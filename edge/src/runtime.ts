@@ -41,7 +41,6 @@ export function createRuntime(wasm: WasmModules): EdgeRuntime {
         const base = `https://assets.invalid/${modelPath}/`;
         store = new ModelStore((file) => env.ASSETS.fetch(`${base}${file}`), {
           weights: fetchWeightSource(env.ASSETS, `${base}${FACE_WEIGHTS_FOLDER}/`),
-          detectorInputSize: face.detectorInputSize,
           maxFaces: face.maxFaces,
         });
       }

@@ -122,6 +122,14 @@ describe.skipIf(!hasChromium)(suiteName, () => {
       `Your photo, with ${count} ${count === 1 ? "face" : "faces"} marked`,
     );
 
+    // Several faces: a list beside the photo names every one, in the answer's order.
+    if (count > 1) {
+      expect(await page.isVisible("#face-list-panel")).toBe(true);
+      expect(await page.locator("#face-list .face-item-button").allTextContents()).toEqual(
+        tags.map((t, i) => `${i + 1}. ${t}`),
+      );
+    } else expect(await page.isHidden("#face-list-panel")).toBe(true);
+
     // Every box is drawn where the worker's fractions put it on the displayed photo.
     const photo = (await page.locator("#photo").boundingBox())!;
     for (const [i, face] of faces.entries()) {
@@ -151,6 +159,11 @@ describe.skipIf(!hasChromium)(suiteName, () => {
       await page.keyboard.press("Enter");
     }
 
+    if (count > 1) {
+      // Choosing a face in the list selects it (the chart follows), as its box does.
+      await page.locator("#face-list .face-item-button").nth(index).click();
+      await expect(page.textContent("#chart-heading")).resolves.toBe(`Face ${index + 1}: ${label}`);
+    }
     await page.screenshot({ path: join(BROWSER_OUTPUT_DIR, "page-worker-faces.png"), fullPage: true });
     expect(problems).toEqual([]);
     await page.close();

@@ -196,9 +196,13 @@ describe.skipIf(!hasChromium)(suiteName, () => {
     await page.close();
   });
 
-  it("keeps the tag on the photo when the whole photo was read as one face crop", async () => {
-    // What the worker answers when no detector hit a face: the whole image, detection score 0.
-    const whole = { ...SAMPLE1_FACES[1]!, box: { left: 0, top: 0, width: 1, height: 1 }, detectionScore: 0 };
+  it("keeps the tag on the photo when the face fills the photo (a tight face crop)", async () => {
+    // What the worker answers for a tight crop: the padded pass finds a face as big as the image.
+    const whole = {
+      ...SAMPLE1_FACES[1]!,
+      box: { left: 0, top: 0, width: 1, height: 1 },
+      detectionScore: 0.8,
+    };
     stub.configure({ faces: [whole] });
     const page = await openPage();
     await upload(page, SAMPLE1);
@@ -207,7 +211,7 @@ describe.skipIf(!hasChromium)(suiteName, () => {
     const tag = (await page.locator(".face-tag").boundingBox())!;
     expect(tag.y).toBeGreaterThanOrEqual(photo.y - 1);
     expect(tag.y + tag.height).toBeLessThanOrEqual(photo.y + photo.height + 1);
-    await expect(page.textContent("#chart-note")).resolves.toContain("whole photo was read as one face crop");
+    await expect(page.textContent("#chart-note")).resolves.toContain("Detector confidence 80");
     expect(problems).toEqual([]);
     await page.close();
   });

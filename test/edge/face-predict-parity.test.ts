@@ -1,14 +1,14 @@
 // Parity for face models: `pnpm predict --json` (the real CLI, in plain Node) answers what the
 // worker (the wrangler-built bundle in plain Miniflare) answers for the same photo: the same faces,
 // the same labels ("unknown" included), every score, detection score and box within 1e-4. Both run
-// shared's serving face policy (servingFacePolicy: one detector size for every photo).
+// shared's serving face policy (servingFacePolicy: BlazeFace + scaled pass, 100 faces).
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { type PredictResponse, parseModelMetadataText } from "@marquee/shared";
-import { type FaceBox, SERVING_DETECTOR_POLICY, servingFacePolicy } from "@marquee/shared/face";
+import { type FaceBox, servingFacePolicy } from "@marquee/shared/face";
 import sharp, { type Sharp } from "sharp";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { FaceGallery } from "../fixtures/make-face-model.ts";
@@ -27,7 +27,7 @@ interface CliFace {
   score: number;
   distance: number | null;
   predictions: { label: string; score: number }[];
-  source: "detected" | "whole-image";
+  source: "detected" | "padded-retry";
 }
 
 /** What `pnpm predict --json` prints for a face model. */
@@ -90,7 +90,7 @@ beforeAll(async () => {
     FaceGallery["people"][number],
     FaceGallery["people"][number],
   ];
-  // A tight 112×112 face crop (detected, or taken whole as the face) and a 400 px head-and-shoulders cut.
+  // A tight 112×112 face crop (found by the padded retry) and a 400 px head-and-shoulders cut.
   await addPhoto("tight-crop", faceCut(first, 1, 112));
   await addPhoto("portrait", faceCut(second, 2.6, 400));
 }, 180_000);
@@ -110,10 +110,8 @@ async function pnpmPredict(paths: string[], top: number): Promise<FacePredictCli
 
 it("runs the deployed worker with shared's serving defaults, the ones pnpm predict uses", async () => {
   const vars = wranglerVars(await readFile(join(REPO_DIR, "wrangler.toml"), "utf8"));
-  expect(Number(vars.FACE_DETECTOR_INPUT_SIZE ?? SERVING_DETECTOR_POLICY.inputSize)).toBe(
-    SERVING_DETECTOR_POLICY.inputSize,
-  );
-  expect(Number(vars.MAX_FACES ?? SERVING_DETECTOR_POLICY.maxFaces)).toBe(SERVING_DETECTOR_POLICY.maxFaces);
+  expect(vars.FACE_DETECTOR_INPUT_SIZE).toBeUndefined();
+  expect(Number(vars.MAX_FACES ?? servingFacePolicy().maxFaces)).toBe(servingFacePolicy().maxFaces);
 });
 
 it("answers like the worker: same faces and labels, scores, detection scores and boxes within 1e-4", async () => {
@@ -170,7 +168,7 @@ it("answers like the worker: same faces and labels, scores, detection scores and
       labels.add(mine.label);
       faces++;
     });
-    // The photo's subject (top-level predictions) is the same face.
+    // The top-level predictions (the best accepted face's) are the same, and name no stranger.
     expect(
       edge.predictions.map((p) => p.label),
       photo.name,
@@ -181,8 +179,8 @@ it("answers like the worker: same faces and labels, scores, detection scores and
   console.log(
     `face parity: ${photos.length} photos, ${faces} faces, labels ${[...labels].sort().join(", ")}, max |Δ| ${maxDifference.toExponential(2)}`,
   );
-  // The comparison covers the serving detector size, gallery people and strangers, and many faces.
-  expect(servingFacePolicy().inputSize).toBe(320);
+  // The comparison covers the served detector, gallery people and strangers, and many faces.
+  expect(servingFacePolicy().detector).toBe("blazeface");
   expect(labels.has("unknown")).toBe(true);
   expect([...labels].filter((l) => l !== "unknown").length).toBeGreaterThanOrEqual(2);
   expect(faces).toBeGreaterThanOrEqual(15);

@@ -25,7 +25,7 @@ export interface NodeFaceReference {
   dispose(): void;
 }
 
-/** Load the fixture's head and face-api's nets in Node on tfjs' stock wasm backend. */
+/** Load the fixture's head and the face nets (BlazeFace, face-api's) in Node on tfjs' stock wasm backend. */
 export async function nodeFaceReference(modelDir: string): Promise<NodeFaceReference> {
   await tf.setBackend("wasm");
   await useNodeWasmDecoders();
@@ -47,10 +47,7 @@ export async function nodeFaceReference(modelDir: string): Promise<NodeFaceRefer
       weightData: shards,
     }),
   );
-  const nets: FaceModels = await loadFaceModels(nodeFaceWeightSource(), {
-    detector: "tiny",
-    landmarks: "full",
-  });
+  const nets: FaceModels = await loadFaceModels(nodeFaceWeightSource(), { landmarks: "full" });
   return {
     metadata,
     recognize: (image) =>

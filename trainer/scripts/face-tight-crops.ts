@@ -38,9 +38,7 @@ let written = 0;
 let skipped = 0;
 for (const e of ds[split]) {
   const { image } = await decodeImage(new Uint8Array(await readFile(e.file.path)));
-  // Detected faces only: a photo taken whole has no face to crop tighter.
-  const policy = { ...facePolicyFor(DEFAULT_FACE_PIPELINE), wholeImageFallback: false };
-  const found = await findFaces(models, image, policy);
+  const found = await findFaces(models, image, facePolicyFor(DEFAULT_FACE_PIPELINE));
   const face = found.faces[found.subject];
   if (!face?.landmarks) {
     skipped++;

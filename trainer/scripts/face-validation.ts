@@ -1,11 +1,10 @@
 /**
  * Validation figures of an exported face model on the validation photos of the split it was
- * trained with (same seed and share, duplicate-aware), with faces found as the worker finds them
- * (`--detector serving`, the default: shared's servingFacePolicy, 320, no retries) or as
- * training found them (`--detector training`: 416, retries at 320 and 512):
+ * trained with (same seed and share, duplicate-aware), with faces found as training and the
+ * worker find them (shared's findFaces under the model's policy):
  *
  *   pnpm tsx trainer/scripts/face-validation.ts --data ../shared/datasets/celeb17 [--model-dir models/default]
- *       [--detector serving|training] [--cache-dir DIR]
+ *       [--cache-dir DIR]
  */
 import { resolve } from "node:path";
 import { classifyFaceDescriptors } from "@marquee/shared/face";
@@ -13,16 +12,13 @@ import { useNodeWasmDecoders } from "@marquee/shared/node";
 import { initWasmBackend } from "../src/backend/wasm-node.ts";
 import { loadExportedModel } from "../src/export/load-model.ts";
 import { loadFaceDataset } from "../src/face/embed-dataset.ts";
-import { pipelineFromMetadata, servingPipelineFromMetadata } from "../src/face/face-pipeline.ts";
+import { pipelineFromMetadata } from "../src/face/face-pipeline.ts";
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback?: string) =>
   args.includes(name) ? (args[args.indexOf(name) + 1] as string) : fallback;
 const data = resolve(opt("--data", "../shared/datasets/celeb17")!);
 const modelDir = resolve(opt("--model-dir", "models/default")!);
-const detector = opt("--detector", "serving");
-if (detector !== "serving" && detector !== "training")
-  throw new Error("--detector must be serving or training");
 const cacheDir = opt("--cache-dir");
 
 await initWasmBackend();
@@ -32,7 +28,7 @@ const meta = loaded.metadata;
 if (meta.pipeline !== "face" || !meta.face) throw new Error(`${modelDir} is not a face model`);
 const started = performance.now();
 const ds = await loadFaceDataset(data, {
-  pipeline: detector === "serving" ? servingPipelineFromMetadata(meta.face) : pipelineFromMetadata(meta.face),
+  pipeline: pipelineFromMetadata(meta.face),
   validationSplit: meta.dataset.validationSplit,
   seed: meta.dataset.seed,
   ...(cacheDir ? { cacheDir: resolve(cacheDir) } : {}),
@@ -64,7 +60,7 @@ console.log(
   JSON.stringify(
     {
       model: modelDir,
-      detector,
+
       validationPhotos: photos,
       faces,
       noFace: photos - faces,

@@ -10,9 +10,10 @@ import {
   MarqueeError,
   type ModelMetadata,
 } from "@marquee/shared";
-import { embedFaces, findFaces, normalizeDescriptor, servingFacePolicy } from "@marquee/shared/face";
+import { embedFaces, findFaces, normalizeDescriptor } from "@marquee/shared/face";
 import { workingPixelsFor } from "../config.ts";
 import type { WorkerEnv } from "../env.ts";
+import { servedFacePolicy } from "../inference/recognize-served-faces.ts";
 import { decodeLimitsFor } from "../kinds/registry.ts";
 import type { LoadedFaceModel } from "../model/build-face-model.ts";
 import type { EdgeRuntime } from "../runtime.ts";
@@ -30,15 +31,6 @@ export interface EmbeddedPhoto {
   image: { width: number; height: number; format: string };
   embedder: EmbedderId;
   timingsMs: { decode: number; embed: number };
-}
-
-/** Options for {@link embedPhoto}. */
-export interface EmbedPhotoOptions {
-  /**
-   * As /predict: a near-square photo in which no face is detected is taken whole as a tight face
-   * crop. Identify uses it; enrolment does not (a photo must show a detected face).
-   */
-  wholeImageFallback: boolean;
 }
 
 /**
@@ -71,13 +63,13 @@ export function embedderOf(metadata: ModelMetadata): EmbedderId {
 
 /**
  * Decode a photo and embed every face in it (at most `MAX_FACES`, largest first) with the served
- * face model, the way /predict finds faces (shared's serving detector options).
+ * face model, the way /predict finds faces (servedFacePolicy: no whole-image guess; tight crops
+ * are found by the detector's padded pass).
  */
 export async function embedPhoto(
   runtime: EdgeRuntime,
   env: WorkerEnv,
   bytes: Uint8Array,
-  options: EmbedPhotoOptions,
 ): Promise<EmbeddedPhoto> {
   const config = runtime.config(env);
   const model = await faceModel(runtime, env);
@@ -93,12 +85,7 @@ export async function embedPhoto(
   const found = await findFaces(
     model.nets,
     image,
-    servingFacePolicy({
-      inputSize: config.face.detectorInputSize,
-      maxFaces: config.face.maxFaces,
-      minScore: model.metadata.face?.minDetectionScore,
-      wholeImageFallback: options.wholeImageFallback,
-    }),
+    servedFacePolicy(model.metadata, { maxFaces: config.face.maxFaces }),
   );
   const descriptors = found.faces.length ? await embedFaces(model.nets, image, found.faces) : [];
   const faces: EmbeddedFace[] = found.faces.map((face, i) => ({

@@ -77,11 +77,9 @@ export function galleryRoutes(runtime: EdgeRuntime): Hono<{ Bindings: WorkerEnv 
     const faces = [];
     let embedder: EmbedderId | null = null;
     for (const photo of photos) {
-      const embedded = await embedPhoto(runtime, c.env, photo.bytes, { wholeImageFallback: false }).catch(
-        (err: unknown) => {
-          throw withLabel(err, photo.label, photos.length);
-        },
-      );
+      const embedded = await embedPhoto(runtime, c.env, photo.bytes).catch((err: unknown) => {
+        throw withLabel(err, photo.label, photos.length);
+      });
       embedder = embedded.embedder;
       const [face] = embedded.faces;
       if (!face) {
@@ -147,7 +145,7 @@ export function galleryRoutes(runtime: EdgeRuntime): Hono<{ Bindings: WorkerEnv 
     const topK = parseTopK(c.req.query("top_k"));
     const gc = readGalleryConfig(c.env);
     const threshold = parseThreshold(c.req.query("threshold"), gc.threshold);
-    const embedded = await embedPhoto(runtime, c.env, bytes, { wholeImageFallback: true });
+    const embedded = await embedPhoto(runtime, c.env, bytes);
     const t0 = performance.now();
     let matches: IdentifyResponse["faces"][number]["matches"][] = [];
     let searched = 0;
@@ -200,11 +198,9 @@ export function galleryRoutes(runtime: EdgeRuntime): Hono<{ Bindings: WorkerEnv 
       ["a", a],
       ["b", b],
     ] as const) {
-      const embedded = await embedPhoto(runtime, c.env, bytes, { wholeImageFallback: true }).catch(
-        (err: unknown) => {
-          throw withLabel(err, `the "${name}" photo`, 2);
-        },
-      );
+      const embedded = await embedPhoto(runtime, c.env, bytes).catch((err: unknown) => {
+        throw withLabel(err, `the "${name}" photo`, 2);
+      });
       const face = embedded.faces[0];
       if (!face) throw new MarqueeError("no_face", `No face was found in the "${name}" photo.`);
       faces.push(face.embedding);

@@ -1,4 +1,5 @@
 import { MarqueeError } from "@marquee/shared";
+import { parseFaceRequestOptions } from "../inference/face-request-options.ts";
 import { recognizeServedFaces } from "../inference/recognize-served-faces.ts";
 import { buildFaceModel, type LoadedFaceModel } from "../model/build-face-model.ts";
 import { faceWeightNames } from "../model/face-options.ts";
@@ -9,9 +10,10 @@ export const NO_FACE_MESSAGE =
   "No face was found in the image. Send a photo in which a face is clearly visible (roughly 40 px or wider).";
 
 /**
- * Face models: the pretrained face nets plus a head on their descriptors; every face is classified,
- * and the top-level predictions are the photo's subject's. Photos of any accepted size are
- * decoded to the working size (`WORKING_MEGAPIXELS`), which leaves room beside the face nets' wasm.
+ * Face models: the pretrained face nets plus a head on their descriptors; every face (up to
+ * `?max_faces=`, 100) is classified, and the top-level predictions are the best accepted face's
+ * (empty when every face is unknown). Photos of any accepted size are decoded to the working size
+ * (`WORKING_MEGAPIXELS`), which leaves room beside the face nets' wasm.
  */
 export const FACE_KIND: ServedKind<LoadedFaceModel> = {
   async build(files, faceNets) {
@@ -23,16 +25,19 @@ export const FACE_KIND: ServedKind<LoadedFaceModel> = {
   // Photos are decoded to the working size (WORKING_MEGAPIXELS), so face models take what image models take.
   decodeLimits: (config) => config.limits,
   pretrainedWeightFiles: (metadata) => faceWeightNames(metadata),
-  async predict(model, decoded, k, config) {
+  requestOptions: (model, query) => parseFaceRequestOptions(query, model.metadata),
+  async predict(model, decoded, k, config, options) {
     const t0 = performance.now();
-    const { faces, subject } = await recognizeServedFaces(model, decoded.image, {
-      detectorInputSize: config.face.detectorInputSize,
-      maxFaces: config.face.maxFaces,
+    const { faces, subject, truncated, openSet } = await recognizeServedFaces(model, decoded.image, {
+      ...options,
+      maxFacesCap: config.face.maxFaces,
       topK: k,
     });
     return {
       predictions: faces[subject]?.predictions ?? [],
       faces,
+      truncated,
+      openSet,
       timingsMs: { preprocess: 0, inference: roundMs(performance.now() - t0) },
       ...(faces.length === 0 ? { message: NO_FACE_MESSAGE } : {}),
     };

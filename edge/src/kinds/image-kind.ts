@@ -8,6 +8,7 @@ export const IMAGE_KIND: ServedKind<LoadedImageModel> = {
   build: (files) => buildModel(files),
   decodeLimits: (config) => config.limits,
   pretrainedWeightFiles: () => [],
+  requestOptions: () => ({}),
   async predict(model, decoded, k) {
     const t0 = performance.now();
     const pixels = preprocessImage(decoded.image, model.metadata);

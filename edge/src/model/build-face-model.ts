@@ -1,7 +1,10 @@
 import { MarqueeError, type ModelMetadata } from "@marquee/shared";
 import {
+  classifyFaceDescriptors,
+  embedFaces,
   FACE_DESCRIPTOR_SIZE,
   type FaceModels,
+  findLandmarks,
   loadFaceModels,
   type WeightSource,
 } from "@marquee/shared/face";
@@ -27,13 +30,12 @@ export interface LoadedFaceModel extends ServedFaceNets {
 /** Where a face model's pretrained weights come from, and how its nets will be run (so the warm-up runs the same kernels the requests will). */
 export interface FaceNetSource {
   weights: WeightSource;
-  detectorInputSize: number;
   maxFaces: number;
 }
 
 /**
- * Build a face model: the head from model.json, the pretrained detector, landmark and descriptor
- * nets from `weights` (face-api's manifests and shards), then one warm-up pass through each net so
+ * Build a face model: the head from model.json, the pretrained detector (BlazeFace), landmark and
+ * descriptor nets from `weights` (face-api's manifests and shards, `blazeface-back.json`), then one warm-up pass through each net so
  * the first request pays no kernel set-up.
  */
 export async function buildFaceModel(files: ModelFiles, source: FaceNetSource): Promise<LoadedFaceModel> {
@@ -54,12 +56,11 @@ export async function buildFaceModel(files: ModelFiles, source: FaceNetSource): 
       ...head.weights.map((w) => w.read()),
     ];
     watchWeights(weightTensors, { eager: true });
-    // A flat near-square image takes the longest path: no face (the detector runs twice, the
-    // second time padded), then the whole image as a tight crop through landmarks, descriptor and
-    // head. Every operator gets packed here, and the heap reaches the size requests need. Its side
-    // is twice the detector's input, the largest photo the detector takes without shrinking it.
-    const side = 2 * warmUp.detectorInputSize;
-    const grey = { width: side, height: side, data: new Uint8Array(side * side * 3).fill(128) };
+    // A flat 1920×1080 picture takes every detector pass: the whole image, the scaled pass (its
+    // blocks) and the padded retry, and finds nothing. Then one face box through landmarks,
+    // descriptor and head. Every operator gets packed here, and the heap reaches the size
+    // requests need.
+    const grey = { width: 1920, height: 1080, data: new Uint8Array(1920 * 1080 * 3).fill(128) };
     const warming: LoadedFaceModel = {
       kind: "face",
       head,
@@ -67,11 +68,13 @@ export async function buildFaceModel(files: ModelFiles, source: FaceNetSource): 
       metadata: files.metadata,
       released: { released: 0, releasedBytes: 0, kept: 0 },
     };
-    await recognizeServedFaces(warming, grey, { ...warmUp, topK: 1 });
-    // And once at a small photo's size. Kept from when small photos had a detector size of their
-    // own: cheap, and the memory tests' bounds were measured with it.
-    const small = { width: 160, height: 160, data: grey.data.subarray(0, 160 * 160 * 3) };
-    await recognizeServedFaces(warming, small, { ...warmUp, topK: 1 });
+    await recognizeServedFaces(warming, grey, { maxFacesCap: warmUp.maxFaces, topK: 1 });
+    const box = { left: 800, top: 400, width: 200, height: 240 };
+    const [landmarks] = await findLandmarks(nets, grey, [box]);
+    const descriptors = await embedFaces(nets, grey, [
+      { box, score: 1, ...(landmarks ? { landmarks } : {}) },
+    ]);
+    await classifyFaceDescriptors(head, descriptors, files.metadata, { topK: 1 });
     const released = releasePackedWeights(weightTensors);
     return { ...warming, released };
   } catch (err) {

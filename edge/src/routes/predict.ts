@@ -21,6 +21,7 @@ export function predictHandler(runtime: EdgeRuntime) {
     await runtime.backend();
     const loaded = await runtime.models(c.env).get();
     const kind = servedKind(loaded.kind);
+    const options = kind.requestOptions(loaded, c.req.query());
     const decodeStart = performance.now();
     // Decoded straight to the working size the model needs (never the full-resolution pixels);
     // boxes found on it are fractions of the original photo.
@@ -29,11 +30,19 @@ export function predictHandler(runtime: EdgeRuntime) {
       maxPixels: workingPixelsFor(config, loaded.metadata),
     });
     const decodeMs = roundMs(performance.now() - decodeStart);
-    const { predictions, faces, message, timingsMs } = await kind.predict(loaded, decoded, k, config);
+    const { predictions, faces, truncated, openSet, message, timingsMs } = await kind.predict(
+      loaded,
+      decoded,
+      k,
+      config,
+      options,
+    );
     const { metadata } = loaded;
     const body: PredictResponse = {
       predictions,
       ...(faces ? { faces } : {}),
+      ...(truncated === undefined ? {} : { truncated }),
+      ...(openSet ? { openSet } : {}),
       model: { name: metadata.name, version: metadata.version, pipeline: metadata.pipeline },
       image: {
         width: decoded.original.width,

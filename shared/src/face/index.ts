@@ -30,20 +30,14 @@ export {
   detectFaces,
   embedSubjectFace,
   type FaceSource,
-  type FoundFaces,
-  findFaces,
-  isNearSquare,
-  type SubjectFace,
-} from "./find-faces.ts";
-export {
-  type FindFacesV2Options,
   type FoundFace,
-  type FoundFaces as FoundFacesV2,
-  findFacesV2,
+  type FoundFaces,
+  faceSource,
+  findFaces,
   mergeCandidates,
+  type SubjectFace,
   tileRegions,
-  type V2Detector,
-} from "./find-faces-v2.ts";
+} from "./find-faces.ts";
 export type { FaceBox, Point } from "./geometry.ts";
 export { type LoadedNet, loadBlazeFace, loadFaceres } from "./human-models.ts";
 export { type HumanModelName, loadHumanWeightMap } from "./human-weights.ts";
@@ -54,14 +48,16 @@ export {
   faceWeightFiles,
   type LandmarkNetKind,
   loadFaceModels,
+  type PretrainedWeightName,
+  weightManifestFile,
 } from "./models.ts";
 export { BLAZEFACE_INPUT_SIZE, type BlazeFaceParams } from "./nets/blazeface.ts";
 export { FACERES_DESCRIPTOR_SIZE, FACERES_INPUT_SIZE, type FaceresParams } from "./nets/faceres.ts";
 export {
+  DEFAULT_FACE_POLICY,
   DEFAULT_MIN_DETECTION_SCORE,
   type FacePolicy,
-  SERVING_DETECTOR_POLICY,
-  type ServingDetectorPolicy,
+  MAX_FACES_LIMIT,
   servingFacePolicy,
 } from "./policy.ts";
 export {
@@ -69,6 +65,7 @@ export {
   type RecognizedFace,
   type RecognizeFacesOptions,
   recognizeFaces,
+  topLevelFaceIndex,
 } from "./recognize.ts";
 export { type ScoredBox, SUBJECT_SCORE_RATIO, subjectFaceIndex } from "./subject.ts";
 export {

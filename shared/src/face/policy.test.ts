@@ -1,24 +1,28 @@
 import { expect, it } from "vitest";
-import { SERVING_DETECTOR_POLICY, servingFacePolicy } from "./policy.ts";
+import { DEFAULT_FACE_POLICY, MAX_FACES_LIMIT, servingFacePolicy } from "./policy.ts";
 
-it("serves with one detector size, 320, no retries, ten faces and the whole-image fallback", () => {
+it("serves and trains with BlazeFace + scaled pass, 100 faces, faces down to 40/1920, no whole-image fallback", () => {
   expect(servingFacePolicy()).toEqual({
-    inputSize: 320,
-    retryInputSizes: [],
-    maxFaces: 10,
-    minScore: 0.5,
-    wholeImageFallback: true,
+    detector: "blazeface",
+    maxFaces: 100,
+    minScore: 0.6,
+    scaledMinScore: 0.7,
+    minFaceFraction: 40 / 1920,
+    minFacePixels: 0,
+    padRetry: true,
   });
+  expect(MAX_FACES_LIMIT).toBe(100);
+  expect("wholeImageFallback" in servingFacePolicy()).toBe(false);
 });
 
-it("takes the worker's FACE_DETECTOR_INPUT_SIZE, MAX_FACES and the model's minimum score", () => {
-  const policy = servingFacePolicy({ inputSize: 416, maxFaces: 3, minScore: 0.6 });
-  expect(policy).toMatchObject({ inputSize: 416, maxFaces: 3, minScore: 0.6, retryInputSizes: [] });
-});
-
-it("never retries, whatever is passed", () => {
-  const sneaky = { retryInputSizes: [512] } as Parameters<typeof servingFacePolicy>[0];
-  expect(servingFacePolicy(sneaky).retryInputSizes).toEqual([]);
+it("takes a model's recorded scores and a request's narrowing; undefined keeps the default", () => {
+  const policy = servingFacePolicy({
+    maxFaces: 3,
+    minScore: 0.65,
+    minFacePixels: 50,
+    scaledMinScore: undefined,
+  });
+  expect(policy).toMatchObject({ maxFaces: 3, minScore: 0.65, minFacePixels: 50, scaledMinScore: 0.7 });
   // The defaults are frozen: callers cannot change the policy for everyone by accident.
-  expect(Object.isFrozen(SERVING_DETECTOR_POLICY)).toBe(true);
+  expect(Object.isFrozen(DEFAULT_FACE_POLICY)).toBe(true);
 });

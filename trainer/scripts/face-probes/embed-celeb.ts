@@ -17,7 +17,6 @@ import {
   detectFaces,
   embedFaceres,
   embedFaces,
-  findFacesV2,
   type Point,
   subjectFaceIndex,
 } from "@marquee/shared/face";
@@ -26,7 +25,15 @@ import { dctHash, differenceHash } from "../../src/data/perceptual-hash.ts";
 import { scanDataset } from "../../src/data/scan.ts";
 import { splitDataset } from "../../src/data/split.ts";
 import { tightFaceCrop } from "../../src/face/tight-crop.ts";
-import { JsonCache, loadProbeNets, opt, type ProbeNets, readRgbFile, required } from "./probe-common.ts";
+import {
+  JsonCache,
+  loadProbeNets,
+  opt,
+  type ProbeNets,
+  probeFindFaces,
+  readRgbFile,
+  required,
+} from "./probe-common.ts";
 
 /** Bump when what is stored changes. */
 const VERSION = "v1";
@@ -72,7 +79,7 @@ async function findSubject(
     const i = subjectFaceIndex(faces);
     if (i >= 0) return { face: faces[i]!, source: "tiny" };
   }
-  const found = await findFacesV2(nets.tiny, image, {
+  const found = await probeFindFaces(nets.tiny, image, {
     detector: { kind: "blazeface", params: nets.blazeface.params },
     tiles: false,
   });
@@ -100,7 +107,7 @@ export async function tightEvidence(
   nets: ProbeNets,
   crop: RgbImage,
 ): Promise<{ face: DetectedFace; evidence: NonNullable<TightRecord["evidence"]> } | null> {
-  const bf = await findFacesV2(nets.tiny, crop, {
+  const bf = await probeFindFaces(nets.tiny, crop, {
     detector: { kind: "blazeface", params: nets.blazeface.params },
     tiles: false,
   });

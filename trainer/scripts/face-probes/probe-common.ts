@@ -6,11 +6,15 @@ import type { RgbImage } from "@marquee/shared";
 import {
   type BlazeFaceParams,
   type FaceModels,
+  type FacePolicy,
   type FaceresParams,
+  type FoundFaces,
+  findFaces,
   type LoadedNet,
   loadBlazeFace,
   loadFaceModels,
   loadFaceres,
+  servingFacePolicy,
 } from "@marquee/shared/face";
 import { nodeFaceWeightSource, nodeHumanWeightSource } from "@marquee/shared/node";
 import * as tf from "@tensorflow/tfjs";
@@ -105,4 +109,52 @@ export function median(values: readonly number[]): number {
 /** Percent with one decimal. */
 export function pct(x: number): string {
   return `${(100 * x).toFixed(1)}%`;
+}
+
+/** The probes' detector options (phase 1's findFacesV2 options, now mapped onto a FacePolicy). */
+export interface ProbeFindOptions
+  extends Partial<
+    Pick<
+      FacePolicy,
+      | "maxFaces"
+      | "minFaceFraction"
+      | "minFaceInput"
+      | "tiles"
+      | "scaledPass"
+      | "scaledBlock"
+      | "padRetry"
+      | "landmarks"
+    >
+  > {
+  /** BlazeFace params, or face-api's tiny detector (held by `tinyModels`) at `inputSize`. */
+  detector: { kind: "blazeface"; params: BlazeFaceParams } | { kind: "face-api"; inputSize: number };
+  minScore?: number;
+  tileMinScore?: number;
+}
+
+/**
+ * shared's findFaces with a probe's detector: BlazeFace swapped into face-api's nets, or face-api's
+ * tiny detector; unset options are the served policy's (minimum score 0.5 for face-api).
+ */
+export function probeFindFaces(
+  tinyModels: FaceModels,
+  image: RgbImage,
+  o: ProbeFindOptions,
+): Promise<FoundFaces> {
+  const { detector, minScore, tileMinScore, ...rest } = o;
+  const blaze = detector.kind === "blazeface";
+  const models: FaceModels = blaze
+    ? { ...tinyModels, detector: { kind: "blazeface", params: detector.params } }
+    : tinyModels;
+  return findFaces(
+    models,
+    image,
+    servingFacePolicy({
+      ...rest,
+      detector: blaze ? "blazeface" : "tiny",
+      ...(blaze ? {} : { inputSize: detector.inputSize }),
+      minScore: minScore ?? (blaze ? 0.6 : 0.5),
+      scaledMinScore: tileMinScore,
+    }),
+  );
 }

@@ -12,7 +12,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { RgbImage } from "@marquee/shared";
-import { detectFaces, type FaceBox, findFacesV2, loadFaceModels } from "@marquee/shared/face";
+import { detectFaces, type FaceBox, loadFaceModels } from "@marquee/shared/face";
 import { nodeFaceWeightSource } from "@marquee/shared/node";
 import type { GroupLabel } from "./build-group-set.ts";
 import {
@@ -21,6 +21,7 @@ import {
   median,
   opt,
   pct,
+  probeFindFaces,
   readRgbFile,
   required,
   sha256File,
@@ -44,7 +45,7 @@ const configs: Record<string, Run> = {
     detectFaces(nets.tiny, img, { inputSize: 416, landmarks: false, maxFaces: 1000 }),
   "tiny@320 tiled": async (img) =>
     (
-      await findFacesV2(nets.tiny, img, {
+      await probeFindFaces(nets.tiny, img, {
         detector: { kind: "face-api", inputSize: 320 },
         landmarks: false,
         minFaceInput: 24,
@@ -53,10 +54,10 @@ const configs: Record<string, Run> = {
     ).faces,
   "ssd@512": (img) => detectFaces(ssd, img, { landmarks: false, padRetry: false, maxFaces: 1000 }),
   blazeface: async (img) =>
-    (await findFacesV2(nets.tiny, img, { detector: bf, tiles: false, landmarks: false })).faces,
+    (await probeFindFaces(nets.tiny, img, { detector: bf, tiles: false, landmarks: false })).faces,
   "blazeface tiled(12)": async (img) =>
     (
-      await findFacesV2(nets.tiny, img, {
+      await probeFindFaces(nets.tiny, img, {
         detector: bf,
         landmarks: false,
         minFaceInput: 12,
@@ -65,16 +66,16 @@ const configs: Record<string, Run> = {
       })
     ).faces,
   "blazeface scaled pass (12)": async (img) =>
-    (await findFacesV2(nets.tiny, img, { detector: bf, landmarks: false, minFaceInput: 12 })).faces,
+    (await probeFindFaces(nets.tiny, img, { detector: bf, landmarks: false, minFaceInput: 12 })).faces,
   "blazeface scaled pass (18)": async (img) =>
-    (await findFacesV2(nets.tiny, img, { detector: bf, landmarks: false, minFaceInput: 18 })).faces,
+    (await probeFindFaces(nets.tiny, img, { detector: bf, landmarks: false, minFaceInput: 18 })).faces,
   "blazeface scaled pass (24)": async (img) =>
-    (await findFacesV2(nets.tiny, img, { detector: bf, landmarks: false, minFaceInput: 24 })).faces,
+    (await probeFindFaces(nets.tiny, img, { detector: bf, landmarks: false, minFaceInput: 24 })).faces,
   "blazeface default (auto tiles, 12, min 0.6)": async (img) =>
-    (await findFacesV2(nets.tiny, img, { detector: bf, landmarks: false, scaledPass: false })).faces,
+    (await probeFindFaces(nets.tiny, img, { detector: bf, landmarks: false, scaledPass: false })).faces,
   "blazeface auto tiles (18, min 0.6)": async (img) =>
     (
-      await findFacesV2(nets.tiny, img, {
+      await probeFindFaces(nets.tiny, img, {
         detector: bf,
         landmarks: false,
         minFaceInput: 18,
@@ -83,7 +84,7 @@ const configs: Record<string, Run> = {
     ).faces,
   "blazeface auto tiles (24, min 0.6)": async (img) =>
     (
-      await findFacesV2(nets.tiny, img, {
+      await probeFindFaces(nets.tiny, img, {
         detector: bf,
         landmarks: false,
         minFaceInput: 24,
@@ -92,7 +93,7 @@ const configs: Record<string, Run> = {
     ).faces,
   "blazeface always tiles (12, min 0.6)": async (img) =>
     (
-      await findFacesV2(nets.tiny, img, {
+      await probeFindFaces(nets.tiny, img, {
         detector: bf,
         landmarks: false,
         tiles: "always",
@@ -101,7 +102,7 @@ const configs: Record<string, Run> = {
     ).faces,
   "blazeface tiled(24)": async (img) =>
     (
-      await findFacesV2(nets.tiny, img, {
+      await probeFindFaces(nets.tiny, img, {
         detector: bf,
         landmarks: false,
         minFaceInput: 24,

@@ -13,13 +13,22 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { embedFaceres, embedFaces, type FaceBox, findFacesV2 } from "@marquee/shared/face";
+import { embedFaceres, embedFaces, type FaceBox } from "@marquee/shared/face";
 import { DEFAULT_NEAR_DUPLICATES, findDuplicates } from "../../src/data/duplicates.ts";
 import { scanDataset } from "../../src/data/scan.ts";
 import { splitDataset } from "../../src/data/split.ts";
 import type { GroupLabel } from "./build-group-set.ts";
 import { type PhotoRecord, photoCache } from "./embed-celeb.ts";
-import { JsonCache, loadProbeNets, opt, pct, readRgbFile, required, sha256File } from "./probe-common.ts";
+import {
+  JsonCache,
+  loadProbeNets,
+  opt,
+  pct,
+  probeFindFaces,
+  readRgbFile,
+  required,
+  sha256File,
+} from "./probe-common.ts";
 
 const WEIGHT = 0.8;
 const data = required("--data");
@@ -98,7 +107,7 @@ for (const l of labels) {
   let got = await cache.get(key);
   if (!got) {
     const image = await readRgbFile(file);
-    const r = await findFacesV2(nets.tiny, image, {
+    const r = await probeFindFaces(nets.tiny, image, {
       detector: { kind: "blazeface", params: nets.blazeface.params },
     });
     const resnet = await embedFaces(nets.tiny, image, r.faces);

@@ -19,7 +19,6 @@ import {
   detectFaces,
   embedFaceres,
   embedFaces,
-  findFacesV2,
   loadBlazeFace,
   loadFaceModels,
   loadFaceres,
@@ -28,7 +27,7 @@ import { nodeFaceWeightSource, nodeHumanWeightSource } from "@marquee/shared/nod
 import * as tf from "@tensorflow/tfjs";
 import { initWasmBackend } from "../../src/backend/wasm-node.ts";
 import type { GroupLabel } from "./build-group-set.ts";
-import { median, opt, readRgbFile, required, wasmHeapBytes } from "./probe-common.ts";
+import { median, opt, probeFindFaces, readRgbFile, required, wasmHeapBytes } from "./probe-common.ts";
 
 const data = required("--data");
 const portrait = required("--portrait");
@@ -37,7 +36,7 @@ const minFaceInput = Number(opt("--tiles", "18"));
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
 await initWasmBackend();
 const heap0 = wasmHeapBytes();
-const models = await loadFaceModels(nodeFaceWeightSource());
+const models = await loadFaceModels(nodeFaceWeightSource(), { detector: "tiny" });
 const faceApiBytes = tf.memory().numBytes;
 const blazeface = combo === "today" ? null : await loadBlazeFace(nodeHumanWeightSource());
 const faceres = combo === "faceres" || combo === "both" ? await loadFaceres(nodeHumanWeightSource()) : null;
@@ -68,7 +67,7 @@ for (const p of pictures) {
       found = await detectFaces(models, image, { inputSize: 320, padRetry: false, maxFaces: 10 });
     else
       found = (
-        await findFacesV2(models, image, {
+        await probeFindFaces(models, image, {
           detector: { kind: "blazeface", params: blazeface.params },
           minFaceInput,
         })

@@ -24,7 +24,7 @@ import { EmbedPool } from "./embed-pool.ts";
 import { EmbeddingCache, type PhotoEmbedding } from "./embedding-cache.ts";
 import {
   DEFAULT_FACE_PIPELINE,
-  describeDetectorSizes,
+  describeDetector,
   type FacePipelineConfig,
   facePipelineVersion,
   loadPipelineModels,
@@ -118,7 +118,7 @@ export async function embedFolder(dir: string, options: EmbedOptions = {}): Prom
   if (todo.length > 0) {
     workers = options.workers ?? (todo.length > 16 ? availableParallelism() : 0);
     log.info(
-      `Embedding ${todo.length} of ${firstBySha.size} distinct photos (${firstBySha.size - todo.length} cached) with ${describeDetectorSizes(config)}, ${workers || "no"} worker thread(s); cache ${cache.dir}.`,
+      `Embedding ${todo.length} of ${firstBySha.size} distinct photos (${firstBySha.size - todo.length} cached) with ${describeDetector(config)}, ${workers || "no"} worker thread(s); cache ${cache.dir}.`,
     );
     let pool: EmbedPool | null = null;
     if (workers >= 1) {
@@ -231,7 +231,8 @@ export interface FaceDataset {
   /** Photos without a face (listed and skipped), with the reason. */
   noFace: SkippedFile[];
   /** Whole-image fallbacks used (tight crops). */
-  wholeImage: number;
+  /** Faces found only by the padded retry (tight crops). */
+  paddedRetry: number;
   skipped: SkippedFile[];
   duplicates: DuplicateReport;
   split: DatasetSplit;
@@ -276,7 +277,7 @@ export async function loadFaceDataset(
     : splitDataset(files, duplicates.unitOf, { validationSplit: options.validationSplit ?? 0.1, seed });
   const validationSplit = split.validationSplit;
   const noFace: SkippedFile[] = [];
-  let wholeImage = 0;
+  let padded = 0;
   const examples = (indices: number[]): FaceExample[] => {
     const out: FaceExample[] = [];
     for (const i of indices) {
@@ -286,7 +287,7 @@ export async function loadFaceDataset(
         noFace.push({ path: file.path, reason: r.reason });
         continue;
       }
-      if (r.source === "whole-image") wholeImage++;
+      if (r.source === "padded-retry") padded++;
       out.push({ file, descriptor: r.descriptor, label: file.classIndex });
     }
     return out;
@@ -299,8 +300,8 @@ export async function loadFaceDataset(
   }
   log.info(
     options.validationDir
-      ? `Faces: ${train.length} training photos, ${validation.length} validation photos from ${options.validationDir}; ${wholeImage} taken whole as tight crops.`
-      : `Faces: ${train.length} training and ${validation.length} validation photos (split ${validationSplit}, seed ${seed}; duplicate groups kept together); ${wholeImage} taken whole as tight crops.`,
+      ? `Faces: ${train.length} training photos, ${validation.length} validation photos from ${options.validationDir}; ${padded} found by the padded retry (tight crops).`
+      : `Faces: ${train.length} training and ${validation.length} validation photos (split ${validationSplit}, seed ${seed}; duplicate groups kept together); ${padded} found by the padded retry (tight crops).`,
   );
   if (options.validationDir) {
     const leaks = measureLeakage(files, duplicates.unitOf, split.trainIndices, split.validationIndices);
@@ -316,7 +317,7 @@ export async function loadFaceDataset(
     train,
     validation,
     noFace,
-    wholeImage,
+    paddedRetry: padded,
     skipped: folder.skipped,
     duplicates,
     split,

@@ -1,12 +1,5 @@
 import { decodeImage, type RgbImage } from "@marquee/shared";
-import {
-  DEFAULT_MAX_FACES,
-  embedSubjectFace,
-  type FaceModels,
-  type FacePolicy,
-  isNearSquare,
-  servingFacePolicy,
-} from "@marquee/shared/face";
+import { embedSubjectFace, type FaceModels, type FacePolicy, servingFacePolicy } from "@marquee/shared/face";
 import type { PerceptualHashes } from "../data/duplicates.ts";
 import { dctHash, differenceHash } from "../data/perceptual-hash.ts";
 import { TRAINING_DECODE_LIMITS } from "../data/scan.ts";
@@ -14,22 +7,20 @@ import type { PhotoEmbedding } from "./embedding-cache.ts";
 import type { FacePipelineConfig } from "./face-pipeline.ts";
 
 /**
- * The face policy of a pipeline config: the worker's (shared's servingFacePolicy) with
- * `config.serving`, else training's detector size and retry sizes. `embedPhoto`, `pnpm predict`
- * and `pnpm evaluate` all find faces through it, with shared's findFaces.
+ * The face policy of a pipeline config: shared's servingFacePolicy with the config's scores and
+ * smallest face. `embedPhoto`, `pnpm predict`, `pnpm evaluate` and the worker all find faces
+ * through it, with shared's findFaces: the same rule in training and serving.
  *
  * @example
- * facePolicyFor(DEFAULT_FACE_PIPELINE); // { inputSize: 416, retryInputSizes: [320, 512], maxFaces: 20, … }
+ * facePolicyFor(DEFAULT_FACE_PIPELINE); // { detector: "blazeface", maxFaces: 100, minScore: 0.6, … }
  */
-export function facePolicyFor(config: FacePipelineConfig): FacePolicy {
-  const rule = { minScore: config.minDetectionScore, wholeImageFallback: config.wholeImageFallback };
-  if (config.serving) return servingFacePolicy({ ...config.serving, ...rule });
-  return {
-    inputSize: config.inputSize,
-    retryInputSizes: config.retryInputSizes,
-    maxFaces: DEFAULT_MAX_FACES,
-    ...rule,
-  };
+export function facePolicyFor(config: FacePipelineConfig, overrides: Partial<FacePolicy> = {}): FacePolicy {
+  return servingFacePolicy({
+    minScore: config.minDetectionScore,
+    scaledMinScore: config.scaledMinScore,
+    minFaceFraction: config.minFaceFraction,
+    ...overrides,
+  });
 }
 
 /**
@@ -53,9 +44,7 @@ export async function embedPhoto(
   const found = await embedSubjectFace(models, image, facePolicyFor(config));
   const { width, height } = image;
   if (!found) {
-    const reason = isNearSquare(width, height)
-      ? `no face detected (${width}×${height})`
-      : `no face detected (${width}×${height}; not near-square, so not taken as a face crop)`;
+    const reason = `no face detected (${width}×${height})`;
     return { status: "no-face", reason, width, height, hashes };
   }
   const b = found.face.box;

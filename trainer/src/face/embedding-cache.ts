@@ -6,15 +6,15 @@ import { writeFileAtomic } from "../util/durable-fs.ts";
 import { type FacePipelineVersion, pipelineKey } from "./face-pipeline.ts";
 
 /** Bump when the entry layout changes. */
-export const EMBEDDING_CACHE_VERSION = 1;
+export const EMBEDDING_CACHE_VERSION = 2;
 
 /** What the embedding pass found in one photo. */
 export type PhotoEmbedding =
   | {
       status: "face";
-      /** "detected" by the detector, or "whole-image" (a tight crop the detector missed). */
-      source: "detected" | "whole-image";
-      /** Detector score (0 for whole-image). */
+      /** "detected", or "padded-retry" (found only on the photo shrunk into a black border: a tight crop). */
+      source: "detected" | "padded-retry";
+      /** Detector score. */
       score: number;
       /** Face box as fractions of the upright image: left, top, width, height. */
       box: [number, number, number, number];
@@ -49,7 +49,7 @@ function checksum(payload: Omit<StoredEntry, "check">): string {
 
 /**
  * Descriptors on disk, one small JSON file per (photo content sha256, face pipeline version):
- * `<dir>/face-embeddings-v1/<pipeline key>/<sha[0:2]>/<sha>.json`. Writes are atomic (temp +
+ * `<dir>/face-embeddings-v2/<pipeline key>/<sha[0:2]>/<sha>.json`. Writes are atomic (temp +
  * fsync + rename); each entry carries a checksum, its pipeline key and its photo hash, so a
  * truncated, torn or misplaced entry reads as a miss and is recomputed. Float32 values survive
  * JSON exactly (a float32 is a double, and JSON prints doubles round-trip).

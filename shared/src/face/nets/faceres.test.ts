@@ -16,7 +16,7 @@ let tiny: FaceModels;
 beforeAll(async () => {
   await useBackend("wasm");
   net = await loadFaceres(nodeHumanWeightSource());
-  tiny = await loadFaceModels(nodeFaceWeightSource());
+  tiny = await loadFaceModels(nodeFaceWeightSource(), { detector: "tiny" });
 }, 60_000);
 
 afterAll(() => {
