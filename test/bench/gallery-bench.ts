@@ -14,6 +14,7 @@ import {
   type GalleryExport,
   type IdentifyResponse,
 } from "@marquee/shared";
+import { mulberry32 } from "@marquee/trainer/random";
 import { ensureWorkerBuild } from "../helpers/build-worker.ts";
 import { ensureFaceModel } from "../helpers/face-model.ts";
 import { freePort } from "../helpers/free-port.ts";
@@ -33,17 +34,6 @@ const IMPORT_FACES = 10_000;
 const ADMIN = "bench-admin-key";
 const EMBEDDER = { name: "@vladmandic/face-api/face_recognition_model", version: "1.7.15", dimensions: 128 };
 const MiB = 1024 * 1024;
-
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomUnit(random: () => number): Float32Array {
   const v = Float32Array.from({ length: 128 }, () => random() - 0.5);

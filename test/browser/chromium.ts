@@ -5,6 +5,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { describe } from "vitest";
 import { REPO_DIR } from "../helpers/paths.ts";
 
 /** Where the tests expect Chromium (`apt-get install chromium`; `.ci/run` installs it). */
@@ -27,6 +28,16 @@ export function chromiumSuiteName(running: string, skipped: string): string {
   return hasChromium
     ? running
     : `${skipped}: SKIPPED, no Chromium at ${CHROMIUM_PATH} (apt-get install chromium)`;
+}
+
+/**
+ * A browser suite: `describe`, skipped when Chromium is missing, named by {@link chromiumSuiteName}.
+ *
+ * @example
+ * describeChromium("page (stub worker, Chromium)", "page (stub worker)", () => { it("loads", async () => {}); });
+ */
+export function describeChromium(running: string, skipped: string, body: () => void): void {
+  describe.skipIf(!hasChromium)(chromiumSuiteName(running, skipped), body);
 }
 
 const CHROMIUM_ARGS = [

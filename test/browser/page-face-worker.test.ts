@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { PredictResponse } from "@marquee/shared";
 import type { Page } from "playwright-core";
 import sharp from "sharp";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import type { FaceGallery } from "../fixtures/make-face-model.ts";
 import { ensureFaceWorkerBuild } from "../helpers/face-worker.ts";
 import { samplePhotoPath } from "../helpers/images.ts";
@@ -13,21 +13,15 @@ import { type RunningWorker, startWorker } from "../helpers/start-worker.ts";
 import {
   BROWSER_OUTPUT_DIR,
   type Browser,
-  chromiumSuiteName,
-  hasChromium,
+  describeChromium,
   launchChromium,
   watchPageProblems,
 } from "./chromium.ts";
 
-const suiteName = chromiumSuiteName(
-  "page (face model in the worker, Chromium)",
-  "page (face model in the worker)",
-);
-
 // Within FACE_MAX_MEGAPIXELS (2 MP) for every sample photo: 1536 × 1230 at most.
 const UPLOAD_WIDTH = 1536;
 
-describe.skipIf(!hasChromium)(suiteName, () => {
+describeChromium("page (face model in the worker, Chromium)", "page (face model in the worker)", () => {
   let worker: RunningWorker;
   let browser: Browser;
   let url: string;

@@ -2,23 +2,16 @@
 // model, admin key set): teach a person from three photos, see them listed, identify a held-back
 // photo and a stranger, and read the refusal of a wrong admin key.
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import type { FaceGallery } from "../fixtures/make-face-model.ts";
 import { ensureFaceWorkerBuild } from "../helpers/face-worker.ts";
 import { FIVE_VARIANTS, HELD_BACK, portrait } from "../helpers/gallery-faces.ts";
 import { type RunningWorker, startWorker } from "../helpers/start-worker.ts";
-import {
-  type Browser,
-  chromiumSuiteName,
-  hasChromium,
-  launchChromium,
-  watchPageProblems,
-} from "./chromium.ts";
+import { type Browser, describeChromium, launchChromium, watchPageProblems } from "./chromium.ts";
 
-const suiteName = chromiumSuiteName("page gallery form (worker, Chromium)", "page gallery form (worker)");
 const ADMIN = "page-admin-key-3";
 
-describe.skipIf(!hasChromium)(suiteName, () => {
+describeChromium("page gallery form (worker, Chromium)", "page gallery form (worker)", () => {
   let worker: RunningWorker;
   let browser: Browser;
   let url: string;

@@ -6,13 +6,12 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { Page } from "playwright-core";
 import sharp from "sharp";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import { samplePhotoPath } from "../helpers/images.ts";
 import {
   BROWSER_OUTPUT_DIR,
   type Browser,
-  chromiumSuiteName,
-  hasChromium,
+  describeChromium,
   launchChromium,
   watchPageProblems,
 } from "./chromium.ts";
@@ -20,9 +19,7 @@ import { PUBLIC_DIR, SAMPLE1_FACES, type StubServer, startStubServer } from "./s
 
 const SAMPLE1 = samplePhotoPath(1);
 
-const suiteName = chromiumSuiteName("page (stub worker, Chromium)", "page (stub worker)");
-
-describe.skipIf(!hasChromium)(suiteName, () => {
+describeChromium("page (stub worker, Chromium)", "page (stub worker)", () => {
   let browser: Browser;
   let stub: StubServer;
   let problems: string[] = [];

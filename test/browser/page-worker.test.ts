@@ -8,15 +8,14 @@ import { join } from "node:path";
 import { PAGE_CSP } from "@marquee/edge/security-headers";
 import type { Page } from "playwright-core";
 import sharp from "sharp";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { ensureWorkerBuild, type WorkerBuild } from "../helpers/build-worker.ts";
 import { samplePhotoPath } from "../helpers/images.ts";
 import { type RunningWorker, startWorker } from "../helpers/start-worker.ts";
 import {
   BROWSER_OUTPUT_DIR,
   type Browser,
-  chromiumSuiteName,
-  hasChromium,
+  describeChromium,
   launchChromium,
   watchPageProblems,
 } from "./chromium.ts";
@@ -24,9 +23,7 @@ import { type PageProxy, startPageProxy } from "./page-proxy.ts";
 
 const SAMPLE1 = samplePhotoPath(1);
 
-const suiteName = chromiumSuiteName("page (worker in Miniflare, Chromium)", "page (worker in Miniflare)");
-
-describe.skipIf(!hasChromium)(suiteName, () => {
+describeChromium("page (worker in Miniflare, Chromium)", "page (worker in Miniflare)", () => {
   let build: WorkerBuild;
   let worker: RunningWorker;
   let browser: Browser;

@@ -19,12 +19,11 @@ import {
 } from "@marquee/trainer";
 import { tinyModel } from "@marquee/trainer/testing";
 import sharp from "sharp";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   BROWSER_OUTPUT_DIR,
   type Browser,
-  chromiumSuiteName,
-  hasChromium,
+  describeChromium,
   launchChromium,
   watchPageProblems,
 } from "./chromium.ts";
@@ -45,9 +44,7 @@ function photoSvg(c: number, seed: number): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" fill="hsl(${hue},60%,45%)"/>${shape}${dot}</svg>`;
 }
 
-const suiteName = chromiumSuiteName("report.html of a tiny training run (Chromium)", "report.html");
-
-describe.skipIf(!hasChromium)(suiteName, () => {
+describeChromium("report.html of a tiny training run (Chromium)", "report.html", () => {
   let root: string;
   let outcome: ImageTrainingOutcome;
   let browser: Browser;

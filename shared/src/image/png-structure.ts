@@ -1,8 +1,7 @@
-import { MarqueeError } from "../errors.ts";
 import { be32 } from "./bytes.ts";
 import { crc32 } from "./crc32.ts";
 import { inflate } from "./inflate.ts";
-import { type PngInfo, readPngInfo } from "./png-header.ts";
+import { corruptPng, type PngInfo, printableChunkType, readPngInfo } from "./png-header.ts";
 
 /** What a PNG's chunks hold, as far as decoding needs it. */
 export interface PngStructure extends PngInfo {
@@ -40,7 +39,7 @@ export function readPngStructure(bytes: Uint8Array): PngStructure {
   const info = readPngInfo(bytes);
   const interlace = bytes[28]!;
   if (bytes[26] !== 0 || bytes[27] !== 0 || interlace > 1) {
-    throw corrupt("PNG IHDR names an unknown compression, filter or interlace method");
+    throw corruptPng("PNG IHDR names an unknown compression, filter or interlace method");
   }
   let palette: Uint8Array | null = null;
   let transparency: Uint8Array | null = null;
@@ -50,7 +49,7 @@ export function readPngStructure(bytes: Uint8Array): PngStructure {
   let offset = 8;
   let first = true;
   for (;;) {
-    if (offset + 12 > bytes.length) throw corrupt("PNG ends before its IEND chunk (truncated)");
+    if (offset + 12 > bytes.length) throw corruptPng("PNG ends before its IEND chunk (truncated)");
     const length = be32(bytes, offset);
     const type = String.fromCharCode(
       bytes[offset + 4]!,
@@ -61,30 +60,30 @@ export function readPngStructure(bytes: Uint8Array): PngStructure {
     const start = offset + 8;
     const end = start + length;
     if (length > 0x7fffffff || end + 4 > bytes.length) {
-      throw corrupt(`PNG chunk ${printable(type)} runs past the end of the file (truncated)`);
+      throw corruptPng(`PNG chunk ${printableChunkType(type)} runs past the end of the file (truncated)`);
     }
     if (crc32(bytes, offset + 4, end) !== be32(bytes, end))
-      throw corrupt(`PNG chunk ${printable(type)} has a bad CRC`);
-    if (type === "IHDR" && !first) throw corrupt("PNG has more than one IHDR chunk");
+      throw corruptPng(`PNG chunk ${printableChunkType(type)} has a bad CRC`);
+    if (type === "IHDR" && !first) throw corruptPng("PNG has more than one IHDR chunk");
     first = false;
     if (idat.length > 0 && type !== "IDAT") idatEnded = true;
     switch (type) {
       case "IEND":
-        if (idat.length === 0) throw corrupt("PNG has no image data (no IDAT chunk)");
-        if (info.colorType === 3 && !palette) throw corrupt("PNG is a palette image without a PLTE chunk");
+        if (idat.length === 0) throw corruptPng("PNG has no image data (no IDAT chunk)");
+        if (info.colorType === 3 && !palette) throw corruptPng("PNG is a palette image without a PLTE chunk");
         return { ...info, interlaced: interlace === 1, palette, transparency, idat, compressed };
       case "PLTE":
-        if (palette) throw corrupt("PNG has more than one PLTE chunk");
-        if (idat.length > 0) throw corrupt("PNG has its PLTE chunk after the image data");
+        if (palette) throw corruptPng("PNG has more than one PLTE chunk");
+        if (idat.length > 0) throw corruptPng("PNG has its PLTE chunk after the image data");
         if (length % 3 !== 0 || length === 0 || length > 768)
-          throw corrupt(`PNG PLTE chunk has an invalid length ${length}`);
+          throw corruptPng(`PNG PLTE chunk has an invalid length ${length}`);
         palette = bytes.subarray(start, end);
         break;
       case "tRNS":
         if (idat.length === 0) transparency = bytes.subarray(start, end);
         break;
       case "IDAT":
-        if (idatEnded) throw corrupt("PNG has IDAT chunks that are not consecutive");
+        if (idatEnded) throw corruptPng("PNG has IDAT chunks that are not consecutive");
         idat.push([start, end]);
         break;
       case "iCCP":
@@ -94,7 +93,7 @@ export function readPngStructure(bytes: Uint8Array): PngStructure {
         break;
       default:
         if (!KNOWN_CRITICAL.has(type) && type.charCodeAt(0) < 0x61) {
-          throw corrupt(`PNG has a critical chunk ${printable(type)} that no decoder knows`);
+          throw corruptPng(`PNG has a critical chunk ${printableChunkType(type)} that no decoder knows`);
         }
     }
     offset = end + 4;
@@ -129,17 +128,9 @@ export async function checkCompressedChunks(png: PngStructure): Promise<void> {
       continue;
     }
     if (stopped) {
-      throw corrupt(
+      throw corruptPng(
         `PNG ${type} chunk inflates past ${limit / 1024} KiB (a decompression bomb, not metadata)`,
       );
     }
   }
-}
-
-function printable(type: string): string {
-  return /^[A-Za-z]{4}$/.test(type) ? type : JSON.stringify(type);
-}
-
-function corrupt(message: string): MarqueeError {
-  return new MarqueeError("corrupt_image", message);
 }

@@ -1,17 +1,8 @@
-import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { startTsWorker } from "../util/start-ts-worker.ts";
 import type { PerceptualHashes } from "./duplicates.ts";
 import type { ImageCacheOptions } from "./image-cache.ts";
 import type { DatasetFile } from "./types.ts";
-
-/** URL of tsx's ESM register API (its `import` export, not the CommonJS one). */
-function resolveTsxEsmApi(): string {
-  const resolve = (import.meta as { resolve?: (s: string) => string }).resolve;
-  if (resolve) return resolve("tsx/esm/api");
-  const cjs = createRequire(import.meta.url).resolve("tsx/esm/api");
-  return pathToFileURL(cjs.replace(/index\.cjs$/, "index.mjs")).href;
-}
 
 /** A decode request sent to a worker. */
 export interface DecodeJob {
@@ -75,28 +66,12 @@ export class DecodePool {
 
   /** Start `count` workers; rejects if they cannot load (then decode in-process instead). */
   static async start(count: number, spec: DecodeJob["spec"]): Promise<DecodePool> {
-    const tsxApi = resolveTsxEsmApi();
-    const entry = new URL("./decode-worker.ts", import.meta.url).href;
-    const code = `import(${JSON.stringify(tsxApi)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); });`;
+    const entry = new URL("./decode-worker.ts", import.meta.url);
     const workers: Worker[] = [];
     try {
+      // One at a time, as this pool has always started them (the other pools start theirs at once).
       for (let i = 0; i < count; i++) {
-        const w = new Worker(code, { eval: true });
-        workers.push(w);
-        await new Promise<void>((resolve, reject) => {
-          // Remove only our own listeners: Worker keeps internal ones that removeAllListeners would break.
-          const done = (err?: Error) => {
-            clearTimeout(timer);
-            w.off("message", onReady).off("error", onError).off("exit", onExit);
-            if (err) reject(err);
-            else resolve();
-          };
-          const onReady = () => done();
-          const onError = (e: Error) => done(e);
-          const onExit = (code: number) => done(new Error(`decode worker exited with code ${code}`));
-          const timer = setTimeout(() => done(new Error("decode worker did not start within 30 s")), 30_000);
-          w.on("message", onReady).on("error", onError).on("exit", onExit);
-        });
+        workers.push(await startTsWorker(entry, undefined, { label: "decode worker", timeoutMs: 30_000 }));
       }
     } catch (err) {
       await Promise.all(workers.map((w) => w.terminate()));

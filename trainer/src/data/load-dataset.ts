@@ -13,7 +13,14 @@ import { ImageCache } from "./image-cache.ts";
 import { kerasSplit } from "./keras-split.ts";
 import { prepareImages } from "./prepare.ts";
 import { assertUsable, displayPath, scanDataset } from "./scan.ts";
-import { type DatasetSplit, type Leakage, measureLeakage, naiveSplit, splitDataset } from "./split.ts";
+import {
+  type DatasetSplit,
+  type Leakage,
+  measureLeakage,
+  naiveSplit,
+  splitDataset,
+  splitFromIndices,
+} from "./split.ts";
 import { consoleLog, type DataLog, type DatasetFile, type SkippedFile } from "./types.ts";
 import { fixedSplit, validationClassMap } from "./validation-folder.ts";
 
@@ -220,12 +227,5 @@ function reportDuplicates(
 /** Keras' random split as a {@link DatasetSplit} (training files in Keras' shuffled order). */
 function randomSplit(files: DatasetFile[], validationSplit: number, seed: number): DatasetSplit {
   const { trainIndices, validationIndices } = kerasSplit(files.length, validationSplit, seed);
-  return {
-    train: trainIndices.map((i) => files[i]!),
-    validation: validationIndices.map((i) => files[i]!),
-    trainIndices,
-    validationIndices,
-    validationSplit,
-    seed,
-  };
+  return splitFromIndices(files, trainIndices, validationIndices, validationSplit, seed);
 }

@@ -96,6 +96,23 @@ export function splitDataset(
   validationIndices.sort((a, b) => a - b);
   shuffleInPlace(trainIndices, seededRandom(seed, 0x7a1));
   shuffleInPlace(validationIndices, seededRandom(seed, 0x7a2));
+  return splitFromIndices(files, trainIndices, validationIndices, validationSplit, seed);
+}
+
+/**
+ * A {@link DatasetSplit} over `files` (any element type) from its index lists, which it keeps as
+ * they are: the files are taken in the lists' order.
+ *
+ * @example
+ * const split = splitFromIndices(files, [2, 0], [1], 1 / 3, 123); // train = [files[2], files[0]]
+ */
+export function splitFromIndices<F>(
+  files: readonly F[],
+  trainIndices: number[],
+  validationIndices: number[],
+  validationSplit: number,
+  seed: number,
+): Omit<DatasetSplit, "train" | "validation"> & { train: F[]; validation: F[] } {
   return {
     train: trainIndices.map((i) => files[i]!),
     validation: validationIndices.map((i) => files[i]!),

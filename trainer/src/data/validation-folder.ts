@@ -6,7 +6,7 @@
  */
 import { MarqueeError } from "@marquee/shared";
 import { seededRandom, shuffleInPlace } from "../util/random.ts";
-import type { DatasetSplit } from "./split.ts";
+import { type DatasetSplit, splitFromIndices } from "./split.ts";
 
 /**
  * For each validation class folder, the index of the training class with the same name. Throws
@@ -49,12 +49,6 @@ export function fixedSplit<F>(
   const validationIndices: number[] = [];
   for (let i = 0; i < files.length; i++) (isValidation(i) ? validationIndices : trainIndices).push(i);
   shuffleInPlace(trainIndices, seededRandom(seed, 0x7a1));
-  return {
-    train: trainIndices.map((i) => files[i]!),
-    validation: validationIndices.map((i) => files[i]!),
-    trainIndices,
-    validationIndices,
-    validationSplit: files.length ? validationIndices.length / files.length : 0,
-    seed,
-  };
+  const validationSplit = files.length ? validationIndices.length / files.length : 0;
+  return splitFromIndices(files, trainIndices, validationIndices, validationSplit, seed);
 }

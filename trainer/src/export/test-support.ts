@@ -1,26 +1,10 @@
 import type { ModelMetadata } from "@marquee/shared";
-import * as tf from "@tensorflow/tfjs";
+import type * as tf from "@tensorflow/tfjs";
+import { miniConvModel } from "../train/test-support.ts";
 
 /** A small conv model with random weights, for export tests. */
 export function smallTestModel(seed = 1, size = 12, classes = 3): tf.Sequential {
-  const init = (s: number) => tf.initializers.glorotUniform({ seed: seed * 10 + s });
-  const model = tf.sequential();
-  model.add(tf.layers.rescaling({ name: "rescaling", scale: 1 / 255, inputShape: [size, size, 3] }));
-  model.add(
-    tf.layers.conv2d({
-      name: "conv2d",
-      filters: 8,
-      kernelSize: 3,
-      activation: "relu",
-      kernelInitializer: init(1),
-    }),
-  );
-  model.add(tf.layers.averagePooling2d({ name: "pool", poolSize: 2 }));
-  model.add(tf.layers.dropout({ name: "dropout", rate: 0.5 }));
-  model.add(tf.layers.flatten({ name: "flatten" }));
-  model.add(tf.layers.dense({ name: "dense", units: 32, activation: "relu", kernelInitializer: init(2) }));
-  model.add(tf.layers.dense({ name: "dense_1", units: classes, kernelInitializer: init(3) }));
-  return model;
+  return miniConvModel({ size, classes, filters: 8, hidden: 32, seedBase: seed * 10 });
 }
 
 /** Metadata (minus `weights`) that passes the schema, for export tests. */

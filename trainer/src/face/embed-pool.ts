@@ -1,7 +1,6 @@
-import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import type { PerceptualHashes } from "../data/duplicates.ts";
+import { startTsWorkers } from "../util/start-ts-worker.ts";
 import type { PhotoEmbedding } from "./embedding-cache.ts";
 import type { FacePipelineConfig } from "./face-pipeline.ts";
 
@@ -16,14 +15,6 @@ export interface EmbedJob {
 export interface EmbedReply {
   id: number;
   result: PhotoEmbedding;
-}
-
-/** URL of tsx's ESM register API (Node 20 workers do not inherit the parent's TypeScript loader). */
-function tsxEsmApi(): string {
-  const resolve = (import.meta as { resolve?: (s: string) => string }).resolve;
-  if (resolve) return resolve("tsx/esm/api");
-  const cjs = createRequire(import.meta.url).resolve("tsx/esm/api");
-  return pathToFileURL(cjs.replace(/index\.cjs$/, "index.mjs")).href;
 }
 
 /**
@@ -72,38 +63,12 @@ export class EmbedPool {
 
   /** Start `count` workers and wait until each has loaded its nets. */
   static async start(count: number, config: FacePipelineConfig): Promise<EmbedPool> {
-    const api = tsxEsmApi();
-    const entry = new URL("./embed-worker.ts", import.meta.url).href;
-    const code = `import(${JSON.stringify(api)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); });`;
-    const workers: Worker[] = [];
-    try {
-      await Promise.all(
-        Array.from({ length: count }, async () => {
-          const w = new Worker(code, { eval: true, workerData: { config } });
-          workers.push(w);
-          await new Promise<void>((resolve, reject) => {
-            const done = (err?: Error) => {
-              clearTimeout(timer);
-              w.off("message", onMessage).off("error", onError).off("exit", onExit);
-              if (err) reject(err);
-              else resolve();
-            };
-            const onMessage = (m: { ready?: true; failed?: string }) =>
-              done(m.failed ? new Error(m.failed) : undefined);
-            const onError = (e: Error) => done(e);
-            const onExit = (c: number) => done(new Error(`embedding worker exited with code ${c}`));
-            const timer = setTimeout(
-              () => done(new Error("embedding worker did not start within 120 s")),
-              120_000,
-            );
-            w.on("message", onMessage).on("error", onError).on("exit", onExit);
-          });
-        }),
-      );
-    } catch (err) {
-      await Promise.all(workers.map((w) => w.terminate()));
-      throw err;
-    }
+    const entry = new URL("./embed-worker.ts", import.meta.url);
+    const workers = await startTsWorkers(
+      entry,
+      Array.from({ length: count }, () => ({ config })),
+      { label: "embedding worker" },
+    );
     return new EmbedPool(workers);
   }
 

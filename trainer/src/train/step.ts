@@ -6,10 +6,15 @@ import { hostTensors, readFloats, releaseWeightOperators } from "./host-adam.ts"
 import { categoricalCrossEntropy } from "./losses.ts";
 import { microBatchSizeFor, splitBatch } from "./micro-batch.ts";
 
+/** The shape of one example of a batch: `batch.shape`, or [imageSize, imageSize, 3] when it has none. */
+export function batchShape(batch: TrainingBatch, imageSize: number): number[] {
+  return [...(batch.shape ?? [imageSize, imageSize, 3])];
+}
+
 /** Turn a batch into tensors: xs [N,H,W,3] (or [N, ...batch.shape]) and one-hot ys [N,C]. Caller disposes. */
 export function batchTensors(batch: TrainingBatch, imageSize: number, numClasses: number) {
   const n = batch.ys.length;
-  const shape = batch.shape ?? [imageSize, imageSize, 3];
+  const shape = batchShape(batch, imageSize);
   const xs = tf.tensor(batch.xs, [n, ...shape], "float32");
   const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(batch.ys, "int32"), numClasses).toFloat() as tf.Tensor2D);
   return { xs, ys, n };

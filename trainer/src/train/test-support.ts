@@ -37,13 +37,31 @@ export function toyExamples(
  * gradient is far too slow for the real one in a unit test, and the loop does not care about the architecture.
  */
 export function tinyModel(classes = 3, size = TOY_IMAGE): tf.Sequential {
-  const init = (seed: number) => tf.initializers.glorotUniform({ seed });
+  return miniConvModel({ size, classes, filters: 4, seedBase: 0 });
+}
+
+/**
+ * The layer stack behind {@link tinyModel} and the export tests' `smallTestModel`: rescaling, a 3×3
+ * relu conv of `filters`, 2×2 average pool, dropout 0.5, an optional relu dense layer of `hidden`
+ * units, then dense logits; layer `i`'s kernel is Glorot-uniform with seed `seedBase + i`.
+ *
+ * @example
+ * const model = miniConvModel({ size: 12, classes: 3, filters: 8, hidden: 32, seedBase: 10 });
+ */
+export function miniConvModel(o: {
+  size: number;
+  classes: number;
+  filters: number;
+  hidden?: number;
+  seedBase: number;
+}): tf.Sequential {
+  const init = (layer: number) => tf.initializers.glorotUniform({ seed: o.seedBase + layer });
   const model = tf.sequential();
-  model.add(tf.layers.rescaling({ name: "rescaling", scale: 1 / 255, inputShape: [size, size, 3] }));
+  model.add(tf.layers.rescaling({ name: "rescaling", scale: 1 / 255, inputShape: [o.size, o.size, 3] }));
   model.add(
     tf.layers.conv2d({
       name: "conv2d",
-      filters: 4,
+      filters: o.filters,
       kernelSize: 3,
       activation: "relu",
       kernelInitializer: init(1),
@@ -52,7 +70,14 @@ export function tinyModel(classes = 3, size = TOY_IMAGE): tf.Sequential {
   model.add(tf.layers.averagePooling2d({ name: "pool", poolSize: 2 }));
   model.add(tf.layers.dropout({ name: "dropout", rate: 0.5 }));
   model.add(tf.layers.flatten({ name: "flatten" }));
-  model.add(tf.layers.dense({ name: "dense", units: classes, kernelInitializer: init(2) }));
+  if (o.hidden === undefined) {
+    model.add(tf.layers.dense({ name: "dense", units: o.classes, kernelInitializer: init(2) }));
+  } else {
+    model.add(
+      tf.layers.dense({ name: "dense", units: o.hidden, activation: "relu", kernelInitializer: init(2) }),
+    );
+    model.add(tf.layers.dense({ name: "dense_1", units: o.classes, kernelInitializer: init(3) }));
+  }
   return model;
 }
 

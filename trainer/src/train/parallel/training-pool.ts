@@ -1,10 +1,11 @@
 import { availableParallelism } from "node:os";
 import type { Worker } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs";
+import { startTsWorkers } from "../../util/start-ts-worker.ts";
 import type { ScheduledAdam } from "../adam.ts";
 import type { TrainingBatch } from "../data-source.ts";
 import { splitBatch } from "../micro-batch.ts";
-import type { StepResult } from "../step.ts";
+import { batchShape, type StepResult } from "../step.ts";
 import {
   copyFlatToVariables,
   copyVariablesToFlat,
@@ -14,7 +15,6 @@ import {
   sliceRanges,
 } from "./flat-params.ts";
 import type { StepReply, WorkerInit, WorkerReply, WorkerRequest } from "./protocol.ts";
-import { startTsWorker } from "./start-worker.ts";
 import { threadCpuMs } from "./thread-cpu.ts";
 
 /**
@@ -96,24 +96,21 @@ export class TrainingPool {
     const grads = Array.from({ length: count }, () => new SharedArrayBuffer(layout.total * 4));
     const modelTopology = model.toJSON(null, true) as string;
     const entry = new URL("./training-worker.ts", import.meta.url);
-    const started = await Promise.allSettled(
-      Array.from({ length: count }, (_, index) =>
-        startTsWorker(entry, {
-          index,
-          modelTopology,
-          memory: { weights: weights.buffer as SharedArrayBuffer, grads, sizes: layout.sizes },
-        } satisfies WorkerInit),
-      ),
+    const init = Array.from(
+      { length: count },
+      (_, index): WorkerInit => ({
+        index,
+        modelTopology,
+        memory: { weights: weights.buffer as SharedArrayBuffer, grads, sizes: layout.sizes },
+      }),
     );
-    const ok = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
-    const failed = started.find((s) => s.status === "rejected");
-    if (failed) {
-      await Promise.all(ok.map((w) => w.terminate()));
-      throw new Error(
-        `a training worker failed to start: ${(failed.reason as Error)?.message ?? failed.reason}`,
-      );
+    let workers: Worker[];
+    try {
+      workers = await startTsWorkers(entry, init);
+    } catch (err) {
+      throw new Error(`a training worker failed to start: ${(err as Error)?.message ?? err}`);
     }
-    return new TrainingPool(ok, layout, weights);
+    return new TrainingPool(workers, layout, weights);
   }
 
   /** Number of workers. */
@@ -173,7 +170,7 @@ export class TrainingPool {
     const cpu0 = threadCpuMs();
     this.syncIn(variables);
     const total = batch.ys.length;
-    const shape = [...(batch.shape ?? [config.imageSize, config.imageSize, 3])];
+    const shape = batchShape(batch, config.imageSize);
     const dropoutSeeds = model.layers.map((l) =>
       l.getClassName() === "Dropout" ? ((l as unknown as { seed?: number }).seed ?? null) : null,
     );
