@@ -428,8 +428,9 @@ describeChromium("page (stub worker, Chromium)", "page (stub worker)", () => {
     console.log(
       `page transfer: ${total(sizes)} bytes raw, ${total(gzipped)} gzipped, ${sizes.size - 2} files (+ /health, /model)`,
     );
-    // Cloudflare serves text assets compressed; the raw bound keeps the source honest too.
-    expect(total(sizes)).toBeLessThan(50_000);
+    // Cloudflare serves text assets compressed; the raw bound keeps the source honest too. It was
+    // 50 kB before the gallery form and the face list (issues 12, 13) took the page to ~51.5 kB.
+    expect(total(sizes)).toBeLessThan(60_000);
     expect(total(gzipped)).toBeLessThan(20_000);
     const html = await readFile(join(PUBLIC_DIR, "index.html"), "utf8");
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
