@@ -3,7 +3,7 @@
  * are not in the repo). Enrols the first `--enrol` (5) photos of each person folder of `--data`
  * (sorted by name), identifies every photo of `--val`, and counts strangers (every photo of
  * `--strangers`, folders of other people) that the gallery rejects, over a sweep of thresholds.
- * Faces are found and embedded as the worker does (shared pipeline, detector at 320, unit-length
+ * Faces are found and embedded as the worker does (shared findFaces with the serving policy, unit-length
  * descriptors) and searched with the worker's ExactScanSearch.
  *
  *   pnpm tsx edge/scripts/gallery-accuracy.ts --data /work/shared/datasets/five-celeb/train \
