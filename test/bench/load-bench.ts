@@ -1,7 +1,7 @@
 // `pnpm bench load`: a bounded load test on loopback: 8 concurrent clients for 30 s against the
 // wrangler-built worker in Miniflare, posting face-api's six sample photos (1920 px wide) in turn,
-// scaled down with sharp where the served model's megapixel limit (GET /health) is lower (face
-// models: FACE_MAX_MEGAPIXELS, 2 MP). Reports throughput and p50/p95/p99 latency; exits non-zero
+// scaled down with sharp where the served model's megapixel limit (GET /health) is lower (50 MP by
+// default, so normally they go as they are). Reports throughput and p50/p95/p99 latency; exits non-zero
 // on any error.
 //
 //   pnpm bench load [--seconds 30] [--clients 8] [--model <exported model dir>]

@@ -18,7 +18,7 @@ import {
   watchPageProblems,
 } from "./chromium.ts";
 
-// Within FACE_MAX_MEGAPIXELS (2 MP) for every sample photo: 1536 × 1230 at most.
+// Under the page's 2048-px upload shrink, so the page sends these bytes unchanged: 1536 × 1230 at most.
 const UPLOAD_WIDTH = 1536;
 
 describeChromium("page (face model in the worker, Chromium)", "page (face model in the worker)", () => {
@@ -74,9 +74,9 @@ describeChromium("page (face model in the worker, Chromium)", "page (face model 
 
   it("draws exactly the worker's faces, names the known one, and the keyboard picks a face's top-k", async () => {
     // A sample photo in which the worker finds a gallery person (the detector misses some faces).
-    // The photos are 1920 px wide (up to 2.95 MP), over the face models' FACE_MAX_MEGAPIXELS (2):
-    // both the direct request and the page get the same 1536-px JPEG, which the page uploads
-    // unchanged because it already fits, so the page must draw exactly the faces found here.
+    // Both the direct request and the page get the same 1536-px JPEG, which the page uploads
+    // unchanged (it is under the page's 2048-px shrink), so the page must draw exactly the faces
+    // found here.
     let chosen: { jpeg: Buffer; label: string; answer: PredictResponse } | undefined;
     for (const person of gallery.people) {
       const photo = await sharp(samplePhotoPath(person.photo))
