@@ -10,7 +10,7 @@ import {
   MarqueeError,
   type ModelMetadata,
 } from "@marquee/shared";
-import { embedFaces, findFaces, normalizeDescriptor } from "@marquee/shared/face";
+import { descriptorRecipeOf, embedFaces, findFaces, normalizeDescriptor } from "@marquee/shared/face";
 import { workingPixelsFor } from "../config.ts";
 import type { WorkerEnv } from "../env.ts";
 import { servedFacePolicy } from "../inference/recognize-served-faces.ts";
@@ -87,7 +87,8 @@ export async function embedPhoto(
     image,
     servedFacePolicy(model.metadata, { maxFaces: config.face.maxFaces }),
   );
-  const descriptors = found.faces.length ? await embedFaces(model.nets, image, found.faces) : [];
+  const recipe = descriptorRecipeOf(model.metadata.face);
+  const descriptors = found.faces.length ? await embedFaces(model.nets, image, found.faces, recipe) : [];
   const faces: EmbeddedFace[] = found.faces.map((face, i) => ({
     box: fraction(face.box, image.width, image.height),
     detectionScore: face.score,

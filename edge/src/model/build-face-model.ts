@@ -1,6 +1,7 @@
 import { MarqueeError, type ModelMetadata } from "@marquee/shared";
 import {
   classifyFaceDescriptors,
+  descriptorRecipeOf,
   embedFaces,
   FACE_DESCRIPTOR_SIZE,
   type FaceModels,
@@ -71,9 +72,12 @@ export async function buildFaceModel(files: ModelFiles, source: FaceNetSource): 
     await recognizeServedFaces(warming, grey, { maxFacesCap: warmUp.maxFaces, topK: 1 });
     const box = { left: 800, top: 400, width: 200, height: 240 };
     const [landmarks] = await findLandmarks(nets, grey, [box]);
-    const descriptors = await embedFaces(nets, grey, [
-      { box, score: 1, ...(landmarks ? { landmarks } : {}) },
-    ]);
+    const descriptors = await embedFaces(
+      nets,
+      grey,
+      [{ box, score: 1, ...(landmarks ? { landmarks } : {}) }],
+      descriptorRecipeOf(files.metadata.face),
+    );
     await classifyFaceDescriptors(head, descriptors, files.metadata, { topK: 1 });
     const released = releasePackedWeights(weightTensors);
     return { ...warming, released };

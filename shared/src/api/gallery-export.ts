@@ -123,12 +123,15 @@ export function parseGalleryExport(value: unknown): GalleryExport {
  * worker stamps every gallery embedding with it; `pnpm gallery seed` stamps the model's centroids.
  *
  * @example
- * embedderIdOf(metadata.face); // { name: "@vladmandic/face-api/face_recognition_model", version: "1.7.15", dimensions: 128 }
+ * embedderIdOf(metadata.face); // { name: "@vladmandic/face-api/face_recognition_model+dlib-chip+mirror", version: "1.7.15", dimensions: 128 }
  */
 export function embedderIdOf(face: FaceSettings): EmbedderId {
   const net = face.embedder.name.replace(/-weights_manifest\.json$/, "").replace(/^.*\//, "");
+  // The crop is part of what an embedding means: the same net on another crop gives other vectors.
+  const recipe = face.descriptor;
+  const crop = recipe && recipe.crop !== "aligned-square" ? `+${recipe.crop}${recipe.mirror ? "+mirror" : ""}` : "";
   return {
-    name: `${face.embedder.package}/${net}`,
+    name: `${face.embedder.package}/${net}${crop}`,
     version: face.embedder.version,
     dimensions: face.embeddingSize,
   };

@@ -53,14 +53,14 @@ describe("parseModelMetadata", () => {
   });
 
   it("names every bad field in one invalid_metadata error", () => {
-    const bad = { ...validMetadata(), labels: ["a", "a"], formatVersion: "2.0.0" };
+    const bad = { ...validMetadata(), labels: ["a", "a"], formatVersion: "3.0.0" };
     try {
       parseModelMetadata(bad);
       expect.unreachable();
     } catch (err) {
       expect(isMarqueeError(err, "invalid_metadata")).toBe(true);
       expect((err as Error).message).toMatch(/labels: labels must be unique/);
-      expect((err as Error).message).toMatch(/formatVersion: major version must be 1/);
+      expect((err as Error).message).toMatch(/formatVersion: major version must be 1 or 2/);
     }
   });
 
@@ -79,6 +79,7 @@ describe("parseModelMetadata", () => {
     const face = {
       landmarks: part("face_landmark_68_model"),
       embedder: part("face_recognition_model"),
+      descriptor: { crop: "dlib-chip", mirror: true },
       embeddingSize: 128,
       minDetectionScore: 0.6,
       rejection: { kind: "distance", threshold: 0.33 },
@@ -109,6 +110,30 @@ describe("parseModelMetadata", () => {
       face: { ...face, detector: part("tiny_face_detector_model") },
     };
     expect(parseModelMetadata(old).face?.detection).toBeUndefined();
+  });
+
+  it("requires the descriptor recipe from format 2.0 and reads 1.x face models without it", () => {
+    const part = (name: string) => ({ name, package: "p", version: "1", path: `model/${name}`, license: "MIT" });
+    const face = {
+      detector: part("tiny_face_detector_model"),
+      landmarks: part("face_landmark_68_model"),
+      embedder: part("face_recognition_model"),
+      embeddingSize: 128,
+      minDetectionScore: 0.6,
+      rejection: { kind: "distance", threshold: 0.33 },
+    };
+    const base = { ...validMetadata(), pipeline: "face", face };
+    expect(() => parseModelMetadata({ ...base, formatVersion: "2.0.0" })).toThrow(
+      /face\.descriptor: is required from format 2\.0/,
+    );
+    expect(parseModelMetadata({ ...base, formatVersion: "1.1.0" }).face?.descriptor).toBeUndefined();
+    expect(() =>
+      parseModelMetadata({ ...base, formatVersion: "2.0.0", face: { ...face, descriptor: { crop: "oval", mirror: true } } }),
+    ).toThrow(/face\.descriptor\.crop/);
+    const recorded = { crop: "aligned-square", mirror: false };
+    expect(
+      parseModelMetadata({ ...base, formatVersion: "2.0.0", face: { ...face, descriptor: recorded } }).face?.descriptor,
+    ).toEqual(recorded);
   });
 
   it("rejects per-class metrics for unknown labels", () => {

@@ -5,7 +5,14 @@ import { MarqueeError } from "../errors.ts";
  * The artefact format's version. Bump the major when a reader of the old format could
  * misread a new file; readers refuse majors they do not know.
  */
-export const ARTIFACT_FORMAT_VERSION = "1.1.0";
+export const ARTIFACT_FORMAT_VERSION = "2.0.0";
+
+/**
+ * Majors this reader understands. 1.x face models were trained on face-api's aligned square: they
+ * have no `face.descriptor` and are served with that recipe. 2.0 records the recipe; a 1.x reader
+ * would silently describe faces the old way, so it must refuse 2.x.
+ */
+export const READABLE_FORMAT_MAJORS: readonly string[] = Object.freeze(["1", "2"]);
 
 /** File names inside a model directory. */
 export const ARTIFACT_FILES = Object.freeze({
@@ -102,12 +109,28 @@ export const faceDetectionSchema = z
 /** See {@link faceDetectionSchema}. */
 export type FaceDetectionSettings = z.infer<typeof faceDetectionSchema>;
 
+/**
+ * How a face becomes the descriptor net's input (format 2.0; shared/src/face/embed.ts'
+ * DescriptorRecipe). Absent in 1.x models, which used face-api's aligned square without mirroring.
+ */
+export const faceDescriptorSchema = z
+  .object({
+    crop: z
+      .enum(["dlib-chip", "aligned-square"])
+      .describe(
+        "dlib-chip: rotated and scaled onto dlib's mean face shape, padding 0.25; aligned-square: face-api.js's axis-aligned square",
+      ),
+    mirror: z.boolean().describe("Average the descriptors of the crop and its left-right mirror"),
+  })
+  .describe("How a face becomes the descriptor net's input");
+
 /** Settings only face models have. */
 export const faceSettingsSchema = z.object({
   detector: pretrainedPartSchema,
   detection: faceDetectionSchema.optional(),
   landmarks: pretrainedPartSchema.optional(),
   embedder: pretrainedPartSchema,
+  descriptor: faceDescriptorSchema.optional(),
   embeddingSize: z.number().int().positive(),
   /** Minimum detector score for a face to count. */
   minDetectionScore: z.number().min(0).max(1),
@@ -126,8 +149,8 @@ export const modelMetadataSchema = z
     formatVersion: z
       .string()
       .regex(/^\d+\.\d+\.\d+$/, "must look like 1.0.0")
-      .refine((v) => v.split(".")[0] === ARTIFACT_FORMAT_VERSION.split(".")[0], {
-        message: `major version must be ${ARTIFACT_FORMAT_VERSION.split(".")[0]}; this reader knows ${ARTIFACT_FORMAT_VERSION}`,
+      .refine((v) => READABLE_FORMAT_MAJORS.includes(v.split(".")[0]!), {
+        message: `major version must be ${READABLE_FORMAT_MAJORS.join(" or ")}; this reader knows ${ARTIFACT_FORMAT_VERSION}`,
       })
       .describe(
         `Artefact format version (semver). Readers refuse a major they do not know; this one is ${ARTIFACT_FORMAT_VERSION}`,
@@ -224,6 +247,13 @@ export const modelMetadataSchema = z
   .superRefine((m, ctx) => {
     if (m.pipeline === "face" && !m.face) {
       ctx.addIssue({ code: "custom", path: ["face"], message: 'is required when pipeline is "face"' });
+    }
+    if (m.face && m.formatVersion.split(".")[0] !== "1" && !m.face.descriptor) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["face", "descriptor"],
+        message: "is required from format 2.0 (how faces are cropped for the descriptor net)",
+      });
     }
     if (m.face?.detector.name === "blazeface-back" && !m.face.detection) {
       ctx.addIssue({

@@ -11,7 +11,7 @@ import {
   SCALED_PASS_MAX_FACE,
 } from "./blazeface-detect.ts";
 import { type DetectedFace, type DetectorOptions, detectFaceBoxes } from "./detect.ts";
-import { embedFaces } from "./embed.ts";
+import { DEFAULT_DESCRIPTOR_RECIPE, type DescriptorRecipe, embedFaces } from "./embed.ts";
 import { clipBox, type FaceBox, iou } from "./geometry.ts";
 import type { FaceModels } from "./models.ts";
 import { BLAZEFACE_INPUT_SIZE } from "./nets/blazeface.ts";
@@ -391,7 +391,7 @@ export interface SubjectFace {
 }
 
 /**
- * The descriptor of a photo's subject face under `policy` ({@link findFaces}), or null when there
+ * The descriptor (made by `recipe`) of a photo's subject face under `policy` ({@link findFaces}), or null when there
  * is no face. The trainer labels a photo by this face.
  *
  * @example
@@ -402,10 +402,11 @@ export async function embedSubjectFace(
   models: FaceModels,
   image: RgbImage,
   policy: FacePolicy,
+  recipe: Readonly<DescriptorRecipe> = DEFAULT_DESCRIPTOR_RECIPE,
 ): Promise<SubjectFace | null> {
   const found = await findFaces(models, image, policy);
   const face = found.faces[found.subject];
   if (!face) return null;
-  const [descriptor] = (await embedFaces(models, image, [face])) as [Float32Array];
+  const [descriptor] = (await embedFaces(models, image, [face], recipe)) as [Float32Array];
   return { descriptor, face, source: faceSource(face) };
 }

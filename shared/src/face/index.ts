@@ -23,7 +23,18 @@ export {
   type FaceBoxes,
 } from "./detect.ts";
 export { euclideanDistance } from "./distance.ts";
-export { embedFaces, embedWholeImageAsFace, FACE_DESCRIPTOR_SIZE } from "./embed.ts";
+export {
+  averageDescriptors,
+  DEFAULT_DESCRIPTOR_RECIPE,
+  type DescriptorRecipe,
+  describeFaces,
+  descriptorRecipeOf,
+  embedFaces,
+  embedWholeImageAsFace,
+  FACE_DESCRIPTOR_SIZE,
+  LEGACY_DESCRIPTOR_RECIPE,
+} from "./embed.ts";
+export { DLIB_CHIP_PADDING, faceChipTransform, sampleFaceChip } from "./chip.ts";
 export { embedFaceres, FACERES_CROP_SCALE, faceresSquare } from "./faceres-embed.ts";
 export {
   type DetectFacesOptions,
@@ -64,6 +75,7 @@ export {
   type FaceRecognition,
   type RecognizedFace,
   type RecognizeFacesOptions,
+  MIRROR_PASS_BAND,
   recognizeFaces,
   topLevelFaceIndex,
 } from "./recognize.ts";

@@ -41,7 +41,7 @@ export async function embedPhoto(
     return { status: "error", reason: `could not be decoded: ${(err as Error).message}` };
   }
   const hashes = knownHashes ?? { dct: dctHash(image), difference: differenceHash(image) };
-  const found = await embedSubjectFace(models, image, facePolicyFor(config));
+  const found = await embedSubjectFace(models, image, facePolicyFor(config), config.descriptor);
   const { width, height } = image;
   if (!found) {
     const reason = `no face detected (${width}×${height})`;

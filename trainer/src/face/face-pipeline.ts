@@ -4,7 +4,10 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { FaceSettings } from "@marquee/shared";
 import {
+  DEFAULT_DESCRIPTOR_RECIPE,
   DEFAULT_FACE_POLICY,
+  type DescriptorRecipe,
+  descriptorRecipeOf,
   FACE_DESCRIPTOR_SIZE,
   type FaceModels,
   faceWeightFiles,
@@ -29,6 +32,8 @@ export interface FacePipelineConfig {
   minFaceFraction: number;
   /** Which face of a photo is its subject; see shared's subjectFaceIndex. */
   subjectRule: "largest-confident-0.8";
+  /** How a face becomes the descriptor net's input (shared's DescriptorRecipe). */
+  descriptor: DescriptorRecipe;
 }
 
 /** The trainer's default pipeline; the edge runs the same one (it is recorded in metadata). */
@@ -39,6 +44,7 @@ export const DEFAULT_FACE_PIPELINE: Readonly<FacePipelineConfig> = Object.freeze
   scaledMinScore: DEFAULT_FACE_POLICY.scaledMinScore,
   minFaceFraction: DEFAULT_FACE_POLICY.minFaceFraction,
   subjectRule: "largest-confident-0.8",
+  descriptor: { ...DEFAULT_DESCRIPTOR_RECIPE },
 }) as Readonly<FacePipelineConfig>;
 
 const sharedEntry = createRequire(import.meta.url).resolve("@marquee/shared");
@@ -160,6 +166,7 @@ export function faceSettingsFor(config: FacePipelineConfig): Omit<FaceSettings, 
       embedder,
       `${pkg.license} (face-api.js port of dlib_face_recognition_resnet_model_v1, dlib-models: free use)`,
     ),
+    descriptor: { ...config.descriptor },
     embeddingSize: FACE_DESCRIPTOR_SIZE,
     minDetectionScore: config.minDetectionScore,
   };
@@ -172,7 +179,7 @@ export function faceSettingsFor(config: FacePipelineConfig): Omit<FaceSettings, 
  * descriptor nets (which make the head's input) are the same, so only where faces are found changes.
  *
  * @example
- * pipelineFromMetadata(meta.face).detector; // "blazeface"
+ * pipelineFromMetadata(meta.face).descriptor; // { crop: "dlib-chip", mirror: true } (1.x models: aligned square)
  */
 export function pipelineFromMetadata(face: FaceSettings): FacePipelineConfig {
   const recorded = face.detector.name === "blazeface-back";
@@ -182,10 +189,12 @@ export function pipelineFromMetadata(face: FaceSettings): FacePipelineConfig {
     minDetectionScore: recorded ? face.minDetectionScore : DEFAULT_FACE_PIPELINE.minDetectionScore,
     scaledMinScore: face.detection?.scaledMinScore ?? DEFAULT_FACE_PIPELINE.scaledMinScore,
     minFaceFraction: face.detection?.minFaceFraction ?? DEFAULT_FACE_PIPELINE.minFaceFraction,
+    descriptor: { ...descriptorRecipeOf(face) },
   };
 }
 
 /** The detector setup of `config`, for log lines. */
 export function describeDetector(config: FacePipelineConfig): string {
-  return `BlazeFace + scaled pass (min score ${config.minDetectionScore}/${config.scaledMinScore}, faces ≥ ${(config.minFaceFraction * 1920).toFixed(0)}/1920 of the longer side, padded retry)`;
+  const d = config.descriptor;
+  return `BlazeFace + scaled pass (min score ${config.minDetectionScore}/${config.scaledMinScore}, faces ≥ ${(config.minFaceFraction * 1920).toFixed(0)}/1920 of the longer side, padded retry); descriptor on the ${d.crop}${d.mirror ? " + its mirror" : ""}`;
 }
