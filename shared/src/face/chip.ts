@@ -93,7 +93,7 @@ export function sampleFaceChip(
   image: RgbImage,
   landmarks: Point[],
   size: number,
-  options: { padding?: number; mirror?: boolean; out?: Float32Array; offset?: number } = {},
+  options: { padding?: number; mirror?: boolean; outside?: "black" | "edge"; out?: Float32Array; offset?: number } = {},
 ): Float32Array {
   const t = faceChipTransform(landmarks, size, options.padding ?? DLIB_CHIP_PADDING);
   const out = options.out ?? new Float32Array(size * size * 3);
@@ -102,6 +102,7 @@ export function sampleFaceChip(
   const k = Math.max(1, Math.min(MAX_SUPERSAMPLE, Math.round(scale)));
   const { data, width, height } = image;
   const norm = 1 / (k * k);
+  const clampEdge = options.outside === "edge";
   for (let oy = 0; oy < size; oy++) {
     for (let ox = 0; ox < size; ox++) {
       let r = 0;
@@ -118,12 +119,18 @@ export function sampleFaceChip(
           const fx = px - x0;
           const fy = py - y0;
           for (let dy = 0; dy < 2; dy++) {
-            const y = y0 + dy;
-            if (y < 0 || y >= height) continue;
+            let y = y0 + dy;
+            if (y < 0 || y >= height) {
+              if (!clampEdge) continue;
+              y = y < 0 ? 0 : height - 1;
+            }
             const wy = dy ? fy : 1 - fy;
             for (let dx = 0; dx < 2; dx++) {
-              const x = x0 + dx;
-              if (x < 0 || x >= width) continue;
+              let x = x0 + dx;
+              if (x < 0 || x >= width) {
+                if (!clampEdge) continue;
+                x = x < 0 ? 0 : width - 1;
+              }
               const w = wy * (dx ? fx : 1 - fx);
               const p = (y * width + x) * 3;
               r += w * data[p]!;

@@ -22,12 +22,13 @@ export interface ChipRecord {
   padding: number;
 }
 export const chipCache = new JsonCache<ChipRecord>("chips-v1");
-export const tightChipCache = new JsonCache<ChipRecord>("tight-chips-v1");
+const outside = process.argv.includes("--edge") ? "edge" : "black";
+export const tightChipCache = new JsonCache<ChipRecord>(outside === "edge" ? "tight-chips-edge-v1" : "tight-chips-v1");
 
 const unflat = (a: number[]) => Array.from({ length: a.length / 2 }, (_, i) => ({ x: a[2 * i]!, y: a[2 * i + 1]! }));
 
 async function describe(nets: ProbeNets, image: RgbImage, landmarks: Point[], mirror: boolean): Promise<number[]> {
-  const pixels = sampleFaceChip(image, landmarks, 150, { mirror });
+  const pixels = sampleFaceChip(image, landmarks, 150, { mirror, outside });
   const input = tf.tensor4d(pixels, [1, 150, 150, 3]);
   const out = faceRecognitionForward(input, nets.tiny.recognition);
   input.dispose();

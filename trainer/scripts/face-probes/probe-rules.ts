@@ -18,6 +18,7 @@ import { splitDataset } from "../../src/data/split.ts";
 import { pickThreshold, type ScoredFace, strangerFolds, tradeOffCurve } from "../../src/face/open-set.ts";
 import { type PhotoRecord, photoCache, type TightRecord, tightCache } from "./embed-celeb.ts";
 import { type ChipRecord, chipCache, tightChipCache } from "./embed-chips.ts";
+// (--edge: tight crops' chips sampled with the edge pixels repeated outside the crop)
 import { opt, pct, required } from "./probe-common.ts";
 
 const THRESHOLDS = Array.from({ length: 701 }, (_, i) => Math.round(i * 0.0025 * 1e4) / 1e4);

@@ -64,11 +64,12 @@ export function defaultThresholds(kind: RejectionKind): number[] {
 }
 
 /**
- * Pick a threshold: among points rejecting at least `minStrangersRejected` of strangers, the one
- * that accepts the most known faces correctly, then the one rejecting the most strangers (a wide
- * plateau of equal known rates is common on small data; its loose end lets strangers through); if
- * no point reaches the stranger target, the one with the best worst-case of the two rates. Of points
- * still equal, the middle one.
+ * Pick a threshold: among points rejecting at least `minStrangersRejected` of strangers, those that
+ * accept the most known faces correctly, and of them the middle one (by threshold). With a few
+ * hundred known faces that plateau is wide: its tight end sits exactly on one validation face's
+ * distance (new photos of the same people land a little farther out), its loose end on the
+ * stranger limit; the middle leaves a margin on both sides. If no point reaches the stranger
+ * target, the one with the best worst-case of the two rates (middle of ties).
  */
 export function pickThreshold(curve: readonly TradeOffPoint[], minStrangersRejected = 0.95): TradeOffPoint {
   const ok = curve.filter((p) => p.strangersRejected >= minStrangersRejected);
@@ -76,10 +77,8 @@ export function pickThreshold(curve: readonly TradeOffPoint[], minStrangersRejec
   const first = (p: TradeOffPoint) =>
     ok.length ? p.knownAcceptedCorrect : Math.min(p.knownAcceptedCorrect, p.strangersRejected);
   const bestFirst = Math.max(...pool.map(first));
-  const tied = pool.filter((p) => first(p) === bestFirst);
-  const bestStrangers = Math.max(...tied.map((p) => p.strangersRejected));
-  const still = tied.filter((p) => p.strangersRejected === bestStrangers);
-  return still[Math.floor((still.length - 1) / 2)]!;
+  const tied = pool.filter((p) => first(p) === bestFirst).sort((a, b) => a.threshold - b.threshold);
+  return tied[Math.floor((tied.length - 1) / 2)]!;
 }
 
 /** The worst-case of the two rates at the best threshold: how well a rule separates at all. */
