@@ -129,7 +129,8 @@ export function embedderIdOf(face: FaceSettings): EmbedderId {
   const net = face.embedder.name.replace(/-weights_manifest\.json$/, "").replace(/^.*\//, "");
   // The crop is part of what an embedding means: the same net on another crop gives other vectors.
   const recipe = face.descriptor;
-  const crop = recipe && recipe.crop !== "aligned-square" ? `+${recipe.crop}${recipe.mirror ? "+mirror" : ""}` : "";
+  const crop =
+    recipe && recipe.crop !== "aligned-square" ? `+${recipe.crop}${recipe.mirror ? "+mirror" : ""}` : "";
   return {
     name: `${face.embedder.package}/${net}${crop}`,
     version: face.embedder.version,

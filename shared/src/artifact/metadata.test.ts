@@ -113,7 +113,13 @@ describe("parseModelMetadata", () => {
   });
 
   it("requires the descriptor recipe from format 2.0 and reads 1.x face models without it", () => {
-    const part = (name: string) => ({ name, package: "p", version: "1", path: `model/${name}`, license: "MIT" });
+    const part = (name: string) => ({
+      name,
+      package: "p",
+      version: "1",
+      path: `model/${name}`,
+      license: "MIT",
+    });
     const face = {
       detector: part("tiny_face_detector_model"),
       landmarks: part("face_landmark_68_model"),
@@ -128,11 +134,16 @@ describe("parseModelMetadata", () => {
     );
     expect(parseModelMetadata({ ...base, formatVersion: "1.1.0" }).face?.descriptor).toBeUndefined();
     expect(() =>
-      parseModelMetadata({ ...base, formatVersion: "2.0.0", face: { ...face, descriptor: { crop: "oval", mirror: true } } }),
+      parseModelMetadata({
+        ...base,
+        formatVersion: "2.0.0",
+        face: { ...face, descriptor: { crop: "oval", mirror: true } },
+      }),
     ).toThrow(/face\.descriptor\.crop/);
     const recorded = { crop: "aligned-square", mirror: false };
     expect(
-      parseModelMetadata({ ...base, formatVersion: "2.0.0", face: { ...face, descriptor: recorded } }).face?.descriptor,
+      parseModelMetadata({ ...base, formatVersion: "2.0.0", face: { ...face, descriptor: recorded } }).face
+        ?.descriptor,
     ).toEqual(recorded);
   });
 

@@ -50,7 +50,9 @@ export const LEGACY_DESCRIPTOR_RECIPE: Readonly<DescriptorRecipe> = Object.freez
  * @example
  * descriptorRecipeOf(metadata.face); // { crop: "dlib-chip", mirror: true }
  */
-export function descriptorRecipeOf(face: Pick<FaceSettings, "descriptor"> | undefined): Readonly<DescriptorRecipe> {
+export function descriptorRecipeOf(
+  face: Pick<FaceSettings, "descriptor"> | undefined,
+): Readonly<DescriptorRecipe> {
   return face?.descriptor ?? LEGACY_DESCRIPTOR_RECIPE;
 }
 
@@ -75,7 +77,8 @@ export async function describeFaces(
     const pixels = new Float32Array(chunk.length * size * size * 3);
     chunk.forEach((points, i) => {
       const offset = i * size * size * 3;
-      if (pass.crop === "dlib-chip") sampleFaceChip(image, points, size, { mirror: pass.mirrored, out: pixels, offset });
+      if (pass.crop === "dlib-chip")
+        sampleFaceChip(image, points, size, { mirror: pass.mirrored, out: pixels, offset });
       else {
         sampleAlignedFace(image, points, size, pixels, offset);
         if (pass.mirrored) mirrorRows(pixels, size, offset);
@@ -115,7 +118,11 @@ export function averageDescriptors(plain: Float32Array, mirrored: Float32Array):
  * @example
  * const [points] = await landmarksOf(models, image, [face]);
  */
-export async function landmarksOf(models: FaceModels, image: RgbImage, faces: DetectedFace[]): Promise<Point[][]> {
+export async function landmarksOf(
+  models: FaceModels,
+  image: RgbImage,
+  faces: DetectedFace[],
+): Promise<Point[][]> {
   const missing = faces.filter((f) => !f.landmarks);
   const computed = missing.length
     ? await findLandmarks(

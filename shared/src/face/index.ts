@@ -6,6 +6,7 @@
  */
 export { alignDetectedFaces, findLandmarks, wholeImageFace } from "./align.ts";
 export { type BlazeFaceBox, blazeFaceRegion } from "./blazeface-detect.ts";
+export { DLIB_CHIP_PADDING, faceChipTransform, sampleFaceChip } from "./chip.ts";
 export {
   classifyFaceDescriptors,
   classifyFaceHead,
@@ -34,7 +35,6 @@ export {
   FACE_DESCRIPTOR_SIZE,
   LEGACY_DESCRIPTOR_RECIPE,
 } from "./embed.ts";
-export { DLIB_CHIP_PADDING, faceChipTransform, sampleFaceChip } from "./chip.ts";
 export { embedFaceres, FACERES_CROP_SCALE, faceresSquare } from "./faceres-embed.ts";
 export {
   type DetectFacesOptions,
@@ -73,9 +73,9 @@ export {
 } from "./policy.ts";
 export {
   type FaceRecognition,
+  MIRROR_PASS_BAND,
   type RecognizedFace,
   type RecognizeFacesOptions,
-  MIRROR_PASS_BAND,
   recognizeFaces,
   topLevelFaceIndex,
 } from "./recognize.ts";

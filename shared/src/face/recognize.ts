@@ -11,8 +11,8 @@ import type { DetectedFace } from "./detect.ts";
 import {
   averageDescriptors,
   type DescriptorRecipe,
-  descriptorRecipeOf,
   describeFaces,
+  descriptorRecipeOf,
   landmarksOf,
 } from "./embed.ts";
 import { type FaceSource, faceSource, findFaces } from "./find-faces.ts";
@@ -131,7 +131,9 @@ async function describeAndClassify(
   if (!recipe.mirror) return classes;
   const rule = meta.face?.rejection;
   const near = classes.flatMap((c, i) =>
-    rule?.kind === "distance" && c.distance !== null && Math.abs(c.distance - rule.threshold) > MIRROR_PASS_BAND
+    rule?.kind === "distance" &&
+    c.distance !== null &&
+    Math.abs(c.distance - rule.threshold) > MIRROR_PASS_BAND
       ? []
       : [i],
   );

@@ -4,10 +4,10 @@
  *
  *   pnpm tsx trainer/scripts/face-probes/embed-chips.ts --data DIR [--tight]
  */
-import { type RgbImage, } from "@marquee/shared";
+import type { RgbImage } from "@marquee/shared";
 import { type Point, sampleFaceChip } from "@marquee/shared/face";
-import { faceRecognitionForward } from "../../../shared/src/face/nets/face-recognition.ts";
 import * as tf from "@tensorflow/tfjs";
+import { faceRecognitionForward } from "../../../shared/src/face/nets/face-recognition.ts";
 import { DEFAULT_NEAR_DUPLICATES, findDuplicates } from "../../src/data/duplicates.ts";
 import { scanDataset } from "../../src/data/scan.ts";
 import { splitDataset } from "../../src/data/split.ts";
@@ -23,11 +23,19 @@ export interface ChipRecord {
 }
 export const chipCache = new JsonCache<ChipRecord>("chips-v1");
 const outside = process.argv.includes("--edge") ? "edge" : "black";
-export const tightChipCache = new JsonCache<ChipRecord>(outside === "edge" ? "tight-chips-edge-v1" : "tight-chips-v1");
+export const tightChipCache = new JsonCache<ChipRecord>(
+  outside === "edge" ? "tight-chips-edge-v1" : "tight-chips-v1",
+);
 
-const unflat = (a: number[]) => Array.from({ length: a.length / 2 }, (_, i) => ({ x: a[2 * i]!, y: a[2 * i + 1]! }));
+const unflat = (a: number[]) =>
+  Array.from({ length: a.length / 2 }, (_, i) => ({ x: a[2 * i]!, y: a[2 * i + 1]! }));
 
-async function describe(nets: ProbeNets, image: RgbImage, landmarks: Point[], mirror: boolean): Promise<number[]> {
+async function describe(
+  nets: ProbeNets,
+  image: RgbImage,
+  landmarks: Point[],
+  mirror: boolean,
+): Promise<number[]> {
   const pixels = sampleFaceChip(image, landmarks, 150, { mirror, outside });
   const input = tf.tensor4d(pixels, [1, 150, 150, 3]);
   const out = faceRecognitionForward(input, nets.tiny.recognition);
@@ -60,10 +68,15 @@ for (const f of scan.files) {
     const image = await readRgbFile(f.path);
     await chipCache.set(f.sha256, await record(nets, image, r.subject ? unflat(r.subject.landmarks) : null));
   }
-  if (++done % 100 === 0) console.error(`${done}/${scan.files.length} ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  if (++done % 100 === 0)
+    console.error(`${done}/${scan.files.length} ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 }
 if (process.argv.includes("--tight")) {
-  const dups = findDuplicates(scan.files, recs.map((r) => r.hashes), DEFAULT_NEAR_DUPLICATES);
+  const dups = findDuplicates(
+    scan.files,
+    recs.map((r) => r.hashes),
+    DEFAULT_NEAR_DUPLICATES,
+  );
   const split = splitDataset(scan.files, dups.unitOf, { validationSplit: 0.1, seed: 123 });
   for (const i of split.validationIndices) {
     const f = scan.files[i]!;

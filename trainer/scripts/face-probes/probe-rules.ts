@@ -34,8 +34,10 @@ let secondPasses = 0;
 let firstPasses = 0;
 const scan = await scanDataset(data, { log: quiet });
 type Rec = (PhotoRecord | TightRecord) & { chips?: ChipRecord | null };
-const withChips = async (r: PhotoRecord | TightRecord | null, c: Promise<ChipRecord | null>): Promise<Rec | null> =>
-  r ? { ...r, chips: await c } : null;
+const withChips = async (
+  r: PhotoRecord | TightRecord | null,
+  c: Promise<ChipRecord | null>,
+): Promise<Rec | null> => (r ? { ...r, chips: await c } : null);
 const recs = (await Promise.all(
   scan.files.map(async (f) => withChips(await photoCache.get(f.sha256), chipCache.get(f.sha256))),
 )) as (PhotoRecord & { chips?: ChipRecord | null })[];
@@ -134,11 +136,15 @@ function scoreWith(f: Fitted, rule: Rule, r: Rec | null, actual: number): Scored
     perClass.set(x.c, l);
   }
   const kMean = (c: number, k: number) => {
-    const l = perClass.get(c)!.sort((a, b) => a - b).slice(0, k);
+    const l = perClass
+      .get(c)!
+      .sort((a, b) => a - b)
+      .slice(0, k);
     return l.reduce((a, b) => a + b, 0) / l.length;
   };
   if (rule === "centroid") return { predicted: bc, actual, probability: 0, distance: bcd };
-  if (rule === "centroid+nn") return { predicted: bc, actual, probability: 0, distance: (bcd + kMean(bc, 1)) / 2 };
+  if (rule === "centroid+nn")
+    return { predicted: bc, actual, probability: 0, distance: (bcd + kMean(bc, 1)) / 2 };
   const k = rule === "nn" ? 1 : rule === "knn2" ? 2 : 3;
   let best = -1;
   let bd = Infinity;
@@ -150,7 +156,9 @@ function scoreWith(f: Fitted, rule: Rule, r: Rec | null, actual: number): Scored
 }
 
 console.log(`descriptor ${kindArg}, unit length; ${strangerRecs.length} extra strangers`);
-console.log("| rule | folds known acc.&correct | folds strangers rej. | threshold | val acc.&correct | val top-1 | tight acc.&correct | extra strangers rej. |");
+console.log(
+  "| rule | folds known acc.&correct | folds strangers rej. | threshold | val acc.&correct | val top-1 | tight acc.&correct | extra strangers rej. |",
+);
 console.log("|---|---|---|---|---|---|---|---|");
 const split = splitDataset(scan.files, dups.unitOf, { validationSplit: 0.1, seed: 123 });
 const hasFace = (i: number) => Boolean(recs[i]!.subject);
@@ -160,18 +168,22 @@ for (const rule of RULES.filter((r) => r === "centroid" || !cascade)) {
   for (const held of strangerFolds(scan.classNames.length, 3, 1)) {
     const isHeld = (i: number) => held.includes(labelOf(i));
     const f = fit(split.trainIndices.filter((i) => !isHeld(i) && hasFace(i)));
-    for (const i of split.validationIndices.filter((i) => !isHeld(i))) known.push(score(f, rule, recs[i]!, labelOf(i)));
+    for (const i of split.validationIndices.filter((i) => !isHeld(i)))
+      known.push(score(f, rule, recs[i]!, labelOf(i)));
     for (let i = 0; i < scan.files.length; i++)
       if (isHeld(i) && hasFace(i)) strangers.push(score(f, rule, recs[i]!, -1));
   }
   const pick = pickThreshold(tradeOffCurve("distance", known, strangers, THRESHOLDS), minRejected);
   const f = fit(split.trainIndices.filter(hasFace));
   const val = split.validationIndices.map((i) => score(f, rule, recs[i]!, labelOf(i)));
-  const tight = split.validationIndices.filter(hasFace).map((i) => score(f, rule, tights[i] ?? null, labelOf(i)));
+  const tight = split.validationIndices
+    .filter(hasFace)
+    .map((i) => score(f, rule, tights[i] ?? null, labelOf(i)));
   const extra = strangerRecs.map((r) => score(f, rule, r, -1));
   const at = (faces: ScoredFace[]) => tradeOffCurve("distance", faces, extra, [pick.threshold])[0]!;
   console.log(
     `| ${rule} | ${pct(pick.knownAcceptedCorrect)} | ${pct(pick.strangersRejected)} | ${pick.threshold} | ${pct(at(val).knownAcceptedCorrect)} | ${pct(val.filter((v) => v.predicted === v.actual).length / val.length)} | ${pct(at(tight).knownAcceptedCorrect)} | ${pct(at(val).strangersRejected)} |`,
   );
 }
-if (cascade) console.log(`second passes: ${secondPasses}/${firstPasses} = ${pct(secondPasses / firstPasses)}`);
+if (cascade)
+  console.log(`second passes: ${secondPasses}/${firstPasses} = ${pct(secondPasses / firstPasses)}`);
