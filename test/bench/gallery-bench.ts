@@ -6,13 +6,16 @@
 // identify within 50 ms of it at 10k faces).
 //
 //   pnpm bench gallery [-- --sizes 1000,10000,100000 --requests 30]
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  embedderIdOf,
   encodeEmbedding,
   GALLERY_EXPORT_FORMAT,
   GALLERY_EXPORT_VERSION,
   type GalleryExport,
   type IdentifyResponse,
+  parseModelMetadataText,
 } from "@marquee/shared";
 import { mulberry32 } from "@marquee/trainer/random";
 import { ensureWorkerBuild } from "../helpers/build-worker.ts";
@@ -32,7 +35,10 @@ const REQUESTS = Number(opt("--requests", "30"));
 const FACES_PER_PERSON = 50;
 const IMPORT_FACES = 10_000;
 const ADMIN = "bench-admin-key";
-const EMBEDDER = { name: "@vladmandic/face-api/face_recognition_model", version: "1.7.15", dimensions: 128 };
+// The served model's embedder: an import stamped with another one is refused.
+const EMBEDDER = embedderIdOf(
+  parseModelMetadataText(readFileSync(join(REPO_DIR, "models", "default", "metadata.json"), "utf8")).face!,
+);
 const MiB = 1024 * 1024;
 
 function randomUnit(random: () => number): Float32Array {

@@ -123,7 +123,7 @@ describe("enrol → identify → delete", () => {
     const list = (await (await worker.fetch("/galleries/lifecycle/people")).json()) as PeopleResponse;
     expect(list.people).toEqual([{ person: "Ada Lovelace", faces: 5, updatedAt: expect.any(String) }]);
     expect(list.embedder).toMatchObject({
-      name: "@vladmandic/face-api/face_recognition_model",
+      name: "@vladmandic/face-api/face_recognition_model+dlib-chip+mirror",
       dimensions: 128,
     });
 

@@ -53,7 +53,7 @@ export async function faceModel(runtime: EdgeRuntime, env: WorkerEnv): Promise<L
  * The embedder of a face model's metadata: package + net name, and the package version.
  *
  * @example
- * embedderOf(metadata); // { name: "@vladmandic/face-api/face_recognition_model", version: "1.7.15", dimensions: 128 }
+ * embedderOf(metadata); // { name: "@vladmandic/face-api/face_recognition_model+dlib-chip+mirror", version: "1.7.15", dimensions: 128 }
  */
 export function embedderOf(metadata: ModelMetadata): EmbedderId {
   if (!metadata.face)

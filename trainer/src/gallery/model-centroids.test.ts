@@ -24,7 +24,7 @@ it("reads the bundled model's 17 class centroids, consistent with the head's bia
 it("makes an importable export document with the model's embedder", async () => {
   const doc = await centroidGallery(DEFAULT_MODEL, "celebs");
   expect(doc.embedder).toEqual({
-    name: "@vladmandic/face-api/face_recognition_model",
+    name: "@vladmandic/face-api/face_recognition_model+dlib-chip+mirror",
     version: "1.7.15",
     dimensions: 128,
   });
