@@ -55,6 +55,14 @@ function axisTaps(start: number, size: number, outSize: number, k: number, lo: n
   return taps;
 }
 
+/** A rectangle of an image in pixel coordinates; it may reach outside the image. */
+export interface RectRegion {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
 /**
  * Samples a square region of `image` into an `outSize`×`outSize` HWC float32 buffer (values 0..255),
  * bilinear with half-pixel centres and box supersampling when shrinking. Pixels outside `clip`
@@ -68,18 +76,45 @@ export function sampleSquare(
   outOffset = 0,
   clip?: ClipRect,
 ): Float32Array {
+  return sampleRect(
+    image,
+    { left: region.left, top: region.top, width: region.size, height: region.size },
+    outSize,
+    outSize,
+    out,
+    outOffset,
+    clip,
+  );
+}
+
+/**
+ * {@link sampleSquare} for a rectangle: `region` becomes `outWidth`×`outHeight` HWC floats (the
+ * same scale on both axes is expected; supersampling follows the horizontal one).
+ *
+ * @example
+ * const band = sampleRect(image, { left: 0, top: 0, width: image.width, height: 400 }, 864, 256);
+ */
+export function sampleRect(
+  image: RgbImage,
+  region: RectRegion,
+  outWidth: number,
+  outHeight: number,
+  out: Float32Array = new Float32Array(outWidth * outHeight * 3),
+  outOffset = 0,
+  clip?: ClipRect,
+): Float32Array {
   const c = clip ?? { left: 0, top: 0, right: image.width, bottom: image.height };
   const lo = { x: Math.max(0, Math.ceil(c.left)), y: Math.max(0, Math.ceil(c.top)) };
   const hi = { x: Math.min(image.width, Math.ceil(c.right)), y: Math.min(image.height, Math.ceil(c.bottom)) };
   // Plain bilinear up to ~1.5× shrink; beyond, one sub-sample per source pixel step.
-  const k = Math.max(1, Math.min(MAX_SUPERSAMPLE, Math.round(region.size / outSize)));
-  const xs = axisTaps(region.left, region.size, outSize, k, lo.x, hi.x);
-  const ys = axisTaps(region.top, region.size, outSize, k, lo.y, hi.y);
+  const k = Math.max(1, Math.min(MAX_SUPERSAMPLE, Math.round(region.width / outWidth)));
+  const xs = axisTaps(region.left, region.width, outWidth, k, lo.x, hi.x);
+  const ys = axisTaps(region.top, region.height, outHeight, k, lo.y, hi.y);
   const { data, width } = image;
   const norm = 1 / (k * k);
   const rowStride = width * 3;
-  for (let oy = 0; oy < outSize; oy++) {
-    for (let ox = 0; ox < outSize; ox++) {
+  for (let oy = 0; oy < outHeight; oy++) {
+    for (let ox = 0; ox < outWidth; ox++) {
       let r = 0;
       let g = 0;
       let b = 0;
@@ -122,7 +157,7 @@ export function sampleSquare(
             w11 * (data[p11 + 2] as number);
         }
       }
-      const o = outOffset + (oy * outSize + ox) * 3;
+      const o = outOffset + (oy * outWidth + ox) * 3;
       out[o] = r * norm;
       out[o + 1] = g * norm;
       out[o + 2] = b * norm;
