@@ -303,7 +303,7 @@ export async function findFaces(
     if (scale * workSide > inputSize * 1.2 && !skipTiles()) {
       const small = await blazeFaceScaled(blazeface, work, scale, tileMinScore, policy.scaledBlock);
       // Faces above 112 input px are level 0's (there they are ≥ 12 px of 256), and the scaled
-      // pass' blocks overlap by 128 input px, so each face it keeps lies whole in one block.
+      // pass' blocks overlap by 112 input px, so each face it keeps lies whole in one block.
       const maxWidth = SCALED_PASS_MAX_FACE / scale;
       all.push(
         ...small
