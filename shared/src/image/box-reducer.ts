@@ -141,3 +141,115 @@ export class ScatterReducer {
     return { width: this.width, height: this.height, data: this.out };
   }
 }
+
+/** What a streaming decoder writes rows into: {@link BoxReducer} or {@link AreaReducer}. */
+export interface RowReducer {
+  readonly width: number;
+  readonly height: number;
+  addRow(y: number, rgb: Uint8Array, offset?: number): void;
+  finish(): RgbImage;
+}
+
+/**
+ * {@link BoxReducer} for a size that is not a whole fraction of the source (e.g. 2000 → 1334 after
+ * a 1/2 DCT, for an overall reduction of 3 without an 8×8 IDCT): each output pixel is the
+ * area-weighted mean of the source pixels its cell of (srcWidth / width) × (srcHeight / height)
+ * covers. Holds two output rows of sums.
+ *
+ * @example
+ * const reducer = new AreaReducer(2000, 1500, 1334, 1000);
+ * for (let y = 0; y < 1500; y++) reducer.addRow(y, rowRgb);
+ * reducer.finish(); // 1334×1000
+ */
+export class AreaReducer implements RowReducer {
+  private readonly out: Uint8Array;
+  private readonly rx: number;
+  private readonly ry: number;
+  // Per source column: the output column it starts in and its weight there (the rest is the next's).
+  private readonly col: Int32Array;
+  private readonly colWeight: Float32Array;
+  private readonly row: Float32Array;
+  private current: Float32Array;
+  private next: Float32Array;
+  private currentWeight = 0;
+  private nextWeight = 0;
+  private outRow = 0;
+  private nextSrcRow = 0;
+
+  constructor(
+    readonly srcWidth: number,
+    readonly srcHeight: number,
+    readonly width: number,
+    readonly height: number,
+  ) {
+    if (width < 1 || height < 1 || width > srcWidth || height > srcHeight) {
+      throw new Error(`AreaReducer: cannot reduce ${srcWidth}×${srcHeight} to ${width}×${height}`);
+    }
+    this.rx = srcWidth / width;
+    this.ry = srcHeight / height;
+    this.out = new Uint8Array(width * height * 3);
+    this.col = new Int32Array(srcWidth);
+    this.colWeight = new Float32Array(srcWidth);
+    for (let x = 0; x < srcWidth; x++) {
+      const ox = Math.min(width - 1, Math.floor(x / this.rx));
+      this.col[x] = ox;
+      this.colWeight[x] = Math.min(1, (ox + 1) * this.rx - x);
+    }
+    this.row = new Float32Array((width + 1) * 3);
+    this.current = new Float32Array(width * 3);
+    this.next = new Float32Array(width * 3);
+  }
+
+  /** Adds source row `y` (rows in order 0, 1, 2, …): `srcWidth` RGB pixels at `rgb[offset]`. */
+  addRow(y: number, rgb: Uint8Array, offset = 0): void {
+    if (y !== this.nextSrcRow) throw new Error(`AreaReducer: row ${y} arrived, expected ${this.nextSrcRow}`);
+    this.nextSrcRow++;
+    const row = this.row;
+    row.fill(0);
+    const { col, colWeight } = this;
+    for (let x = 0, i = offset; x < this.srcWidth; x++, i += 3) {
+      const o = col[x]! * 3;
+      const w = colWeight[x]!;
+      const r = rgb[i]!;
+      const g = rgb[i + 1]!;
+      const b = rgb[i + 2]!;
+      row[o]! += w * r;
+      row[o + 1]! += w * g;
+      row[o + 2]! += w * b;
+      row[o + 3]! += (1 - w) * r;
+      row[o + 4]! += (1 - w) * g;
+      row[o + 5]! += (1 - w) * b;
+    }
+    const oy = Math.min(this.height - 1, Math.floor(y / this.ry));
+    while (this.outRow < oy) this.flush();
+    const w0 = Math.min(1, (oy + 1) * this.ry - y);
+    const n = this.width * 3;
+    for (let i = 0; i < n; i++) {
+      this.current[i]! += w0 * row[i]!;
+      this.next[i]! += (1 - w0) * row[i]!;
+    }
+    this.currentWeight += w0;
+    this.nextWeight += 1 - w0;
+  }
+
+  private flush(): void {
+    const base = this.outRow * this.width * 3;
+    // Every output cell covers rx source columns (the weights were split exactly) and the rows added.
+    const norm = 1 / (this.rx * (this.currentWeight || 1));
+    for (let i = 0; i < this.width * 3; i++) this.out[base + i] = Math.round(this.current[i]! * norm);
+    [this.current, this.next] = [this.next, this.current];
+    this.next.fill(0);
+    this.currentWeight = this.nextWeight;
+    this.nextWeight = 0;
+    this.outRow++;
+  }
+
+  /** The reduced image; call once, after the last row. */
+  finish(): RgbImage {
+    if (this.nextSrcRow !== this.srcHeight) {
+      throw new Error(`AreaReducer: ${this.nextSrcRow} of ${this.srcHeight} rows arrived`);
+    }
+    while (this.outRow < this.height) this.flush();
+    return { width: this.width, height: this.height, data: this.out };
+  }
+}

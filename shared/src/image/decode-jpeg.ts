@@ -26,7 +26,9 @@ export async function decodeJpeg(
   choice: JpegDecoderChoice = "auto",
   reduction = 1,
 ): Promise<RgbImage> {
-  const { frame, scans } = walkJpeg(bytes);
+  // Walks the markers first: refuses truncated files, too many scans and unsupported sample
+  // precisions with their own messages, before any decoder allocates.
+  walkJpeg(bytes);
   const decoder =
     choice !== "auto"
       ? choice
@@ -34,8 +36,7 @@ export async function decodeJpeg(
         ? "mozjpeg"
         : "scaled";
   if (decoder === "scaled") {
-    const multiScan = frame.progressive || scans > 1;
-    return decodeJpegScaled(bytes, chooseJpegReduction(reduction, multiScan));
+    return decodeJpegScaled(bytes, chooseJpegReduction(reduction));
   }
   if (reduction !== 1) throw new Error(`decodeJpeg: ${decoder} cannot reduce; use "scaled"`);
   if (decoder === "jpeg-js") return decodeWithJpegJs(bytes, info);
