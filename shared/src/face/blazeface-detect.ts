@@ -59,10 +59,6 @@ export async function blazeFaceRegion(
  * 20 % step to 83.1 MiB with 384×256 (isolate estimate 120 MiB; test/edge/face-memory.test.ts).
  */
 const BLOCK = { width: 256, height: 256 };
-interface ScaledNetProbe {
-  forward(x: tf.Tensor4D): tf.Tensor3D;
-  anchors(width: number, height: number): Float32Array;
-}
 /**
  * The largest face (input pixels) the scaled pass reports; bigger ones are the whole-image pass'
  * (there they are ≥ 256 × this / the scaled side). Measured (trainer/scripts/face-probes/README.md):
@@ -124,8 +120,7 @@ export async function blazeFaceScaled(
         blockPixels.set(band.subarray((y * width + x0) * 3, (y * width + x0 + bw) * 3), y * bw * 3);
       }
       const input = tf.tensor4d(blockPixels, [1, bh, bw, 3]);
-      const probe = (globalThis as { __scaledNet?: ScaledNetProbe }).__scaledNet;
-      const result = probe ? probe.forward(input) : blazeFaceForward(input, params);
+      const result = blazeFaceForward(input, params);
       input.dispose();
       const raw = (await result.data()) as Float32Array;
       result.dispose();
@@ -134,7 +129,7 @@ export async function blazeFaceScaled(
       const right = xi === xs.length - 1 ? Infinity : (xs[xi + 1]! + x0 + bw) / 2;
       const top = yi === 0 ? -Infinity : (y0 + (ys[yi - 1]! + bh)) / 2;
       const bottom = yi === ys.length - 1 ? Infinity : (ys[yi + 1]! + y0 + bh) / 2;
-      for (const d of decodeBlazeFace(raw, minScore, (probe?.anchors ?? blazeFaceAnchors)(bw, bh), bw, bh)) {
+      for (const d of decodeBlazeFace(raw, minScore, blazeFaceAnchors(bw, bh), bw, bh)) {
         const cx = x0 + (d.left + d.width / 2) * bw;
         const cy = y0 + (d.top + d.height / 2) * bh;
         if (cx < left || cx >= right || cy < top || cy >= bottom) continue;

