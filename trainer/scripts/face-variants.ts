@@ -13,7 +13,7 @@
  */
 import { mkdir } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
-import sharp from "sharp";
+import sharp, { type Sharp } from "sharp";
 import { loadFaceDataset } from "../src/face/embed-dataset.ts";
 
 const args = process.argv.slice(2);
@@ -22,7 +22,7 @@ const opt = (name: string, fallback?: string) =>
 const data = resolve(opt("--data", "../shared/datasets/celeb17")!);
 const out = resolve(opt("--out", "/tmp/celeb17-variants")!);
 
-const VARIANTS: Record<string, (s: sharp.Sharp) => sharp.Sharp> = {
+const VARIANTS: Record<string, (s: Sharp) => Sharp> = {
   grey: (s) => s.greyscale(),
   blur: (s) => s.resize(800, 800, { fit: "inside", withoutEnlargement: true }).blur(2),
   jpeg20: (s) => s,

@@ -4,7 +4,9 @@ import { AreaReducer, BoxReducer } from "./box-reducer.ts";
 function feed(reducer: { addRow(y: number, rgb: Uint8Array): void }, width: number, rows: number[][]): void {
   rows.forEach((row, y) => {
     const rgb = new Uint8Array(width * 3);
-    row.forEach((v, x) => rgb.fill(v, x * 3, x * 3 + 3));
+    row.forEach((v, x) => {
+      rgb.fill(v, x * 3, x * 3 + 3);
+    });
     reducer.addRow(y, rgb);
   });
 }
