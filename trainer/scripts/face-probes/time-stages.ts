@@ -38,7 +38,7 @@ for (let r = 0; r < runs; r++) {
   const found = await findFaces(models, image, policy);
   t.findFaces!.push(performance.now() - t0);
   t0 = performance.now();
-  const rec = await recognizeFaces(models, loaded.model, image, meta, { policy });
+  await recognizeFaces(models, loaded.model, image, meta, { policy });
   t.recognize!.push(performance.now() - t0);
   faces = found.faces.length;
 }
