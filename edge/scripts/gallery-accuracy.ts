@@ -113,7 +113,7 @@ console.log(
   `nearest person correct (no threshold): ${known.filter((k) => k.truth === k.best).length}/${knownTotal}`,
 );
 console.log("threshold | known accepted and correct | known wrong | strangers rejected");
-for (const t of [0.35, 0.4, 0.42, 0.45, 0.48, 0.5, 0.55, 0.6]) {
+for (const t of [0.3, 0.33, 0.35, 0.36, 0.37, 0.38, 0.4, 0.42, 0.45, 0.5, 0.6]) {
   const correct = known.filter((k) => k.distance <= t && k.truth === k.best).length;
   const wrong = known.filter((k) => k.distance <= t && k.truth !== k.best).length;
   const rejected = strangers.filter((d) => d > t).length;
