@@ -2,7 +2,7 @@
  * Where a photo's time goes in the served face pipeline (Node, wasm, one thread): decode to the
  * working size, findFaces (detector passes + landmarks), descriptors (plain + mirror), head.
  *
- *   pnpm tsx trainer/scripts/face-probes/time-stages.ts PHOTO [--model-dir models/default] [--runs 7]
+ *   pnpm tsx trainer/scripts/face-probes/time-stages.ts PHOTO [--model-dir models/default] [--runs 7] [--min-face N]
  */
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
@@ -26,6 +26,8 @@ const policy = servingFacePolicy({
   minScore: pipeline.minDetectionScore,
   scaledMinScore: pipeline.scaledMinScore,
   minFaceFraction: pipeline.minFaceFraction,
+  // --min-face N: as a request's ?min_face= (faces narrower than N photo pixels are not looked for).
+  minFacePixels: Number(opt("--min-face", "0")),
 });
 const bytes = new Uint8Array(await readFile(photo));
 const t: Record<string, number[]> = { decode: [], findFaces: [], recognize: [] };
