@@ -213,6 +213,13 @@ export class AreaReducer implements RowReducer {
       const r = rgb[i]!;
       const g = rgb[i + 1]!;
       const b = rgb[i + 2]!;
+      if (w === 1) {
+        // Most columns lie inside one output cell.
+        row[o]! += r;
+        row[o + 1]! += g;
+        row[o + 2]! += b;
+        continue;
+      }
       row[o]! += w * r;
       row[o + 1]! += w * g;
       row[o + 2]! += w * b;
@@ -224,9 +231,16 @@ export class AreaReducer implements RowReducer {
     while (this.outRow < oy) this.flush();
     const w0 = Math.min(1, (oy + 1) * this.ry - y);
     const n = this.width * 3;
-    for (let i = 0; i < n; i++) {
-      this.current[i]! += w0 * row[i]!;
-      this.next[i]! += (1 - w0) * row[i]!;
+    const current = this.current;
+    if (w0 === 1) {
+      for (let i = 0; i < n; i++) current[i]! += row[i]!;
+    } else {
+      const next = this.next;
+      const w1 = 1 - w0;
+      for (let i = 0; i < n; i++) {
+        current[i]! += w0 * row[i]!;
+        next[i]! += w1 * row[i]!;
+      }
     }
     this.currentWeight += w0;
     this.nextWeight += 1 - w0;
