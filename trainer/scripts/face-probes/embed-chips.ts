@@ -54,38 +54,45 @@ async function record(nets: ProbeNets, image: RgbImage, landmarks: Point[] | nul
   };
 }
 
-const data = required("--data");
-const scan = await scanDataset(data, { log: { info: () => {}, warn: () => {} } });
-const nets = await loadProbeNets();
-const recs: PhotoRecord[] = [];
-let done = 0;
-const t0 = performance.now();
-for (const f of scan.files) {
-  const r = await photoCache.get(f.sha256);
-  if (!r) throw new Error(`run embed-celeb.ts on ${data} first`);
-  recs.push(r);
-  if (!(await chipCache.get(f.sha256))) {
-    const image = await readRgbFile(f.path);
-    await chipCache.set(f.sha256, await record(nets, image, r.subject ? unflat(r.subject.landmarks) : null));
+async function main(): Promise<void> {
+  const data = required("--data");
+  const scan = await scanDataset(data, { log: { info: () => {}, warn: () => {} } });
+  const nets = await loadProbeNets();
+  const recs: PhotoRecord[] = [];
+  let done = 0;
+  const t0 = performance.now();
+  for (const f of scan.files) {
+    const r = await photoCache.get(f.sha256);
+    if (!r) throw new Error(`run embed-celeb.ts on ${data} first`);
+    recs.push(r);
+    if (!(await chipCache.get(f.sha256))) {
+      const image = await readRgbFile(f.path);
+      await chipCache.set(
+        f.sha256,
+        await record(nets, image, r.subject ? unflat(r.subject.landmarks) : null),
+      );
+    }
+    if (++done % 100 === 0)
+      console.error(`${done}/${scan.files.length} ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   }
-  if (++done % 100 === 0)
-    console.error(`${done}/${scan.files.length} ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-}
-if (process.argv.includes("--tight")) {
-  const dups = findDuplicates(
-    scan.files,
-    recs.map((r) => r.hashes),
-    DEFAULT_NEAR_DUPLICATES,
-  );
-  const split = splitDataset(scan.files, dups.unitOf, { validationSplit: 0.1, seed: 123 });
-  for (const i of split.validationIndices) {
-    const f = scan.files[i]!;
-    const r = recs[i]!;
-    if (!r.subject || (await tightChipCache.get(f.sha256))) continue;
-    const image = await readRgbFile(f.path);
-    const crop = tightFaceCrop(image, unflat(r.subject.landmarks), 112);
-    const ev = await tightEvidence(nets, crop);
-    await tightChipCache.set(f.sha256, await record(nets, crop, ev?.face.landmarks ?? null));
+  if (process.argv.includes("--tight")) {
+    const dups = findDuplicates(
+      scan.files,
+      recs.map((r) => r.hashes),
+      DEFAULT_NEAR_DUPLICATES,
+    );
+    const split = splitDataset(scan.files, dups.unitOf, { validationSplit: 0.1, seed: 123 });
+    for (const i of split.validationIndices) {
+      const f = scan.files[i]!;
+      const r = recs[i]!;
+      if (!r.subject || (await tightChipCache.get(f.sha256))) continue;
+      const image = await readRgbFile(f.path);
+      const crop = tightFaceCrop(image, unflat(r.subject.landmarks), 112);
+      const ev = await tightEvidence(nets, crop);
+      await tightChipCache.set(f.sha256, await record(nets, crop, ev?.face.landmarks ?? null));
+    }
   }
+  console.log(`done ${done} photos in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 }
-console.log(`done ${done} photos in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();
