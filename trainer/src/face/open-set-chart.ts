@@ -1,9 +1,11 @@
 import type { TopLevelSpec } from "vega-lite";
 import type { RejectionKind, TradeOffPoint } from "./open-set.ts";
+import { FACE_HEAD_TRAINING_DEFAULTS } from "./training-defaults.ts";
 
 /**
  * The open-set trade-off as a vega-lite spec: known faces accepted-and-correct and strangers
- * rejected against the threshold (one panel per rule), with the chosen threshold marked.
+ * rejected against the threshold (one panel per rule), with the chosen threshold marked and a dotted
+ * line at the share of strangers the threshold had to reject.
  *
  * @example
  * await renderSpecToPng(openSetTradeOffSpec({ probability: curveP, distance: curveD }, { kind: "distance", threshold: 0.5 }));
@@ -12,6 +14,7 @@ export function openSetTradeOffSpec(
   curves: Partial<Record<RejectionKind, TradeOffPoint[]>>,
   chosen: { kind: RejectionKind; threshold: number },
   title = "Open set: known faces vs strangers",
+  strangerTarget: number = FACE_HEAD_TRAINING_DEFAULTS.minStrangersRejected,
 ): TopLevelSpec {
   const panels = (Object.entries(curves) as [RejectionKind, TradeOffPoint[]][]).map(([kind, curve]) => {
     const rows = curve.flatMap((p) => [
@@ -38,7 +41,7 @@ export function openSetTradeOffSpec(
         },
       },
       {
-        data: { values: [{ y: 0.95 }] },
+        data: { values: [{ y: strangerTarget }] },
         mark: { type: "rule", strokeDash: [2, 3], color: "#888" },
         encoding: { y: { field: "y", type: "quantitative" } },
       },

@@ -478,7 +478,8 @@ async function writeFaceRunFolder(
           extra: {
             openSetChart: {
               file: "open-set-tradeoff.png",
-              spec: () => openSetTradeOffSpec(openSet.curves, rejection),
+              spec: () =>
+                openSetTradeOffSpec(openSet.curves, rejection, undefined, options.minStrangersRejected),
             },
           },
         }
