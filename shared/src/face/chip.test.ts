@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RgbImage } from "../image/types.ts";
-import { DLIB_CHIP_PADDING, faceChipTransform, sampleFaceChip } from "./chip.ts";
+import { DLIB_CHIP_PADDING, faceChipTransform, sampleFaceChip, similarityTransform } from "./chip.ts";
 import { DEFAULT_DESCRIPTOR_RECIPE, descriptorRecipeOf, LEGACY_DESCRIPTOR_RECIPE } from "./embed.ts";
 import type { Point } from "./geometry.ts";
 
@@ -75,5 +75,26 @@ describe("descriptor recipe", () => {
     );
     expect(descriptorRecipeOf({})).toEqual(LEGACY_DESCRIPTOR_RECIPE);
     expect(descriptorRecipeOf(undefined)).toEqual({ crop: "aligned-square", mirror: false });
+  });
+});
+
+describe("similarityTransform", () => {
+  it("recovers a rotation by 90°, scale 2 and shift exactly", () => {
+    const t = similarityTransform(
+      [
+        { x: 0, y: 0 },
+        { x: 1, y: 0 },
+        { x: 0, y: 1 },
+      ],
+      [
+        { x: 5, y: 5 },
+        { x: 5, y: 7 },
+        { x: 3, y: 5 },
+      ],
+    );
+    expect(t.a).toBeCloseTo(0, 9);
+    expect(t.b).toBeCloseTo(2, 9);
+    expect(t.tx).toBeCloseTo(5, 9);
+    expect(t.ty).toBeCloseTo(5, 9);
   });
 });

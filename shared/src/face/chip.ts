@@ -60,7 +60,18 @@ export function faceChipTransform(
     });
     to.push(p);
   }
-  const mean = (ps: Point[]) => ({
+  return similarityTransform(from, to);
+}
+
+/**
+ * The least-squares similarity transform (rotation, uniform scale, shift) mapping the points `from`
+ * onto the points `to`, pair by pair (dlib's `find_similarity_transform` for 2-D points).
+ *
+ * @example
+ * similarityTransform([{ x: 0, y: 0 }, { x: 1, y: 0 }], [{ x: 5, y: 5 }, { x: 5, y: 7 }]); // { a: 0, b: 2, tx: 5, ty: 5 }
+ */
+export function similarityTransform(from: readonly Point[], to: readonly Point[]): ChipTransform {
+  const mean = (ps: readonly Point[]) => ({
     x: ps.reduce((s, p) => s + p.x, 0) / ps.length,
     y: ps.reduce((s, p) => s + p.y, 0) / ps.length,
   });

@@ -6,7 +6,7 @@
  */
 export { alignDetectedFaces, findLandmarks, wholeImageFace } from "./align.ts";
 export { type BlazeFaceBox, blazeFaceRegion } from "./blazeface-detect.ts";
-export { DLIB_CHIP_PADDING, faceChipTransform, sampleFaceChip } from "./chip.ts";
+export { DLIB_CHIP_PADDING, faceChipTransform, sampleFaceChip, similarityTransform } from "./chip.ts";
 export {
   classifyFaceDescriptors,
   classifyFaceHead,

@@ -11,6 +11,7 @@
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { RgbImage } from "@marquee/shared";
+import { similarityTransform } from "@marquee/shared/face";
 import { humanModelsDir } from "@marquee/shared/node";
 import * as tf from "@tensorflow/tfjs";
 import { initWasmBackend } from "../../src/backend/wasm-node.ts";
@@ -75,24 +76,7 @@ const mean = (pts: { x: number; y: number }[]) => ({
 function arcfaceCrop(image: RgbImage, lm: { x: number; y: number }[], mirror: boolean): Float32Array {
   const to = [mean(lm.slice(36, 42)), mean(lm.slice(42, 48)), lm[30]!, lm[48]!, lm[54]!];
   const from = ARCFACE.map(([x, y]) => ({ x: x!, y: y! }));
-  const mf = mean(from);
-  const mt = mean(to);
-  let dot = 0;
-  let cross = 0;
-  let norm = 0;
-  from.forEach((f, i) => {
-    const fx = f.x - mf.x;
-    const fy = f.y - mf.y;
-    const tx = to[i]!.x - mt.x;
-    const ty = to[i]!.y - mt.y;
-    dot += fx * tx + fy * ty;
-    cross += fx * ty - fy * tx;
-    norm += fx * fx + fy * fy;
-  });
-  const a = dot / norm;
-  const b = cross / norm;
-  const tx = mt.x - (a * mf.x - b * mf.y);
-  const ty = mt.y - (b * mf.x + a * mf.y);
+  const { a, b, tx, ty } = similarityTransform(from, to);
   const out = new Float32Array(112 * 112 * 3);
   for (let y = 0; y < 112; y++)
     for (let x = 0; x < 112; x++) {
