@@ -8,10 +8,11 @@ import { hasWasmDecoder, runWasmDecoder, WasmDecodeError } from "./wasm-decoders
  * Largest AVIF decoded, in megapixels, whatever the general limit. libavif + dav1d in wasm grow their
  * heap by ~22 bytes per pixel (measured: 1 MP → 33 MiB, 2 MP → 56 MiB, 4 MP → 100 MiB), five times
  * MozJPEG's, and a face model's isolate already holds ~100 MiB with a 2 MP photo: with a 1 MP AVIF it
- * measured ~133 MiB, with 0.5 MP ~111 MiB (test/edge/face-memory.test.ts; Cloudflare allows 128).
+ * measured ~133 MiB, with 0.5 MP 105–124 MiB over CI runs (over Cloudflare's 128 MB = 122 MiB at
+ * times), with 0.25 MP 101–109 MiB (test/edge/face-memory.test.ts, 2026-11-30).
  * The web page converts AVIF to JPEG in the browser, so this only meets API clients sending large AVIFs.
  */
-export const AVIF_MAX_MEGAPIXELS = 0.5;
+export const AVIF_MAX_MEGAPIXELS = 0.25;
 
 /**
  * Decodes an AVIF still image (or an AVIF sequence's first frame) to 8-bit RGB on white, with
