@@ -19,8 +19,6 @@ import { ensureFaceModel } from "../helpers/face-model.ts";
 import { nodeFaceReference } from "../helpers/face-worker.ts";
 import "@tensorflow/tfjs-backend-wasm";
 import type { HealthResponse, PredictResponse } from "@marquee/shared/api";
-import { findFaces, loadFaceModels, servingFacePolicy } from "@marquee/shared/face";
-import { nodeFaceWeightSource } from "@marquee/shared/node";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import sharp from "sharp";
@@ -28,6 +26,7 @@ import { ensureWorkerBuild } from "../helpers/build-worker.ts";
 import { samplePhotoPath } from "../helpers/images.ts";
 import { REPO_DIR } from "../helpers/paths.ts";
 import { startWorker } from "../helpers/start-worker.ts";
+import { type BenchPhoto, groupPhoto } from "./group-photo.ts";
 import { median, ms, percentile } from "./stats.ts";
 
 const WARM_REQUESTS = 50;
@@ -66,11 +65,6 @@ function modelDirsFromArgs(): (string | undefined)[] {
 
 /** Stands for the face test model in the list of models to bench. */
 const FACE_FIXTURE = "<face fixture>";
-
-interface BenchPhoto {
-  name: string;
-  bytes: Uint8Array<ArrayBuffer>;
-}
 
 async function benchModel(
   modelDir: string | undefined,
@@ -184,64 +178,6 @@ async function fitToLimit(
   const h = Math.floor(height * scale);
   const out = new Uint8Array(await sharp(bytes).resize(w, h).jpeg({ quality: 90 }).toBuffer());
   return { bytes: out, note: ` sent at ${w}×${h} (face cap ${maxMegapixels} MP)` };
-}
-
-/**
- * A 12 MP (4000×3000) group photo of 10 faces: faces of face-api's sample photos 1–4 (found by
- * shared's findFaces in Node), cut with 1.9× their box of context and pasted at 150–400 px face
- * width on a grey-blue gradient.
- */
-async function groupPhoto(): Promise<BenchPhoto> {
-  await tf.setBackend("wasm");
-  const nets = await loadFaceModels(nodeFaceWeightSource());
-  const cuts: Buffer[] = [];
-  try {
-    for (const n of [1, 2, 3, 4]) {
-      const bytes = new Uint8Array(await readFile(samplePhotoPath(n)));
-      const { image } = await decodeImage(bytes);
-      const { faces } = await findFaces(nets, image, servingFacePolicy({ landmarks: false }));
-      for (const f of faces) {
-        if (cuts.length >= 10) break;
-        const width = 150 + Math.round((250 * cuts.length) / 9);
-        const side = Math.max(f.box.width, f.box.height) * 1.9;
-        const left = Math.max(0, Math.round(f.box.left + f.box.width / 2 - side / 2));
-        const top = Math.max(0, Math.round(f.box.top + f.box.height / 2 - side / 2));
-        const w = Math.min(Math.round(side), image.width - left);
-        const h = Math.min(Math.round(side), image.height - top);
-        const scale = width / f.box.width;
-        cuts.push(
-          await sharp(bytes)
-            .extract({ left, top, width: w, height: h })
-            .resize(Math.round(w * scale), Math.round(h * scale))
-            .toBuffer(),
-        );
-      }
-    }
-  } finally {
-    nets.dispose();
-  }
-  const W = 4000;
-  const H = 3000;
-  const background = Buffer.alloc(W * H * 3);
-  for (let y = 0; y < H; y++)
-    for (let x = 0; x < W; x++) {
-      const i = (y * W + x) * 3;
-      background[i] = 70 + Math.round((90 * x) / W);
-      background[i + 1] = 100;
-      background[i + 2] = 90 + Math.round((90 * y) / H);
-    }
-  const composite = cuts.map((input, k) => ({
-    input,
-    left: (k % 5) * 800 + 10,
-    top: Math.floor(k / 5) * 1500 + 200,
-  }));
-  const bytes = new Uint8Array(
-    await sharp(background, { raw: { width: W, height: H, channels: 3 } })
-      .composite(composite)
-      .jpeg({ quality: 90 })
-      .toBuffer(),
-  );
-  return { name: `12 MP group photo 4000×3000 (${cuts.length} faces)`, bytes };
 }
 
 /** The same model in plain Node on tfjs' stock wasm backend: median inference and decode→scores. */

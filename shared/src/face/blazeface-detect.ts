@@ -3,9 +3,12 @@ import type { RgbImage } from "../image/types.ts";
 import type { FaceBox, Point } from "./geometry.ts";
 import {
   BLAZEFACE_INPUT_SIZE,
+  BLAZEFACE_SEGMENTS,
   type BlazeFaceParams,
+  type BlazeFaceSegment,
   blazeFaceAnchors,
   blazeFaceForward,
+  blazeFaceTail,
   decodeBlazeFace,
 } from "./nets/blazeface.ts";
 import { type SquareRegion, sampleRect, sampleSquare } from "./sample.ts";
@@ -52,38 +55,126 @@ export async function blazeFaceRegion(
 }
 
 /**
- * Largest input block of the scaled pass. In Node (face-api's nets loaded, after the ResNet-34 has
- * run) 384×256 and 256×256 blocks both left the wasm heap at 99.7 MiB, where the old pipeline left
- * it; 512×256 at 119.6 MiB. In the worker 256×256 is the one that fits: after a 2 MP photo of 3
- * faces the isolate's tfjs heap stayed at 69.2 MiB with 256×256 blocks, and grew by the allocator's
- * 20 % step to 83.1 MiB with 384×256 (isolate estimate 120 MiB; test/edge/face-memory.test.ts).
- */
-const BLOCK = { width: 256, height: 256 };
-/**
  * The largest face (input pixels) the scaled pass reports; bigger ones are the whole-image pass'
  * (there they are ≥ 256 × this / the scaled side). Measured (trainer/scripts/face-probes/README.md):
  * 80 cut detection on a 10-face 1632×1224 photo from 621 to 453 ms (Node) but lost 1 of face-api's
  * 22 sample faces; 64 lost 2 of the 244 collage faces too.
  */
 export const SCALED_PASS_MAX_FACE = 112;
-/** Blocks overlap by the largest face the scaled pass keeps, so each such face lies whole in one block (128 cost 30 blocks on a 2 MP photo, 112 costs 24; same recall on the group set). */
-const BLOCK_OVERLAP = SCALED_PASS_MAX_FACE;
 
-function blockStarts(total: number, block: number): number[] {
-  if (total <= block) return [0];
-  const n = Math.ceil((total - block) / (block - BLOCK_OVERLAP)) + 1;
-  const step = (total - block) / (n - 1);
-  // Multiples of 32 input pixels keep the grids of neighbouring blocks aligned.
-  return Array.from({ length: n }, (_, i) => Math.min(total - block, Math.round((i * step) / 32) * 32));
+/**
+ * Tile sides (halo included) of the scaled pass' segments, in each segment's input units. Memory,
+ * not speed, sets them (256 or 320 px first tiles ran equally fast): in the worker a 256×256 input
+ * through BlazeFace kept the tfjs wasm heap at 69.2 MiB after a 2 MP photo, where 384×256 grew it
+ * by the allocator's 20 % step to 83.1 MiB; so does the whole /8 map of a 2 MP photo, hence the
+ * third segment. Each tile's largest activation stays under a 256×256 input's (128×128×24).
+ */
+const SEGMENT_TILES = [256, 84, 84];
+
+/** An NHWC map of one image in JS memory (not the wasm heap: only one tile at a time goes there). */
+export interface FeatureMap {
+  data: Float32Array;
+  height: number;
+  width: number;
+  channels: number;
 }
 
 /**
- * Runs BlazeFace back (fully convolutional) over the whole image scaled by `scale`, in blocks of at
- * most 256×256 input pixels that overlap by 112, and returns the detections above `minScore` in image
- * pixels (each block reports the faces centred in its share of the overlaps), before any NMS. This
- * replaces a grid of overlapping 256 px tiles: about half the pixels, and one pass per block. The
- * block size bounds the activations: one 864×512 pass grew the wasm heap to 120 MiB, a 512×256
- * block to 34 MiB (BlazeFace's weights only loaded).
+ * Runs `segment` over `input` tile by tile (tiles of at most `tile`×`tile` input pixels, halo
+ * included) and returns the whole output map, equal to one pass over the whole input: each tile
+ * keeps only the output rows and columns whose inputs lay inside it, and tiles start on multiples
+ * of the segment's stride, so "same" padding at an inner tile edge never reaches a kept output.
+ * Sides of `input` must be multiples of the stride.
+ *
+ * @example
+ * const quarter = runSegmentTiled(params, BLAZEFACE_SEGMENTS[0], pixels, 256);
+ */
+export function runSegmentTiled(
+  params: BlazeFaceParams,
+  segment: BlazeFaceSegment,
+  input: FeatureMap,
+  tile: number,
+): FeatureMap {
+  const { stride, halo } = segment;
+  const { height, width, channels } = input;
+  if (height % stride || width % stride) {
+    throw new Error(`runSegmentTiled: ${width}×${height} is not a multiple of the stride ${stride}.`);
+  }
+  const core = Math.floor((tile - 2 * halo) / stride) * stride;
+  if (core < stride)
+    throw new Error(`runSegmentTiled: a ${tile} px tile leaves no core inside a ${halo} px halo.`);
+  const out: FeatureMap = {
+    data: new Float32Array(0),
+    height: height / stride,
+    width: width / stride,
+    channels: 0,
+  };
+  for (let y0 = 0; y0 < height; y0 += core) {
+    for (let x0 = 0; x0 < width; x0 += core) {
+      // The tile: the core grown by the halo, clipped to the map (multiples of the stride).
+      const ty0 = Math.max(0, y0 - halo);
+      const tx0 = Math.max(0, x0 - halo);
+      const ty1 = Math.min(height, y0 + core + halo);
+      const tx1 = Math.min(width, x0 + core + halo);
+      const th = ty1 - ty0;
+      const tw = tx1 - tx0;
+      const pixels = new Float32Array(th * tw * channels);
+      for (let y = 0; y < th; y++) {
+        const from = ((ty0 + y) * width + tx0) * channels;
+        pixels.set(input.data.subarray(from, from + tw * channels), y * tw * channels);
+      }
+      const x = tf.tensor4d(pixels, [1, th, tw, channels]);
+      const result = segment.run(x, params);
+      x.dispose();
+      const values = result.dataSync() as Float32Array;
+      const [, rh, rw, rc] = result.shape as [number, number, number, number];
+      result.dispose();
+      if (out.channels === 0) {
+        out.channels = rc;
+        out.data = new Float32Array(out.height * out.width * rc);
+      }
+      // Keep the core: output rows (y0 … y0 + core) / stride, read at their place inside the tile.
+      const oy0 = y0 / stride;
+      const ox0 = x0 / stride;
+      const oy1 = Math.min(out.height, (y0 + core) / stride);
+      const ox1 = Math.min(out.width, (x0 + core) / stride);
+      const dy = oy0 - ty0 / stride;
+      const dx = ox0 - tx0 / stride;
+      if (dy + (oy1 - oy0) > rh || dx + (ox1 - ox0) > rw)
+        throw new Error("runSegmentTiled: tile output too small.");
+      for (let y = oy0; y < oy1; y++) {
+        const from = ((y - oy0 + dy) * rw + dx) * rc;
+        out.data.set(values.subarray(from, from + (ox1 - ox0) * rc), (y * out.width + ox0) * rc);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * BlazeFace back (fully convolutional) over a whole `width`×`height` input map of pixels 0..255
+ * (sides multiples of 32), run as the segments tile by tile and the tail on the whole /16 map:
+ * the same `[anchors, 17]` as one pass over the whole input, in a fraction of the wasm heap.
+ */
+export function blazeFaceTiled(params: BlazeFaceParams, pixels: FeatureMap): Float32Array {
+  let map = pixels;
+  for (const [i, segment] of BLAZEFACE_SEGMENTS.entries()) {
+    map = runSegmentTiled(params, segment, map, SEGMENT_TILES[i] ?? 84);
+  }
+  const x = tf.tensor4d(map.data, [1, map.height, map.width, map.channels]);
+  const out = blazeFaceTail(x, params);
+  x.dispose();
+  const raw = out.dataSync() as Float32Array;
+  out.dispose();
+  return raw;
+}
+
+/**
+ * Runs BlazeFace back over the whole image scaled by `scale` (fully convolutional, so the result
+ * is one pass over the whole scaled picture: no block edges, no overlaps), computed tile by tile
+ * ({@link blazeFaceTiled}) to bound the wasm heap, and returns the detections above `minScore` in
+ * image pixels, before any NMS. It replaced 256×256 blocks overlapping by 112 px, which computed
+ * each pixel ~2.6 times.
  *
  * @example
  * // Faces of 40 px become 18 px at the net's input.
@@ -94,57 +185,24 @@ export async function blazeFaceScaled(
   image: RgbImage,
   scale: number,
   minScore: number,
-  block: { width: number; height: number } = BLOCK,
 ): Promise<BlazeFaceBox[]> {
   const width = Math.max(32, Math.ceil((image.width * scale) / 32) * 32);
   const height = Math.max(32, Math.ceil((image.height * scale) / 32) * 32);
-  const bw = Math.min(width, block.width);
-  const bh = Math.min(height, block.height);
-  const xs = blockStarts(width, bw);
-  const ys = blockStarts(height, bh);
-  const out: BlazeFaceBox[] = [];
-  // Each row of blocks is cut from one band sampled once (not one resampling per block: the
-  // blocks overlap, and resampling was ~15 % of the pass).
-  const band = new Float32Array(width * bh * 3);
-  const blockPixels = new Float32Array(bw * bh * 3);
-  for (const [yi, y0] of ys.entries()) {
-    sampleRect(
-      image,
-      { left: 0, top: y0 / scale, width: width / scale, height: bh / scale },
-      width,
-      bh,
-      band,
-    );
-    for (const [xi, x0] of xs.entries()) {
-      for (let y = 0; y < bh; y++) {
-        blockPixels.set(band.subarray((y * width + x0) * 3, (y * width + x0 + bw) * 3), y * bw * 3);
-      }
-      const input = tf.tensor4d(blockPixels, [1, bh, bw, 3]);
-      const result = blazeFaceForward(input, params);
-      input.dispose();
-      const raw = (await result.data()) as Float32Array;
-      result.dispose();
-      // This block's share: up to the middle of each overlap with a neighbour.
-      const left = xi === 0 ? -Infinity : (x0 + (xs[xi - 1]! + bw)) / 2;
-      const right = xi === xs.length - 1 ? Infinity : (xs[xi + 1]! + x0 + bw) / 2;
-      const top = yi === 0 ? -Infinity : (y0 + (ys[yi - 1]! + bh)) / 2;
-      const bottom = yi === ys.length - 1 ? Infinity : (ys[yi + 1]! + y0 + bh) / 2;
-      for (const d of decodeBlazeFace(raw, minScore, blazeFaceAnchors(bw, bh), bw, bh)) {
-        const cx = x0 + (d.left + d.width / 2) * bw;
-        const cy = y0 + (d.top + d.height / 2) * bh;
-        if (cx < left || cx >= right || cy < top || cy >= bottom) continue;
-        out.push({
-          box: {
-            left: (x0 + d.left * bw) / scale,
-            top: (y0 + d.top * bh) / scale,
-            width: (d.width * bw) / scale,
-            height: (d.height * bh) / scale,
-          },
-          score: d.score,
-          keypoints: d.keypoints.map((k) => ({ x: (x0 + k.x * bw) / scale, y: (y0 + k.y * bh) / scale })),
-        });
-      }
-    }
-  }
-  return out;
+  const data = sampleRect(
+    image,
+    { left: 0, top: 0, width: width / scale, height: height / scale },
+    width,
+    height,
+  );
+  const raw = blazeFaceTiled(params, { data, height, width, channels: 3 });
+  return decodeBlazeFace(raw, minScore, blazeFaceAnchors(width, height), width, height).map((d) => ({
+    box: {
+      left: (d.left * width) / scale,
+      top: (d.top * height) / scale,
+      width: (d.width * width) / scale,
+      height: (d.height * height) / scale,
+    },
+    score: d.score,
+    keypoints: d.keypoints.map((k) => ({ x: (k.x * width) / scale, y: (k.y * height) / scale })),
+  }));
 }

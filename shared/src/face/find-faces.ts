@@ -301,7 +301,7 @@ export async function findFaces(
     // Never upsample (faces under ~20 px cannot be named anyway): small pictures get no scaled pass.
     const scale = Math.min(1, minFaceInput / Math.max(MIN_FACE_PIXELS, minFaceFraction * workSide));
     if (scale * workSide > inputSize * 1.2 && !skipTiles()) {
-      const small = await blazeFaceScaled(blazeface, work, scale, tileMinScore, policy.scaledBlock);
+      const small = await blazeFaceScaled(blazeface, work, scale, tileMinScore);
       // Faces above 112 input px are level 0's (there they are ≥ 12 px of 256), and the scaled
       // pass' blocks overlap by 112 input px, so each face it keeps lies whole in one block.
       const maxWidth = SCALED_PASS_MAX_FACE / scale;

@@ -5,7 +5,13 @@
  * @module
  */
 export { alignDetectedFaces, findLandmarks, wholeImageFace } from "./align.ts";
-export { type BlazeFaceBox, blazeFaceRegion } from "./blazeface-detect.ts";
+export {
+  type BlazeFaceBox,
+  blazeFaceRegion,
+  blazeFaceTiled,
+  type FeatureMap,
+  runSegmentTiled,
+} from "./blazeface-detect.ts";
 export { DLIB_CHIP_PADDING, faceChipTransform, sampleFaceChip, similarityTransform } from "./chip.ts";
 export {
   classifyFaceDescriptors,
@@ -62,7 +68,7 @@ export {
   type PretrainedWeightName,
   weightManifestFile,
 } from "./models.ts";
-export { BLAZEFACE_INPUT_SIZE, type BlazeFaceParams } from "./nets/blazeface.ts";
+export { BLAZEFACE_INPUT_SIZE, type BlazeFaceParams, blazeFaceForward } from "./nets/blazeface.ts";
 export { FACERES_DESCRIPTOR_SIZE, FACERES_INPUT_SIZE, type FaceresParams } from "./nets/faceres.ts";
 export {
   DEFAULT_FACE_POLICY,

@@ -37,8 +37,6 @@ export interface FacePolicy {
   tiles?: boolean | "always" | "auto";
   /** Probes only: BlazeFace's scaled pass (default) or 256 px tiles (false). */
   scaledPass?: boolean;
-  /** Probes only: the scaled pass' input block (multiples of 32, > 128). Default 256×256. */
-  scaledBlock?: { width: number; height: number };
   /** Compute 68 landmarks (needed for alignment). Default true. */
   landmarks?: boolean;
 }

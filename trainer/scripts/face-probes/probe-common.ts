@@ -116,14 +116,7 @@ export interface ProbeFindOptions
   extends Partial<
     Pick<
       FacePolicy,
-      | "maxFaces"
-      | "minFaceFraction"
-      | "minFaceInput"
-      | "tiles"
-      | "scaledPass"
-      | "scaledBlock"
-      | "padRetry"
-      | "landmarks"
+      "maxFaces" | "minFaceFraction" | "minFaceInput" | "tiles" | "scaledPass" | "padRetry" | "landmarks"
     >
   > {
   /** BlazeFace params, or face-api's tiny detector (held by `tinyModels`) at `inputSize`. */

@@ -2,11 +2,12 @@ import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isMarqueeError } from "../../errors.ts";
 import { nodeHumanWeightSource } from "../../node/human-weights.ts";
-import { blazeFaceRegion } from "../blazeface-detect.ts";
+import { blazeFaceRegion, blazeFaceTiled, type FeatureMap, runSegmentTiled } from "../blazeface-detect.ts";
 import { nonMaxSuppression } from "../geometry.ts";
 import { type LoadedNet, loadBlazeFace } from "../human-models.ts";
 import { readRgb, samplePhotoPath, useBackend } from "../test-support.ts";
 import {
+  BLAZEFACE_SEGMENTS,
   type BlazeFaceParams,
   blazeFaceAnchors,
   blazeFaceForward,
@@ -79,6 +80,50 @@ describe("BlazeFace back (ported)", () => {
     const flat = { width: 300, height: 200, data: new Uint8Array(300 * 200 * 3).fill(90) };
     expect(await blazeFaceRegion(net.params, flat, { left: 0, top: 0, size: 300 }, 0.5)).toHaveLength(0);
   }, 30_000);
+
+  // A textured picture: flat or random pixels would make every path answer near-constant maps.
+  function texture(width: number, height: number): FeatureMap {
+    const data = new Float32Array(width * height * 3);
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++)
+        for (let c = 0; c < 3; c++)
+          data[(y * width + x) * 3 + c] = 128 + 100 * Math.sin(x / (7 + c) + y / 11) * Math.cos(y / (5 + c));
+    return { data, height, width, channels: 3 };
+  }
+
+  function maxDiff(a: Float32Array, b: Float32Array): number {
+    expect(a.length).toBe(b.length);
+    let d = 0;
+    for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs((a[i] as number) - (b[i] as number)));
+    return d;
+  }
+
+  it("tiled segments give exactly one whole pass' outputs, without leaking tensors", () => {
+    const map = texture(416, 320);
+    const x = tf.tensor4d(map.data, [1, 320, 416, 3]);
+    const whole = blazeFaceForward(x, net.params);
+    const expected = whole.dataSync() as Float32Array;
+    x.dispose();
+    whole.dispose();
+    const before = tf.memory().numTensors;
+    // 416×320 needs several tiles in every segment (first tiles of 256 px hold 208 px cores).
+    const tiled = blazeFaceTiled(net.params, map);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(tiled.length).toBe(((416 / 16) * (320 / 16) * 2 + (416 / 32) * (320 / 32) * 6) * 17);
+    expect(maxDiff(tiled, expected)).toBeLessThan(1e-3);
+  });
+
+  it("a tile halo smaller than the segment's reach changes the result (the check above can fail)", () => {
+    const map = texture(320, 256);
+    const segment = BLAZEFACE_SEGMENTS[0]!;
+    const exact = runSegmentTiled(net.params, segment, map, 128);
+    const short = runSegmentTiled(net.params, { ...segment, halo: 8 }, map, 128);
+    const one = runSegmentTiled(net.params, segment, map, 1024); // a single tile: the whole map
+    expect(exact.width).toBe(80);
+    expect(exact.channels).toBe(24);
+    expect(maxDiff(exact.data, one.data)).toBeLessThan(1e-4);
+    expect(maxDiff(short.data, one.data)).toBeGreaterThan(1e-2);
+  });
 
   it("names a missing weight clearly", () => {
     try {

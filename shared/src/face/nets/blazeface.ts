@@ -129,39 +129,106 @@ function headOps(x: tf.Tensor4D, h: HeadParams, anchors: number): tf.Tensor3D {
 }
 
 /**
+ * A cut of BlazeFace back that a tiled pass can run tile by tile and still get exactly the whole
+ * input's result: `run` maps an input map to an output map `stride` times smaller, and an output
+ * row depends on input rows at most `halo` before or after its own (counted from the segment's
+ * 3×3 and 5×5 kernels and their "same" padding; checked against one whole pass in the tests).
+ */
+export interface BlazeFaceSegment {
+  stride: number;
+  halo: number;
+  run: (x: tf.Tensor4D, p: BlazeFaceParams) => tf.Tensor4D;
+}
+
+/**
+ * BlazeFace back's trunk in three segments that hold ~95 % of its work: pixels (0..255) → the /4
+ * map after block 7 (24 channels; an output row reads input rows 4q−15…4q+21), → the /8 map after
+ * block 15 (48 channels; /4 rows 2o−7…2o+9), → the /16 map after block 23 (96 channels; /8 rows
+ * likewise). The rest ({@link blazeFaceTail}) runs on the whole /16 map.
+ */
+export const BLAZEFACE_SEGMENTS: readonly BlazeFaceSegment[] = [
+  {
+    stride: 4,
+    halo: 24,
+    run: (x, p) => {
+      let out: tf.Tensor4D = step(x, (t) => tf.sub(tf.div(t, 127.5), 1) as tf.Tensor4D, true);
+      out = step(out, (t) =>
+        tf.fused.conv2d({
+          x: t,
+          filter: p.conv0.filters,
+          bias: p.conv0.bias,
+          strides: 2,
+          pad: "same",
+          activation: "relu",
+        }),
+      );
+      for (const b of p.blocks.slice(0, 8)) out = step(out, (t) => residualBlock(t, b));
+      return out;
+    },
+  },
+  {
+    stride: 2,
+    halo: 10,
+    run: (x, p) => {
+      let out = x;
+      for (const b of p.blocks.slice(8, 16)) out = step(out, (t) => residualBlock(t, b), out === x);
+      return out;
+    },
+  },
+  {
+    stride: 2,
+    halo: 10,
+    run: (x, p) => {
+      let out = x;
+      for (const b of p.blocks.slice(16, 24)) out = step(out, (t) => residualBlock(t, b), out === x);
+      return out;
+    },
+  },
+];
+
+/**
+ * BlazeFace back after {@link BLAZEFACE_SEGMENTS}: the /16 map (96 channels) → `[n, anchors, 17]`
+ * (as {@link blazeFaceForward}). Disposes nothing it was given.
+ */
+export function blazeFaceTail(x: tf.Tensor4D, p: BlazeFaceParams): tf.Tensor3D {
+  let out = x;
+  for (const b of p.blocks.slice(24)) out = step(out, (t) => residualBlock(t, b), out === x);
+  const first = head(out, p.heads[0], GRIDS[0].anchors);
+  out = step(
+    out,
+    (t) =>
+      tf.fused.conv2d({
+        x: tf.depthwiseConv2d(t, p.last.depthwise, 2, "same"),
+        filter: p.last.pointwise,
+        bias: p.last.bias,
+        strides: 1,
+        pad: "valid",
+        activation: "relu",
+      }),
+    out === x,
+  );
+  const second = step(out, (t) => head(t, p.heads[1], GRIDS[1].anchors));
+  const all = tf.concat([first, second], 1) as tf.Tensor3D;
+  first.dispose();
+  second.dispose();
+  return all;
+}
+
+/**
  * Runs BlazeFace back on an NHWC batch of 256×256 images (0..255; any sides that are multiples of
  * 32 work too: the net is fully convolutional). Returns `[n, 896, 17]` at 256×256: per
  * anchor the score logit, box centre offset x, y, width, height and 6 keypoints (x, y), all in
  * input pixels relative to the anchor centre (see {@link decodeBlazeFace}).
  */
 export function blazeFaceForward(x: tf.Tensor4D, p: BlazeFaceParams): tf.Tensor3D {
-  let out: tf.Tensor4D = step(x, (t) => tf.sub(tf.div(t, 127.5), 1) as tf.Tensor4D, true);
-  out = step(out, (t) =>
-    tf.fused.conv2d({
-      x: t,
-      filter: p.conv0.filters,
-      bias: p.conv0.bias,
-      strides: 2,
-      pad: "same",
-      activation: "relu",
-    }),
-  );
-  for (const b of p.blocks) out = step(out, (t) => residualBlock(t, b));
-  const first = head(out, p.heads[0], GRIDS[0].anchors);
-  out = step(out, (t) =>
-    tf.fused.conv2d({
-      x: tf.depthwiseConv2d(t, p.last.depthwise, 2, "same"),
-      filter: p.last.pointwise,
-      bias: p.last.bias,
-      strides: 1,
-      pad: "valid",
-      activation: "relu",
-    }),
-  );
-  const second = step(out, (t) => head(t, p.heads[1], GRIDS[1].anchors));
-  const all = tf.concat([first, second], 1) as tf.Tensor3D;
-  first.dispose();
-  second.dispose();
+  let out = x;
+  for (const segment of BLAZEFACE_SEGMENTS) {
+    const next = segment.run(out, p);
+    if (out !== x) out.dispose();
+    out = next;
+  }
+  const all = blazeFaceTail(out, p);
+  out.dispose();
   return all;
 }
 
