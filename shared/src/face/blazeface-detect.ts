@@ -63,13 +63,13 @@ export async function blazeFaceRegion(
 export const SCALED_PASS_MAX_FACE = 112;
 
 /**
- * Tile sides (halo included) of the scaled pass' segments, in each segment's input units. Memory,
- * not speed, sets them (256 or 320 px first tiles ran equally fast): in the worker a 256×256 input
- * through BlazeFace kept the tfjs wasm heap at 69.2 MiB after a 2 MP photo, where 384×256 grew it
- * by the allocator's 20 % step to 83.1 MiB; so does the whole /8 map of a 2 MP photo, hence the
- * third segment. Each tile's largest activation stays under a 256×256 input's (128×128×24).
+ * The most elements any activation of a tile may hold: a 256×256 input's first activation
+ * (128×128×24). Memory, not speed, sets it (256 or 320 px first tiles ran equally fast): in the
+ * worker a 256×256 input through BlazeFace kept the tfjs wasm heap at 69.2 MiB after a 2 MP photo,
+ * where 384×256 grew it by the allocator's 20 % step to 83.1 MiB, and so did the whole /8 map
+ * (108×68×48) of a 2 MP photo.
  */
-const SEGMENT_TILES = [256, 84, 84];
+const TILE_ACTIVATION_BUDGET = 128 * 128 * 24;
 
 /** An NHWC map of one image in JS memory (not the wasm heap: only one tile at a time goes there). */
 export interface FeatureMap {
@@ -79,48 +79,83 @@ export interface FeatureMap {
   channels: number;
 }
 
+/** Tile starts along one axis: cores of `core` from 0, each grown by the halos and clipped. */
+function tileSpans(total: number, core: number, before: number, after: number) {
+  const spans: { core0: number; core1: number; t0: number; t1: number }[] = [];
+  for (let c0 = 0; c0 < total; c0 += core) {
+    const c1 = Math.min(total, c0 + core);
+    spans.push({ core0: c0, core1: c1, t0: Math.max(0, c0 - before), t1: Math.min(total, c1 + after) });
+  }
+  return spans;
+}
+
 /**
- * Runs `segment` over `input` tile by tile (tiles of at most `tile`×`tile` input pixels, halo
- * included) and returns the whole output map, equal to one pass over the whole input: each tile
- * keeps only the output rows and columns whose inputs lay inside it, and tiles start on multiples
- * of the segment's stride, so "same" padding at an inner tile edge never reaches a kept output.
- * Sides of `input` must be multiples of the stride.
+ * The tiling of a `width`×`height` map that computes the fewest input pixels while every tile
+ * stays within `maxPixels`: cores are multiples of the stride, balanced along each axis.
+ */
+export function planTiles(
+  width: number,
+  height: number,
+  segment: Pick<BlazeFaceSegment, "stride" | "haloBefore" | "haloAfter">,
+  maxPixels: number,
+): { x: ReturnType<typeof tileSpans>; y: ReturnType<typeof tileSpans> } {
+  const { stride, haloBefore: hb, haloAfter: ha } = segment;
+  const balanced = (total: number, n: number) => Math.ceil(total / n / stride) * stride;
+  let best: { x: ReturnType<typeof tileSpans>; y: ReturnType<typeof tileSpans>; cost: number } | null = null;
+  for (let nx = 1; nx <= width / stride; nx++) {
+    const x = tileSpans(width, balanced(width, nx), hb, ha);
+    const tileW = Math.max(...x.map((s) => s.t1 - s.t0));
+    const coreH = Math.floor((Math.floor(maxPixels / tileW) - hb - ha) / stride) * stride;
+    if (coreH < stride) {
+      if (best) break; // narrower tiles only add halos from here on
+      continue;
+    }
+    const y = tileSpans(height, balanced(height, Math.ceil(height / coreH)), hb, ha);
+    const sum = (spans: ReturnType<typeof tileSpans>) => spans.reduce((a, s) => a + s.t1 - s.t0, 0);
+    const cost = sum(x) * sum(y);
+    if (!best || cost < best.cost) best = { x, y, cost };
+  }
+  if (!best)
+    throw new Error(`planTiles: no tile of ${maxPixels} px holds the halos of a ${width}×${height} map.`);
+  return { x: best.x, y: best.y };
+}
+
+/**
+ * Runs `segment` over `input` tile by tile (each tile's activations within
+ * `TILE_ACTIVATION_BUDGET` elements) and returns the whole output map, equal to one pass over the
+ * whole input: each tile keeps only the outputs whose inputs lay inside it, and tiles start on
+ * multiples of the segment's stride, so "same" padding at an inner tile edge never reaches a kept
+ * output. Sides of `input` must be multiples of the stride; `maxTilePixels` overrides the budget
+ * (tests).
  *
  * @example
- * const quarter = runSegmentTiled(params, BLAZEFACE_SEGMENTS[0], pixels, 256);
+ * const quarter = runSegmentTiled(params, BLAZEFACE_SEGMENTS[0], pixels);
  */
 export function runSegmentTiled(
   params: BlazeFaceParams,
   segment: BlazeFaceSegment,
   input: FeatureMap,
-  tile: number,
+  maxTilePixels = Math.floor(TILE_ACTIVATION_BUDGET / segment.activationsPerPixel),
 ): FeatureMap {
-  const { stride, halo } = segment;
+  const { stride } = segment;
   const { height, width, channels } = input;
   if (height % stride || width % stride) {
     throw new Error(`runSegmentTiled: ${width}×${height} is not a multiple of the stride ${stride}.`);
   }
-  const core = Math.floor((tile - 2 * halo) / stride) * stride;
-  if (core < stride)
-    throw new Error(`runSegmentTiled: a ${tile} px tile leaves no core inside a ${halo} px halo.`);
+  const plan = planTiles(width, height, segment, maxTilePixels);
   const out: FeatureMap = {
     data: new Float32Array(0),
     height: height / stride,
     width: width / stride,
     channels: 0,
   };
-  for (let y0 = 0; y0 < height; y0 += core) {
-    for (let x0 = 0; x0 < width; x0 += core) {
-      // The tile: the core grown by the halo, clipped to the map (multiples of the stride).
-      const ty0 = Math.max(0, y0 - halo);
-      const tx0 = Math.max(0, x0 - halo);
-      const ty1 = Math.min(height, y0 + core + halo);
-      const tx1 = Math.min(width, x0 + core + halo);
-      const th = ty1 - ty0;
-      const tw = tx1 - tx0;
+  for (const ys of plan.y) {
+    for (const xs of plan.x) {
+      const th = ys.t1 - ys.t0;
+      const tw = xs.t1 - xs.t0;
       const pixels = new Float32Array(th * tw * channels);
       for (let y = 0; y < th; y++) {
-        const from = ((ty0 + y) * width + tx0) * channels;
+        const from = ((ys.t0 + y) * width + xs.t0) * channels;
         pixels.set(input.data.subarray(from, from + tw * channels), y * tw * channels);
       }
       const x = tf.tensor4d(pixels, [1, th, tw, channels]);
@@ -133,13 +168,13 @@ export function runSegmentTiled(
         out.channels = rc;
         out.data = new Float32Array(out.height * out.width * rc);
       }
-      // Keep the core: output rows (y0 … y0 + core) / stride, read at their place inside the tile.
-      const oy0 = y0 / stride;
-      const ox0 = x0 / stride;
-      const oy1 = Math.min(out.height, (y0 + core) / stride);
-      const ox1 = Math.min(out.width, (x0 + core) / stride);
-      const dy = oy0 - ty0 / stride;
-      const dx = ox0 - tx0 / stride;
+      // Keep the core, read at its place inside the tile.
+      const oy0 = ys.core0 / stride;
+      const ox0 = xs.core0 / stride;
+      const oy1 = ys.core1 / stride;
+      const ox1 = xs.core1 / stride;
+      const dy = oy0 - ys.t0 / stride;
+      const dx = ox0 - xs.t0 / stride;
       if (dy + (oy1 - oy0) > rh || dx + (ox1 - ox0) > rw)
         throw new Error("runSegmentTiled: tile output too small.");
       for (let y = oy0; y < oy1; y++) {
@@ -158,9 +193,7 @@ export function runSegmentTiled(
  */
 export function blazeFaceTiled(params: BlazeFaceParams, pixels: FeatureMap): Float32Array {
   let map = pixels;
-  for (const [i, segment] of BLAZEFACE_SEGMENTS.entries()) {
-    map = runSegmentTiled(params, segment, map, SEGMENT_TILES[i] ?? 84);
-  }
+  for (const segment of BLAZEFACE_SEGMENTS) map = runSegmentTiled(params, segment, map);
   const x = tf.tensor4d(map.data, [1, map.height, map.width, map.channels]);
   const out = blazeFaceTail(x, params);
   x.dispose();

@@ -68,7 +68,12 @@ export {
   type PretrainedWeightName,
   weightManifestFile,
 } from "./models.ts";
-export { BLAZEFACE_INPUT_SIZE, type BlazeFaceParams, blazeFaceForward } from "./nets/blazeface.ts";
+export {
+  BLAZEFACE_INPUT_SIZE,
+  BLAZEFACE_SEGMENTS,
+  type BlazeFaceParams,
+  blazeFaceForward,
+} from "./nets/blazeface.ts";
 export { FACERES_DESCRIPTOR_SIZE, FACERES_INPUT_SIZE, type FaceresParams } from "./nets/faceres.ts";
 export {
   DEFAULT_FACE_POLICY,

@@ -81,3 +81,32 @@ console.log(
   `${W}×${H}, medians over ${runs}: ${nBlocks} blocks ${median(t.blocks!).toFixed(1)} ms, tiled ${median(t.tiled!).toFixed(1)} ms, whole ${median(t.whole!).toFixed(1)} ms; ` +
     `tiled vs whole: ${a.length / 17} anchors, max |diff| ${maxDiff.toExponential(2)} (max |value| ${maxAbs.toFixed(1)})`,
 );
+
+// Per segment: tiled vs one whole pass of that segment.
+{
+  const { BLAZEFACE_SEGMENTS } = await import("@marquee/shared/face");
+  const { runSegmentTiled } = await import("@marquee/shared/face");
+  let map: import("@marquee/shared/face").FeatureMap = { data, height: H, width: W, channels: 3 };
+
+  for (const [i, seg] of BLAZEFACE_SEGMENTS.entries()) {
+    const tt: number[] = [];
+    const tw: number[] = [];
+    let next = map;
+    for (let r = 0; r < runs; r++) {
+      let t0 = performance.now();
+      next = runSegmentTiled(p, seg, map);
+      tt.push(performance.now() - t0);
+      t0 = performance.now();
+      const x = tf.tensor4d(map.data, [1, map.height, map.width, map.channels]);
+      const y = seg.run(x, p);
+      y.dataSync();
+      x.dispose();
+      y.dispose();
+      tw.push(performance.now() - t0);
+    }
+    console.log(
+      `segment ${i} (${map.width}×${map.height}×${map.channels}): tiled ${median(tt).toFixed(1)} ms, whole ${median(tw).toFixed(1)} ms`,
+    );
+    map = next;
+  }
+}

@@ -106,7 +106,7 @@ describe("BlazeFace back (ported)", () => {
     x.dispose();
     whole.dispose();
     const before = tf.memory().numTensors;
-    // 416×320 needs several tiles in every segment (first tiles of 256 px hold 208 px cores).
+    // 416×320 needs several tiles in every segment (budget: 256×256 input pixels in the first).
     const tiled = blazeFaceTiled(net.params, map);
     expect(tf.memory().numTensors).toBe(before);
     expect(tiled.length).toBe(((416 / 16) * (320 / 16) * 2 + (416 / 32) * (320 / 32) * 6) * 17);
@@ -116,9 +116,9 @@ describe("BlazeFace back (ported)", () => {
   it("a tile halo smaller than the segment's reach changes the result (the check above can fail)", () => {
     const map = texture(320, 256);
     const segment = BLAZEFACE_SEGMENTS[0]!;
-    const exact = runSegmentTiled(net.params, segment, map, 128);
-    const short = runSegmentTiled(net.params, { ...segment, halo: 8 }, map, 128);
-    const one = runSegmentTiled(net.params, segment, map, 1024); // a single tile: the whole map
+    const exact = runSegmentTiled(net.params, segment, map, 128 * 128);
+    const short = runSegmentTiled(net.params, { ...segment, haloBefore: 8, haloAfter: 8 }, map, 128 * 128);
+    const one = runSegmentTiled(net.params, segment, map, 320 * 256); // a single tile: the whole map
     expect(exact.width).toBe(80);
     expect(exact.channels).toBe(24);
     expect(maxDiff(exact.data, one.data)).toBeLessThan(1e-4);

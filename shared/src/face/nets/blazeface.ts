@@ -131,12 +131,17 @@ function headOps(x: tf.Tensor4D, h: HeadParams, anchors: number): tf.Tensor3D {
 /**
  * A cut of BlazeFace back that a tiled pass can run tile by tile and still get exactly the whole
  * input's result: `run` maps an input map to an output map `stride` times smaller, and an output
- * row depends on input rows at most `halo` before or after its own (counted from the segment's
- * 3×3 and 5×5 kernels and their "same" padding; checked against one whole pass in the tests).
+ * row (or column) depends on input rows at most `haloBefore` before and `haloAfter` after the
+ * ones it covers (counted from the segment's 3×3 and 5×5 kernels and their "same" padding, which
+ * pads 1 before and 2 after for 5×5 stride 2, 0 and 1 for 3×3 stride 2; multiples of `stride`;
+ * checked against one whole pass in the tests). `activationsPerPixel`: elements of its largest
+ * activation per input pixel, which sizes its tiles.
  */
 export interface BlazeFaceSegment {
   stride: number;
-  halo: number;
+  haloBefore: number;
+  haloAfter: number;
+  activationsPerPixel: number;
   run: (x: tf.Tensor4D, p: BlazeFaceParams) => tf.Tensor4D;
 }
 
@@ -148,8 +153,11 @@ export interface BlazeFaceSegment {
  */
 export const BLAZEFACE_SEGMENTS: readonly BlazeFaceSegment[] = [
   {
+    // /4 row q reads input rows 4q−15 … 4q+21.
     stride: 4,
-    halo: 24,
+    haloBefore: 16,
+    haloAfter: 20,
+    activationsPerPixel: 6, // 24 channels at /2
     run: (x, p) => {
       let out: tf.Tensor4D = step(x, (t) => tf.sub(tf.div(t, 127.5), 1) as tf.Tensor4D, true);
       out = step(out, (t) =>
@@ -167,8 +175,11 @@ export const BLAZEFACE_SEGMENTS: readonly BlazeFaceSegment[] = [
     },
   },
   {
+    // /8 row o reads /4 rows 2o−7 … 2o+9.
     stride: 2,
-    halo: 10,
+    haloBefore: 8,
+    haloAfter: 8,
+    activationsPerPixel: 24,
     run: (x, p) => {
       let out = x;
       for (const b of p.blocks.slice(8, 16)) out = step(out, (t) => residualBlock(t, b), out === x);
@@ -176,8 +187,11 @@ export const BLAZEFACE_SEGMENTS: readonly BlazeFaceSegment[] = [
     },
   },
   {
+    // /16 row reads /8 rows likewise.
     stride: 2,
-    halo: 10,
+    haloBefore: 8,
+    haloAfter: 8,
+    activationsPerPixel: 48,
     run: (x, p) => {
       let out = x;
       for (const b of p.blocks.slice(16, 24)) out = step(out, (t) => residualBlock(t, b), out === x);
