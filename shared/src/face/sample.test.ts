@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { RgbImage } from "../image/types.ts";
-import { boxShrink, sampleSquare } from "./sample.ts";
+import { boxShrink, type ClipRect, type RectRegion, sampleRect, sampleSquare } from "./sample.ts";
 import { useBackend } from "./test-support.ts";
 
 function noise(width: number, height: number, seed = 7): RgbImage {
@@ -75,5 +75,55 @@ describe("boxShrink", () => {
     expect(out.width).toBe(2);
     expect(out.height).toBe(1);
     expect(Array.from(out.data)).toEqual([5, 5, 5, 17, 17, 17]);
+  });
+});
+
+// The definition sampleRect implements separably: per output pixel, k×k bilinear sub-samples
+// (half-pixel centres, clamped to the region, neighbours outside the clip weigh 0), averaged.
+function referenceSampleRect(image: RgbImage, region: RectRegion, ow: number, oh: number, clip?: ClipRect) {
+  const c = clip ?? { left: 0, top: 0, right: image.width, bottom: image.height };
+  const lo = { x: Math.max(0, Math.ceil(c.left)), y: Math.max(0, Math.ceil(c.top)) };
+  const hi = { x: Math.min(image.width, Math.ceil(c.right)), y: Math.min(image.height, Math.ceil(c.bottom)) };
+  const k = Math.max(1, Math.min(4, Math.round(region.width / ow)));
+  const taps = (start: number, size: number, n: number, j: number, a: number, l: number, h: number) => {
+    const src = Math.min(Math.max(start + (j + (a + 0.5) / k) * (size / n) - 0.5, start), start + size - 1);
+    const f = Math.floor(src);
+    return [
+      [f, f >= l && f < h ? 1 - (src - f) : 0],
+      [f + 1, f + 1 >= l && f + 1 < h ? src - f : 0],
+    ] as const;
+  };
+  const out = new Float32Array(ow * oh * 3);
+  for (let oy = 0; oy < oh; oy++)
+    for (let ox = 0; ox < ow; ox++)
+      for (let ch = 0; ch < 3; ch++) {
+        let sum = 0;
+        for (let ay = 0; ay < k; ay++)
+          for (let ax = 0; ax < k; ax++)
+            for (const [y, wy] of taps(region.top, region.height, oh, oy, ay, lo.y, hi.y))
+              for (const [x, wx] of taps(region.left, region.width, ow, ox, ax, lo.x, hi.x))
+                if (wy * wx > 0) sum += wy * wx * (image.data[(y * image.width + x) * 3 + ch] as number);
+        out[(oy * ow + ox) * 3 + ch] = sum / (k * k);
+      }
+  return out;
+}
+
+describe("sampleRect", () => {
+  it("equals the per-pixel definition: shrinking (supersampled), enlarging, outside the image, clipped", () => {
+    const image = noise(97, 61, 3);
+    const cases: [RectRegion, number, number, ClipRect?][] = [
+      [{ left: 0, top: 0, width: 97, height: 61 }, 40, 25], // k = 2
+      [{ left: 3.3, top: 1.7, width: 90, height: 50 }, 23, 13], // k = 4
+      [{ left: -20, top: -10, width: 140, height: 90 }, 64, 41], // reaches outside: black there
+      [{ left: 10.5, top: 5.25, width: 20, height: 12 }, 57, 34], // enlarging, k = 1
+      [{ left: 5, top: 5, width: 60, height: 40 }, 30, 20, { left: 12, top: 9.5, right: 50, bottom: 33 }],
+    ];
+    for (const [region, ow, oh, clip] of cases) {
+      const ours = sampleRect(image, region, ow, oh, undefined, 0, clip);
+      const ref = referenceSampleRect(image, region, ow, oh, clip);
+      let diff = 0;
+      for (let i = 0; i < ref.length; i++) diff = Math.max(diff, Math.abs((ours[i] as number) - (ref[i] as number)));
+      expect(diff).toBeLessThan(1e-3);
+    }
   });
 });
