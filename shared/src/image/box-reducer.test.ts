@@ -49,6 +49,43 @@ describe("AreaReducer", () => {
     expect(new Set(flat.finish().data)).toEqual(new Set([77]));
   });
 
+  it("matches the area-weighted mean computed pixel by pixel, for factors below and above 2", () => {
+    let seed = 11;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    // 2000 → 1334 is the decoder's 1.5× case; 23 → 6 (≈3.8×) has cells of up to 5 source columns.
+    for (const [sw, sh, w, h] of [
+      [2000, 7, 1334, 5],
+      [23, 17, 6, 4],
+      [9, 5, 7, 5],
+    ] as const) {
+      const rows = Array.from({ length: sh }, () =>
+        Array.from({ length: sw }, () => Math.floor(random() * 256)),
+      );
+      const reducer = new AreaReducer(sw, sh, w, h);
+      feed(reducer, sw, rows);
+      const out = reducer.finish();
+      const rx = sw / w;
+      const ry = sh / h;
+      // The overlap of source pixel [x, x + 1) with output cell [o·r, (o + 1)·r).
+      const overlap = (x: number, o: number, r: number) =>
+        Math.max(0, Math.min(x + 1, (o + 1) * r) - Math.max(x, o * r));
+      for (let oy = 0; oy < h; oy++) {
+        for (let ox = 0; ox < w; ox++) {
+          let sum = 0;
+          for (let y = Math.floor(oy * ry); y < Math.min(sh, Math.ceil((oy + 1) * ry)); y++) {
+            for (let x = Math.floor(ox * rx); x < Math.min(sw, Math.ceil((ox + 1) * rx)); x++)
+              sum += overlap(x, ox, rx) * overlap(y, oy, ry) * rows[y]![x]!;
+          }
+          const mean = sum / (rx * ry);
+          expect(Math.abs(out.data[(oy * w + ox) * 3]! - mean)).toBeLessThanOrEqual(0.5 + 1e-4);
+        }
+      }
+    }
+  });
+
   it("refuses rows out of order, a missing row and an enlargement", () => {
     const reducer = new AreaReducer(3, 3, 2, 2);
     expect(() => reducer.addRow(1, new Uint8Array(9))).toThrow(/row 1 arrived, expected 0/);

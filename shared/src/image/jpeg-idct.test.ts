@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { idctReference, idctScaled } from "./jpeg-idct.ts";
+import { idctDcOnly, idctReference, idctScaled } from "./jpeg-idct.ts";
 
 it("the fast scaled IDCTs equal the plain matrix product (within rounding)", () => {
   let seed = 7;
@@ -21,6 +21,25 @@ it("the fast scaled IDCTs equal the plain matrix product (within rounding)", () 
         for (let x = 0; x < s; x++)
           expect(Math.abs(fast[y * 8 + x]! - ref[y * 8 + x]!)).toBeLessThanOrEqual(1);
       }
+    }
+  }
+});
+
+it("a block without low AC coefficients is one flat colour, as idctDcOnly writes it", () => {
+  for (const s of [1, 2, 4, 8]) {
+    for (const dc of [-1030, -4, 0, 4, 12, 501, 1100]) {
+      const block = new Float64Array(64);
+      block[0] = dc;
+      const ref = new Uint8Array(64);
+      idctReference(block, s, ref, 0, 8);
+      // A coefficient the s×s output never reads (u = s) must not change it.
+      if (s < 8) block[s] = 37;
+      const scaled = new Uint8Array(64);
+      const flat = new Uint8Array(64);
+      idctScaled(block, s, scaled, 0, 8);
+      idctDcOnly(dc, s, flat, 0, 8);
+      expect(Array.from(scaled)).toEqual(Array.from(flat));
+      for (let i = 0; i < 64; i++) expect(Math.abs(scaled[i]! - ref[i]!)).toBeLessThanOrEqual(1);
     }
   }
 });

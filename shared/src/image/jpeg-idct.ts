@@ -27,9 +27,6 @@ export function coefficientsNeeded(s: number): number {
   return s === 1 ? 1 : s === 2 ? 5 : s === 4 ? 25 : 64;
 }
 
-const tmp = new Float64Array(64);
-const rowNonZero = new Uint8Array(8);
-
 /** For each output size s, the natural-order indices with both frequencies below s (what the IDCT reads). */
 export const LOW_FREQUENCIES: Record<number, Uint8Array> = {
   1: lowFrequencies(1),
@@ -48,7 +45,8 @@ function lowFrequencies(s: number): Uint8Array {
  * Writes the s×s pixels of one block (level-shifted, clamped to 0..255) at `out[offset]`, rows
  * `stride` apart. `block` holds dequantised coefficients in natural (row-major) order; only the
  * entries of {@link LOW_FREQUENCIES}[s] are read. s = 8 uses the AAN factorisation (libjpeg's
- * jidctflt: 5 multiplies per 8-point pass); smaller sizes a direct product, skipping zero rows.
+ * jidctflt: 5 multiplies per 8-point pass), s = 4 and 2 even/odd butterflies on pre-scaled
+ * coefficients; a block with no AC in its low frequencies is one flat colour.
  */
 export function idctScaled(
   block: Float64Array,
@@ -57,45 +55,103 @@ export function idctScaled(
   offset: number,
   stride: number,
 ): void {
-  let anyAc = false;
-  for (let v = 0; v < s; v++) {
-    let nz = 0;
-    const row = v * 8;
-    for (let u = v === 0 ? 1 : 0; u < s; u++) if (block[row + u] !== 0) nz = 1;
-    rowNonZero[v] = nz | (block[row] !== 0 ? 1 : 0);
-    if (nz || (v > 0 && block[row] !== 0)) anyAc = true;
-  }
-  if (!anyAc) {
-    const value = clamp(block[0]! / 8 + 128);
-    for (let y = 0; y < s; y++) out.fill(value, offset + y * stride, offset + y * stride + s);
-    return;
-  }
-  if (s === 8) {
-    idct8(block, out, offset, stride);
-    return;
-  }
+  // Each fast path finds "DC only" as a by-product of its first pass, so no separate scan.
+  if (s === 4) idct4(block, out, offset, stride);
+  else if (s === 8) idct8(block, out, offset, stride);
+  else if (s === 2 && (block[1] !== 0 || block[8] !== 0 || block[9] !== 0)) idct2(block, out, offset, stride);
+  else idctDcOnly(block[0]!, s, out, offset, stride);
+}
+
+/**
+ * What {@link idctScaled} writes for a block whose low AC coefficients are all zero: s×s pixels of
+ * `dc / 8 + 128`. Decoders that already know a block has no AC call it directly.
+ */
+export function idctDcOnly(dc: number, s: number, out: Uint8Array, offset: number, stride: number): void {
+  const value = clamp(dc / 8 + 128);
+  // Plain stores: fill() per 2- or 4-pixel row costs more than it saves.
+  for (let y = 0, o = offset; y < s; y++, o += stride) for (let x = 0; x < s; x++) out[o + x] = value;
+}
+
+// The 4- and 2-point fast paths factor each basis column into its value at i = 0 times a pattern:
+// m[i·s + u] = m[u] · cos((2i+1)uπ/2s) / cos(uπ/2s). Pre-multiplying coefficient (v, u) by
+// m[v]·m[u] leaves, for s = 4, patterns of ±1 (u = 0, 2) and ±1, ±tan(π/8), ±cot(π/8) (u = 1, 3):
+// an even/odd butterfly with 2 multiplies per 4-point pass instead of 16.
+const SCALE4 = outerScale(4);
+const SCALE2 = outerScale(2);
+const TAN_PI_8 = Math.tan(Math.PI / 8);
+const COT_PI_8 = 1 / TAN_PI_8;
+
+function outerScale(s: number): Float64Array {
   const m = BASES[s]!;
-  // Rows first: tmp[v][x] = Σ_u m[x][u] · F[v][u].
-  for (let v = 0; v < s; v++) {
-    if (!rowNonZero[v]) continue;
-    const row = v * 8;
-    for (let x = 0; x < s; x++) {
-      let sum = 0;
-      const mx = x * s;
-      for (let u = 0; u < s; u++) sum += m[mx + u]! * block[row + u]!;
-      tmp[row + x] = sum;
+  const scale = new Float64Array(s * s);
+  for (let v = 0; v < s; v++) for (let u = 0; u < s; u++) scale[v * s + u] = m[v]! * m[u]!;
+  return scale;
+}
+
+const ws4 = new Float64Array(16);
+
+/** The s = 4 IDCT: columns into `ws4` (ws4[i·4 + u]), then rows to pixels. */
+function idct4(block: Float64Array, out: Uint8Array, offset: number, stride: number): void {
+  const w = ws4;
+  let ac = false;
+  for (let u = 0; u < 4; u++) {
+    const a0 = block[u]! * SCALE4[u]!;
+    const a1 = block[8 + u]! * SCALE4[4 + u]!;
+    const a2 = block[16 + u]! * SCALE4[8 + u]!;
+    const a3 = block[24 + u]! * SCALE4[12 + u]!;
+    if (a1 === 0 && a2 === 0 && a3 === 0) {
+      // Most columns have no vertical detail in a quantised block.
+      w[u] = w[4 + u] = w[8 + u] = w[12 + u] = a0;
+      if (u > 0 && a0 !== 0) ac = true;
+      continue;
     }
+    ac = true;
+    const e0 = a0 + a2;
+    const e1 = a0 - a2;
+    const o0 = a1 + a3;
+    const o1 = a1 * TAN_PI_8 - a3 * COT_PI_8;
+    w[u] = e0 + o0;
+    w[12 + u] = e0 - o0;
+    w[4 + u] = e1 + o1;
+    w[8 + u] = e1 - o1;
   }
-  // Then columns: out[y][x] = Σ_v m[y][v] · tmp[v][x].
-  for (let y = 0; y < s; y++) {
-    const my = y * s;
-    const o = offset + y * stride;
-    for (let x = 0; x < s; x++) {
-      let sum = 0;
-      for (let v = 0; v < s; v++) if (rowNonZero[v]) sum += m[my + v]! * tmp[v * 8 + x]!;
-      out[o + x] = clamp(sum + 128);
-    }
+  if (!ac) {
+    idctDcOnly(block[0]!, 4, out, offset, stride);
+    return;
   }
+  for (let i = 0; i < 4; i++) {
+    const r = i * 4;
+    // The level shift rides on the DC term, which reaches every pixel of the row with weight 1.
+    const a0 = w[r]! + 128;
+    const a1 = w[r + 1]!;
+    const a2 = w[r + 2]!;
+    const a3 = w[r + 3]!;
+    const e0 = a0 + a2;
+    const e1 = a0 - a2;
+    const o0 = a1 + a3;
+    const o1 = a1 * TAN_PI_8 - a3 * COT_PI_8;
+    const o = offset + i * stride;
+    out[o] = clamp(e0 + o0);
+    out[o + 1] = clamp(e1 + o1);
+    out[o + 2] = clamp(e1 - o1);
+    out[o + 3] = clamp(e0 - o0);
+  }
+}
+
+/** The s = 2 IDCT: with the same pre-scaling every pattern is ±1, so it is sums and differences. */
+function idct2(block: Float64Array, out: Uint8Array, offset: number, stride: number): void {
+  const a00 = block[0]! * SCALE2[0]! + 128;
+  const a01 = block[1]! * SCALE2[1]!;
+  const a10 = block[8]! * SCALE2[2]!;
+  const a11 = block[9]! * SCALE2[3]!;
+  const top0 = a00 + a10;
+  const top1 = a01 + a11;
+  const bottom0 = a00 - a10;
+  const bottom1 = a01 - a11;
+  out[offset] = clamp(top0 + top1);
+  out[offset + 1] = clamp(top0 - top1);
+  out[offset + stride] = clamp(bottom0 + bottom1);
+  out[offset + stride + 1] = clamp(bottom0 - bottom1);
 }
 
 const SQRT2 = Math.SQRT2; // libjpeg's 1.414213562 (2·c4)
@@ -109,6 +165,7 @@ const ws = new Float64Array(64);
 
 function idct8(block: Float64Array, out: Uint8Array, offset: number, stride: number): void {
   // Pass 1: columns, from the coefficients into the work space.
+  let ac = false;
   for (let c = 0; c < 8; c++) {
     const i0 = block[c]! * AAN_SCALE[c]!;
     const i1 = block[8 + c]! * AAN_SCALE[8 + c]!;
@@ -120,8 +177,10 @@ function idct8(block: Float64Array, out: Uint8Array, offset: number, stride: num
     const i7 = block[56 + c]! * AAN_SCALE[56 + c]!;
     if (i1 === 0 && i2 === 0 && i3 === 0 && i4 === 0 && i5 === 0 && i6 === 0 && i7 === 0) {
       for (let r = 0; r < 8; r++) ws[r * 8 + c] = i0;
+      if (c > 0 && i0 !== 0) ac = true;
       continue;
     }
+    ac = true;
     let t10 = i0 + i4;
     let t11 = i0 - i4;
     const t13 = i2 + i6;
@@ -150,6 +209,10 @@ function idct8(block: Float64Array, out: Uint8Array, offset: number, stride: num
     ws[40 + c] = e2 - o5;
     ws[32 + c] = e3 + o4;
     ws[24 + c] = e3 - o4;
+  }
+  if (!ac) {
+    idctDcOnly(block[0]!, 8, out, offset, stride);
+    return;
   }
   // Pass 2: rows, from the work space to pixels.
   for (let r = 0; r < 8; r++) {
@@ -214,5 +277,6 @@ export function idctReference(
 }
 
 function clamp(v: number): number {
-  return v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
+  // v is in (0, 255) in the last branch, where truncating v + 0.5 is Math.round (and much cheaper).
+  return v <= 0 ? 0 : v >= 255 ? 255 : (v + 0.5) | 0;
 }

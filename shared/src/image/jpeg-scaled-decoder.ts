@@ -2,7 +2,7 @@ import { MarqueeError } from "../errors.ts";
 import { AreaReducer, BoxReducer, type RowReducer } from "./box-reducer.ts";
 import { be16 } from "./bytes.ts";
 import { BitReader, buildHuffmanTable, type HuffmanTable } from "./jpeg-huffman.ts";
-import { coefficientsNeeded, idctScaled, LOW_FREQUENCIES } from "./jpeg-idct.ts";
+import { coefficientsNeeded, idctDcOnly, idctScaled, LOW_FREQUENCIES } from "./jpeg-idct.ts";
 import { type JpegFrame, type JpegSegment, walkJpeg } from "./jpeg-structure.ts";
 import type { RgbImage } from "./types.ts";
 
@@ -68,8 +68,12 @@ interface Component {
   /** The natural positions its IDCT reads, and the zig-zag position of each. */
   natural: Uint8Array;
   zigzag: Uint8Array;
+  /** Zig-zag position → natural position when its IDCT reads it, else -1. */
+  lowNatural: Int8Array;
   /** Output column x → sample index in a row of `rows`. */
   columns: Int32Array;
+  /** Whether `columns` maps every x to itself. */
+  identityColumns: boolean;
   /** Dequantisation table (natural order), latched at the component's first scan. */
   quant: Float64Array | null;
   /** Progressive: the first `keep` zig-zag coefficients of every block. */
@@ -122,9 +126,12 @@ class ScaledDecoder {
   private adobe: number | null = null;
   private eobrun = 0;
   private readonly reducer: RowReducer;
+  /** Dequantised coefficients of the block being decoded; all zero between blocks. */
   private readonly block = new Float64Array(64);
-  private readonly zz = new Int32Array(64);
+  /** Sequential: the natural positions written into `block`, to clear them afterwards. */
+  private readonly written = new Uint8Array(64);
   private readonly rgbRow: Uint8Array;
+  private readonly rgbClamped: Uint8ClampedArray;
   private streamed = false;
 
   constructor(
@@ -145,16 +152,19 @@ class ScaledDecoder {
     this.comps = parts.map((c) => {
       const blocksW = this.mcusX * c.h;
       const sc = componentScale(this.s, this.hmax / c.h, this.vmax / c.v);
+      const columns = Int32Array.from(
+        { length: this.outW },
+        (_, x) => ((x * c.h * sc) / (this.hmax * this.s)) | 0,
+      );
       return {
         ...c,
         sc,
         keep: coefficientsNeeded(sc),
         natural: LOW_FREQUENCIES[sc]!,
         zigzag: LOW_FREQUENCIES[sc]!.map((z) => UNZIGZAG[z]!),
-        columns: Int32Array.from(
-          { length: this.outW },
-          (_, x) => ((x * c.h * sc) / (this.hmax * this.s)) | 0,
-        ),
+        lowNatural: Int8Array.from(ZIGZAG, (z) => (LOW_FREQUENCIES[sc]!.includes(z) ? z : -1)),
+        columns,
+        identityColumns: columns.every((column, x) => column === x),
         blocksW,
         blocksH: this.mcusY * c.v,
         realW: Math.ceil(Math.ceil((frame.width * c.h) / this.hmax) / 8),
@@ -172,6 +182,7 @@ class ScaledDecoder {
       ? new BoxReducer(this.outW, this.outH, factor)
       : new AreaReducer(this.outW, this.outH, Math.ceil(frame.width / r), Math.ceil(frame.height / r));
     this.rgbRow = new Uint8Array(this.outW * 3);
+    this.rgbClamped = new Uint8ClampedArray(this.rgbRow.buffer);
   }
 
   run(segments: JpegSegment[]): RgbImage {
@@ -323,7 +334,8 @@ class ScaledDecoder {
       this.latchQuant(c);
       c.pred = 0;
     }
-    const zz = this.zz;
+    const block = this.block;
+    const written = this.written;
     let mcu = 0;
     for (let my = 0; my < this.mcusY; my++) {
       for (let mx = 0; mx < this.mcusX; mx++) {
@@ -337,12 +349,15 @@ class ScaledDecoder {
           const [dcTable, acTable] = tables[ci]!;
           const sc = c.sc;
           const stride = c.blocksW * sc;
+          const q = c.quant!;
+          const lowNatural = c.lowNatural;
           for (let by = 0; by < c.v; by++) {
             for (let bx = 0; bx < c.h; bx++) {
-              zz.fill(0);
               const t = reader.decode(dcTable);
               c.pred += reader.receiveExtend(t);
-              zz[0] = c.pred;
+              // Dequantise straight into the natural-order block, only what the IDCT reads; the
+              // other coefficients are decoded to advance the bits and dropped.
+              let n = 0;
               for (let k = 1; k < 64; ) {
                 const rs = reader.decode(acTable);
                 const size = rs & 15;
@@ -354,10 +369,21 @@ class ScaledDecoder {
                 }
                 k += run;
                 if (k > 63) break;
-                zz[k] = reader.receiveExtend(size);
+                const z = lowNatural[k]!;
+                if (z >= 0) {
+                  block[z] = reader.receiveExtend(size) * q[z]!;
+                  written[n++] = z;
+                } else reader.bits(size);
                 k++;
               }
-              this.idctBlock(c, zz, 0, by * sc * stride + (mx * c.h + bx) * sc, stride);
+              const offset = by * sc * stride + (mx * c.h + bx) * sc;
+              if (n === 0) idctDcOnly(c.pred * q[0]!, sc, c.rows, offset, stride);
+              else {
+                block[0] = c.pred * q[0]!;
+                idctScaled(block, sc, c.rows, offset, stride);
+                block[0] = 0;
+                for (let i = 0; i < n; i++) block[written[i]!] = 0;
+              }
             }
           }
         }
@@ -379,11 +405,17 @@ class ScaledDecoder {
     const q = c.quant!;
     const natural = c.natural;
     const zigzag = c.zigzag;
-    for (let i = 0; i < natural.length; i++) {
+    let ac = false;
+    for (let i = 1; i < natural.length; i++) {
       const z = natural[i]!;
-      block[z] = zz[base + zigzag[i]!]! * q[z]!;
+      const coef = zz[base + zigzag[i]!]!;
+      block[z] = coef * q[z]!;
+      if (coef !== 0) ac = true;
     }
-    idctScaled(block, c.sc, c.rows, offset, stride);
+    if (ac) {
+      block[0] = zz[base]! * q[0]!;
+      idctScaled(block, c.sc, c.rows, offset, stride);
+    } else idctDcOnly(zz[base]! * q[0]!, c.sc, c.rows, offset, stride);
   }
 
   // ---- progressive (or multi-scan sequential): coefficients kept, emitted at the end ----
@@ -653,8 +685,11 @@ class ScaledDecoder {
     const rows = Math.min(rowsPerMcu, this.outH - y0);
     const comps = this.comps;
     const out = this.rgbRow;
+    // The same bytes: integer stores through it clamp to 0..255 without a branch.
+    const clamped = this.rgbClamped;
     const w = this.outW;
     const kind = this.colourKind();
+    const sameColumns = comps.every((c) => c.identityColumns);
     // Row yy of this MCU row reads row (yy·v·sc)/(vmax·s) of each component's samples.
     const base = (c: Component, yy: number) => (((yy * c.v * c.sc) / (this.vmax * s)) | 0) * c.blocksW * c.sc;
     for (let yy = 0; yy < rows; yy++) {
@@ -673,17 +708,25 @@ class ScaledDecoder {
         const b2 = base(c2, yy);
         const x1 = c1.columns;
         const x2 = c2.columns;
-        if (kind === "ycc") {
+        if (kind === "ycc" && sameColumns) {
+          // Every component has one sample per output column here (luma at s, chroma at its own
+          // larger sc), the common reduced case: no column lookups.
+          for (let x = 0, o = 0; x < w; x++, o += 3) {
+            const y = d0[b0 + x]!;
+            const cb = d1[b1 + x]!;
+            const cr = d2[b2 + x]!;
+            clamped[o] = y + CR_R[cr]!;
+            clamped[o + 1] = y + ((CB_G[cb]! + CR_G[cr]!) >> 16);
+            clamped[o + 2] = y + CB_B[cb]!;
+          }
+        } else if (kind === "ycc") {
           for (let x = 0, o = 0; x < w; x++, o += 3) {
             const y = d0[b0 + x0[x]!]!;
             const cb = d1[b1 + x1[x]!]!;
             const cr = d2[b2 + x2[x]!]!;
-            const r = y + CR_R[cr]!;
-            const g = y + ((CB_G[cb]! + CR_G[cr]!) >> 16);
-            const b = y + CB_B[cb]!;
-            out[o] = Math.max(0, Math.min(255, r));
-            out[o + 1] = Math.max(0, Math.min(255, g));
-            out[o + 2] = Math.max(0, Math.min(255, b));
+            clamped[o] = y + CR_R[cr]!;
+            clamped[o + 1] = y + ((CB_G[cb]! + CR_G[cr]!) >> 16);
+            clamped[o + 2] = y + CB_B[cb]!;
           }
         } else if (kind === "rgb") {
           for (let x = 0, o = 0; x < w; x++, o += 3) {
