@@ -75,11 +75,15 @@ export function loadPipelineModels(config: FacePipelineConfig): Promise<FaceMode
 }
 
 /**
- * sha256 of shared's face code (nets, detection, alignment, resampling). Any change to it can move
- * descriptors, so it is part of the embedding cache key: stale descriptors are never reused.
+ * sha256 of shared's face and image code (nets, detection, alignment, resampling, and the decoders
+ * that make the pixels). Any change to it can move descriptors, so it is part of the embedding
+ * cache key: stale descriptors are never reused. (Until 2026-11-30 only the face code was hashed,
+ * so a decoder change kept serving descriptors of the old pixels.) `src`: shared's src folder.
+ *
+ * @example
+ * faceCodeHash(); // "3f9c…" (64 hex digits)
  */
-function faceCodeHash(): string {
-  const root = join(dirname(sharedEntry), "face");
+export function faceCodeHash(src: string = dirname(sharedEntry)): string {
   const files: string[] = [];
   const walk = (dir: string) => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -89,10 +93,10 @@ function faceCodeHash(): string {
         files.push(p);
     }
   };
-  walk(root);
+  for (const part of ["face", "image"]) walk(join(src, part));
   files.sort();
   const h = createHash("sha256");
-  for (const f of files) h.update(f.slice(root.length)).update("\0").update(readFileSync(f)).update("\0");
+  for (const f of files) h.update(f.slice(src.length)).update("\0").update(readFileSync(f)).update("\0");
   return h.digest("hex");
 }
 
