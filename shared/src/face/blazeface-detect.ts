@@ -188,7 +188,7 @@ export function runSegmentTiled(
 
 /**
  * BlazeFace back (fully convolutional) over a whole `width`×`height` input map of pixels 0..255
- * (sides multiples of 32), run as the segments tile by tile and the tail on the whole /16 map:
+ * (sides multiples of 16), run as the segments tile by tile and the tail on the whole /16 map:
  * the same `[anchors, 17]` as one pass over the whole input, in a fraction of the wasm heap.
  */
 export function blazeFaceTiled(params: BlazeFaceParams, pixels: FeatureMap): Float32Array {
@@ -200,6 +200,24 @@ export function blazeFaceTiled(params: BlazeFaceParams, pixels: FeatureMap): Flo
   const raw = out.dataSync() as Float32Array;
   out.dispose();
   return raw;
+}
+
+/**
+ * The scaled pass' input size for a `width`×`height` image at `scale`: sides rounded up to
+ * multiples of 16 (the tiled segments' total stride; the tail pads an odd /16 map as one whole
+ * pass would), at least 32. The epsilon keeps float error from adding a column: 1334 px at
+ * 18/27.79 is 864 exactly, computed as 864.0000001.
+ *
+ * @example
+ * scaledPassInputSize(1334, 1000, 18 / 27.791666); // { width: 864, height: 656 }
+ */
+export function scaledPassInputSize(
+  width: number,
+  height: number,
+  scale: number,
+): { width: number; height: number } {
+  const side = (n: number) => Math.max(32, Math.ceil((n * scale - 1e-6) / 16) * 16);
+  return { width: side(width), height: side(height) };
 }
 
 /**
@@ -219,8 +237,7 @@ export async function blazeFaceScaled(
   scale: number,
   minScore: number,
 ): Promise<BlazeFaceBox[]> {
-  const width = Math.max(32, Math.ceil((image.width * scale) / 32) * 32);
-  const height = Math.max(32, Math.ceil((image.height * scale) / 32) * 32);
+  const { width, height } = scaledPassInputSize(image.width, image.height, scale);
   const data = sampleRect(
     image,
     { left: 0, top: 0, width: width / scale, height: height / scale },

@@ -11,6 +11,7 @@ export {
   blazeFaceTiled,
   type FeatureMap,
   runSegmentTiled,
+  scaledPassInputSize,
 } from "./blazeface-detect.ts";
 export { DLIB_CHIP_PADDING, faceChipTransform, sampleFaceChip, similarityTransform } from "./chip.ts";
 export {

@@ -122,7 +122,8 @@ describe("sampleRect", () => {
       const ours = sampleRect(image, region, ow, oh, undefined, 0, clip);
       const ref = referenceSampleRect(image, region, ow, oh, clip);
       let diff = 0;
-      for (let i = 0; i < ref.length; i++) diff = Math.max(diff, Math.abs((ours[i] as number) - (ref[i] as number)));
+      for (let i = 0; i < ref.length; i++)
+        diff = Math.max(diff, Math.abs((ours[i] as number) - (ref[i] as number)));
       expect(diff).toBeLessThan(1e-3);
     }
   });

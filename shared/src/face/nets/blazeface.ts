@@ -230,7 +230,7 @@ export function blazeFaceTail(x: tf.Tensor4D, p: BlazeFaceParams): tf.Tensor3D {
 
 /**
  * Runs BlazeFace back on an NHWC batch of 256×256 images (0..255; any sides that are multiples of
- * 32 work too: the net is fully convolutional). Returns `[n, 896, 17]` at 256×256: per
+ * 16 work too: the net is fully convolutional). Returns `[n, 896, 17]` at 256×256: per
  * anchor the score logit, box centre offset x, y, width, height and 6 keypoints (x, y), all in
  * input pixels relative to the anchor centre (see {@link decodeBlazeFace}).
  */
@@ -249,7 +249,7 @@ export function blazeFaceForward(x: tf.Tensor4D, p: BlazeFaceParams): tf.Tensor3
 /**
  * Anchor centres in input pixels, in the order of the net's outputs (human's generateAnchors):
  * a stride-16 grid with 2 anchors per cell, then a stride-32 grid with 6. The net is fully
- * convolutional, so any input whose sides are multiples of 32 works (256×256: 16×16 and 8×8 cells).
+ * convolutional, so any input whose sides are multiples of 16 works (the stride-32 grid rounds up, as "same" padding does; 256×256: 16×16 and 8×8 cells).
  */
 export function blazeFaceAnchors(width = BLAZEFACE_INPUT_SIZE, height = width): Float32Array {
   const out: number[] = [];
