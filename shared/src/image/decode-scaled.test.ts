@@ -84,6 +84,21 @@ describe("JPEG decoded in the DCT domain", () => {
     30_000,
   );
 
+  it("a progressive JPEG decodes to exactly the pixels of its baseline twin, at every DCT scale", async () => {
+    // libjpeg quantises both the same way, so only the entropy coding differs: the progressive
+    // paths (refinement, the non-zero bits, the sparse dequantisation) must land on the same blocks.
+    for (const chromaSubsampling of ["4:2:0", "4:4:4"]) {
+      const image = () => sharp(photo).resize(1001, 667).jpeg({ quality: 90, chromaSubsampling });
+      const baseline = u8(await image().toBuffer());
+      const progressive = u8(await image().jpeg({ progressive: true }).toBuffer());
+      for (const idctScale of [1, 2, 4, 8]) {
+        const a = decodeJpegScaled(baseline, { idctScale, boxFactor: 1 });
+        const b = decodeJpegScaled(progressive, { idctScale, boxFactor: 1 });
+        expect(maxAbsDiff(a, b), `${chromaSubsampling} 1/${idctScale}`).toBe(0);
+      }
+    }
+  }, 30_000);
+
   it("CMYK (Adobe, inverted) decodes as jpeg-js does (plain conversion, no ICC profile)", async () => {
     const bytes = u8(await gradientSharp(64, 48).toColourspace("cmyk").jpeg({ quality: 95 }).toBuffer());
     const ours = await decodeImage(bytes, { jpegDecoder: "scaled" });

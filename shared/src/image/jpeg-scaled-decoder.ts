@@ -1,7 +1,7 @@
 import { MarqueeError } from "../errors.ts";
 import { AreaReducer, BoxReducer, type RowReducer } from "./box-reducer.ts";
 import { be16 } from "./bytes.ts";
-import { BitReader, buildHuffmanTable, type HuffmanTable } from "./jpeg-huffman.ts";
+import { BitReader, buildHuffmanTable, buildValueLookup, type HuffmanTable } from "./jpeg-huffman.ts";
 import { coefficientsNeeded, idctDcOnly, idctScaled, LOW_FREQUENCIES } from "./jpeg-idct.ts";
 import { type JpegFrame, type JpegSegment, walkJpeg } from "./jpeg-structure.ts";
 import type { RgbImage } from "./types.ts";
@@ -68,18 +68,25 @@ interface Component {
   /** The natural positions its IDCT reads, and the zig-zag position of each. */
   natural: Uint8Array;
   zigzag: Uint8Array;
-  /** Zig-zag position → natural position when its IDCT reads it, else -1. */
-  lowNatural: Int8Array;
+  /** The AC coefficients its IDCT reads, as zig-zag bits like `nonzero`'s. */
+  readBits: Uint32Array;
+  /** Zig-zag position → natural position when its IDCT reads it, else 64 (a slot it does not read). */
+  slot: Uint8Array;
   /** Output column x → sample index in a row of `rows`. */
   columns: Int32Array;
   /** Whether `columns` maps every x to itself. */
   identityColumns: boolean;
-  /** Dequantisation table (natural order), latched at the component's first scan. */
+  /** Dequantisation table (natural order, then a 0 for the unread slot 64), latched at the component's first scan. */
   quant: Float64Array | null;
   /** Progressive: the first `keep` zig-zag coefficients of every block. */
   coefs: Int16Array | null;
-  /** Progressive: which coefficients at or beyond `keep` are non-zero (bit k of 64), for refinement scans. */
-  mask: Uint32Array | null;
+  /**
+   * Progressive: which coefficients of each block are non-zero (bit k of two words), so refinement
+   * scans visit only those: always below `keep`, at or beyond it only when `trackHigh`.
+   */
+  nonzero: Uint32Array | null;
+  /** A refinement scan straddles `keep`: the AC scans above it are decoded too, for `nonzero`. */
+  trackHigh: boolean;
   /** Samples of one MCU row at the reduced size: (blocksW·s) × (v·s). */
   rows: Uint8Array;
   pred: number;
@@ -126,9 +133,13 @@ class ScaledDecoder {
   private adobe: number | null = null;
   private eobrun = 0;
   private readonly reducer: RowReducer;
-  /** Dequantised coefficients of the block being decoded; all zero between blocks. */
-  private readonly block = new Float64Array(64);
-  /** Sequential: the natural positions written into `block`, to clear them afterwards. */
+  /**
+   * Dequantised coefficients of the block being decoded, natural order; all zero between blocks
+   * (except in multi-scan sequential files, whose idctBlock overwrites all it reads). Entry 64 is
+   * where coefficients the IDCT does not read are dumped.
+   */
+  private readonly block = new Float64Array(65);
+  /** The natural positions written into `block`, to clear them afterwards. */
   private readonly written = new Uint8Array(64);
   private readonly rgbRow: Uint8Array;
   private readonly rgbClamped: Uint8ClampedArray;
@@ -162,7 +173,8 @@ class ScaledDecoder {
         keep: coefficientsNeeded(sc),
         natural: LOW_FREQUENCIES[sc]!,
         zigzag: LOW_FREQUENCIES[sc]!.map((z) => UNZIGZAG[z]!),
-        lowNatural: Int8Array.from(ZIGZAG, (z) => (LOW_FREQUENCIES[sc]!.includes(z) ? z : -1)),
+        slot: Uint8Array.from(ZIGZAG, (z) => (LOW_FREQUENCIES[sc]!.includes(z) ? z : 64)),
+        readBits: zigzagBits(LOW_FREQUENCIES[sc]!.map((z) => UNZIGZAG[z]!).filter((k) => k > 0)),
         columns,
         identityColumns: columns.every((column, x) => column === x),
         blocksW,
@@ -171,7 +183,8 @@ class ScaledDecoder {
         realH: Math.ceil(Math.ceil((frame.height * c.v) / this.vmax) / 8),
         quant: null,
         coefs: null,
-        mask: null,
+        nonzero: null,
+        trackHigh: false,
         rows: new Uint8Array(blocksW * sc * c.v * sc),
         pred: 0,
       };
@@ -307,7 +320,8 @@ class ScaledDecoder {
     const table = this.quant[comp.tq];
     if (!table)
       throw corrupt(`JPEG component ${comp.id} uses quantisation table ${comp.tq}, which is not defined`);
-    comp.quant = Float64Array.from(table);
+    comp.quant = new Float64Array(65);
+    comp.quant.set(table);
   }
 
   private tables(
@@ -320,6 +334,9 @@ class ScaledDecoder {
     const ac = this.ac[scan.ta[i]!];
     if ((needDc && !dc) || (needAc && !ac))
       throw corrupt("JPEG scan uses a Huffman table that is not defined");
+    // Built here rather than per DHT: at most one per table and scan, and scans are capped.
+    if (needDc) dc!.valueLookup ??= buildValueLookup(dc!, true);
+    if (needAc) ac!.valueLookup ??= buildValueLookup(ac!, false);
     return [dc as HuffmanTable, ac as HuffmanTable];
   }
 
@@ -350,32 +367,13 @@ class ScaledDecoder {
           const sc = c.sc;
           const stride = c.blocksW * sc;
           const q = c.quant!;
-          const lowNatural = c.lowNatural;
+          const slot = c.slot;
           for (let by = 0; by < c.v; by++) {
             for (let bx = 0; bx < c.h; bx++) {
-              const t = reader.decode(dcTable);
-              c.pred += reader.receiveExtend(t);
+              c.pred += reader.decodeDc(dcTable);
               // Dequantise straight into the natural-order block, only what the IDCT reads; the
               // other coefficients are decoded to advance the bits and dropped.
-              let n = 0;
-              for (let k = 1; k < 64; ) {
-                const rs = reader.decode(acTable);
-                const size = rs & 15;
-                const run = rs >> 4;
-                if (size === 0) {
-                  if (run < 15) break;
-                  k += 16;
-                  continue;
-                }
-                k += run;
-                if (k > 63) break;
-                const z = lowNatural[k]!;
-                if (z >= 0) {
-                  block[z] = reader.receiveExtend(size) * q[z]!;
-                  written[n++] = z;
-                } else reader.bits(size);
-                k++;
-              }
+              const n = reader.decodeAcBlock(acTable, slot, q, block, written);
               const offset = by * sc * stride + (mx * c.h + bx) * sc;
               if (n === 0) idctDcOnly(c.pred * q[0]!, sc, c.rows, offset, stride);
               else {
@@ -418,6 +416,40 @@ class ScaledDecoder {
     } else idctDcOnly(zz[base]! * q[0]!, c.sc, c.rows, offset, stride);
   }
 
+  /**
+   * {@link idctBlock} for a progressive block, whose `nonzero` bits say which coefficients to
+   * dequantise: most blocks have few, and many none the IDCT reads.
+   */
+  private idctSparseBlock(c: Component, b: number, offset: number, stride: number): void {
+    const zz = c.coefs!;
+    const base = b * c.keep;
+    const q = c.quant!;
+    const dc = zz[base]! * q[0]!;
+    const lo = c.nonzero![b * 2]! & c.readBits[0]!;
+    const hi = c.nonzero![b * 2 + 1]! & c.readBits[1]!;
+    if ((lo | hi) === 0) {
+      idctDcOnly(dc, c.sc, c.rows, offset, stride);
+      return;
+    }
+    const block = this.block;
+    const written = this.written;
+    let n = 0;
+    for (let w = 0; w < 2; w++) {
+      for (let bits = w === 0 ? lo : hi; bits !== 0; ) {
+        const lowest = bits & -bits;
+        bits ^= lowest;
+        const k = w * 32 + 31 - Math.clz32(lowest);
+        const z = ZIGZAG[k]!;
+        block[z] = zz[base + k]! * q[z]!;
+        written[n++] = z;
+      }
+    }
+    block[0] = dc;
+    idctScaled(block, c.sc, c.rows, offset, stride);
+    block[0] = 0;
+    for (let i = 0; i < n; i++) block[written[i]!] = 0;
+  }
+
   // ---- progressive (or multi-scan sequential): coefficients kept, emitted at the end ----
 
   private allocateCoefficients(scans: ScanHeader[]): void {
@@ -426,10 +458,12 @@ class ScaledDecoder {
       c.coefs = new Int16Array(c.blocksW * c.blocksH * keep);
       // A refinement scan that straddles `keep` must know which higher coefficients are already
       // non-zero, so every AC scan of that component is decoded to track them.
-      const needsMask = scans.some(
-        (sc) => sc.comps.includes(c) && sc.ah > 0 && sc.ss > 0 && sc.ss < keep && sc.se >= keep,
-      );
-      if (needsMask && keep < 64) c.mask = new Uint32Array(c.blocksW * c.blocksH * 2);
+      c.trackHigh =
+        keep < 64 &&
+        scans.some((sc) => sc.comps.includes(c) && sc.ah > 0 && sc.ss > 0 && sc.ss < keep && sc.se >= keep);
+      // Where only DC is kept, no AC scan is decoded and every block is flat: no bits needed. Else
+      // the typical scan script (a refinement of 1..63) needs the high bits anyway.
+      if (this.frame.progressive && keep > 1) c.nonzero = new Uint32Array(c.blocksW * c.blocksH * 2);
     }
   }
 
@@ -440,9 +474,11 @@ class ScaledDecoder {
     const ah = sequential ? 0 : scan.ah;
     const al = sequential ? 0 : scan.al;
     const dcScan = ss === 0;
-    if (!dcScan && ss >= scan.comps[0]!.keep && !scan.comps[0]!.mask) return; // frequencies the reduced IDCT never reads
+    if (!dcScan && ss >= scan.comps[0]!.keep && !scan.comps[0]!.trackHigh) return; // frequencies the reduced IDCT never reads
     for (const c of scan.comps) this.latchQuant(c);
     const tables = scan.comps.map((_, i) => this.tables(scan, i, dcScan && ah === 0, !dcScan || sequential));
+    const dcTables = tables.map((t) => t[0]);
+    const acTables = tables.map((t) => t[1]);
     const reader = new BitReader(this.bytes, seg.dataStart!);
     for (const c of scan.comps) c.pred = 0;
     this.eobrun = 0;
@@ -451,11 +487,16 @@ class ScaledDecoder {
     let mcu = 0;
     if (scan.comps.length === 1) {
       const c = scan.comps[0]!;
-      const [dcTable, acTable] = tables[0]!;
+      const dcTable = dcTables[0]!;
+      const acTable = acTables[0]!;
       for (let by = 0; by < c.realH; by++) {
         for (let bx = 0; bx < c.realW; bx++) {
           if (interval && mcu > 0 && mcu % interval === 0) this.restart(reader, scan);
           mcu++;
+          if (mode === 3 && this.eobrun > 0) {
+            this.eobrun--; // an end-of-band run: nothing to decode for this block
+            continue;
+          }
           this.progressiveBlock(mode, reader, c, by * c.blocksW + bx, dcTable, acTable, ss, se, al);
         }
       }
@@ -466,7 +507,8 @@ class ScaledDecoder {
           mcu++;
           for (let i = 0; i < scan.comps.length; i++) {
             const c = scan.comps[i]!;
-            const [dcTable, acTable] = tables[i]!;
+            const dcTable = dcTables[i]!;
+            const acTable = acTables[i]!;
             for (let y = 0; y < c.v; y++) {
               for (let x = 0; x < c.h; x++) {
                 const b = (my * c.v + y) * c.blocksW + mx * c.h + x;
@@ -503,8 +545,7 @@ class ScaledDecoder {
         this.decodeSequentialBlock(reader, c, b, dcTable, acTable);
         return;
       case 1: {
-        const t = reader.decode(dcTable);
-        c.pred += reader.receiveExtend(t);
+        c.pred += reader.decodeDc(dcTable);
         c.coefs![b * c.keep] = c.pred * (1 << al);
         return;
       }
@@ -528,28 +569,21 @@ class ScaledDecoder {
   ): void {
     const coefs = c.coefs!;
     const base = b * c.keep;
-    const t = reader.decode(dcTable);
-    c.pred += reader.receiveExtend(t);
+    c.pred += reader.decodeDc(dcTable);
     coefs[base] = c.pred;
     for (let k = 1; k < 64; ) {
-      const rs = reader.decode(acTable);
-      const size = rs & 15;
-      const run = rs >> 4;
-      if (size === 0) {
+      const coef = reader.decodeAc(acTable);
+      const run = (coef >> 4) & 15;
+      if ((coef & 15) === 0) {
         if (run < 15) break;
         k += 16;
         continue;
       }
       k += run;
       if (k > 63) break;
-      const value = reader.receiveExtend(size);
-      if (k < c.keep) coefs[base + k] = value;
+      if (k < c.keep) coefs[base + k] = coef >> 8;
       k++;
     }
-  }
-
-  private setHigh(c: Component, b: number, k: number): void {
-    c.mask![b * 2 + (k >> 5)]! |= 1 << (k & 31);
   }
 
   private decodeAcFirst(
@@ -567,12 +601,13 @@ class ScaledDecoder {
     }
     const keep = c.keep;
     const coefs = c.coefs!;
+    const nonzero = c.nonzero!;
     const base = b * keep;
+    const mbase = b * 2;
     for (let k = ss; k <= se; ) {
-      const rs = reader.decode(table);
-      const size = rs & 15;
-      const run = rs >> 4;
-      if (size === 0) {
+      const coef = reader.decodeAc(table);
+      const run = (coef >> 4) & 15;
+      if ((coef & 15) === 0) {
         if (run < 15) {
           this.eobrun = (1 << run) - 1 + reader.bits(run);
           break;
@@ -582,9 +617,13 @@ class ScaledDecoder {
       }
       k += run;
       if (k > 63) break;
-      const value = reader.receiveExtend(size) * (1 << al);
-      if (k < keep) coefs[base + k] = value;
-      else if (c.mask) this.setHigh(c, b, k);
+      const w = mbase + (k >> 5);
+      const bit = 1 << (k & 31);
+      if (k < keep) {
+        coefs[base + k] = (coef >> 8) * (1 << al);
+        // Read back: a corrupt file's huge value can wrap to 0 in 16 bits, which is not non-zero.
+        nonzero[w] = coefs[base + k] !== 0 ? nonzero[w]! | bit : nonzero[w]! & ~bit;
+      } else if (c.trackHigh) nonzero[w]! |= bit;
       k++;
     }
   }
@@ -600,7 +639,7 @@ class ScaledDecoder {
   ): void {
     const keep = c.keep;
     const coefs = c.coefs!;
-    const mask = c.mask;
+    const nonzero = c.nonzero!;
     const base = b * keep;
     const mbase = b * 2;
     const p1 = 1 << al;
@@ -608,24 +647,20 @@ class ScaledDecoder {
     let k = ss;
     if (this.eobrun === 0) {
       for (; k <= se; k++) {
-        const rs = reader.decode(table);
-        let r = rs >> 4;
-        const size = rs & 15;
+        const coef = reader.decodeAc(table);
+        let r = (coef >> 4) & 15;
+        const size = coef & 15;
         let value = 0;
         if (size) {
           if (size !== 1) throw corrupt("JPEG data is corrupt (bad refinement coefficient size)");
-          value = reader.bit() ? p1 : m1;
+          value = coef > 0 ? p1 : m1;
         } else if (r !== 15) {
           this.eobrun = (1 << r) + reader.bits(r);
           break;
         }
         while (k <= se) {
           // Already non-zero: one correction bit. Zero: counts towards the run of zeros to skip.
-          const set =
-            k < keep
-              ? coefs[base + k] !== 0
-              : mask !== null && (mask[mbase + (k >> 5)]! & (1 << (k & 31))) !== 0;
-          if (set) {
+          if ((nonzero[mbase + (k >> 5)]! & (1 << (k & 31))) !== 0) {
             if (reader.bit() && k < keep) {
               const v = coefs[base + k]!;
               if ((v & p1) === 0) coefs[base + k] = v >= 0 ? v + p1 : v + m1;
@@ -638,19 +673,24 @@ class ScaledDecoder {
         }
         if (value && k <= se) {
           if (k < keep) coefs[base + k] = value;
-          else if (mask) mask[mbase + (k >> 5)]! |= 1 << (k & 31);
+          if (k < keep || c.trackHigh) nonzero[mbase + (k >> 5)]! |= 1 << (k & 31);
         }
       }
     }
     if (this.eobrun > 0) {
-      for (; k <= se; k++) {
-        const set =
-          k < keep
-            ? coefs[base + k] !== 0
-            : mask !== null && (mask[mbase + (k >> 5)]! & (1 << (k & 31))) !== 0;
-        if (set && reader.bit() && k < keep) {
-          const v = coefs[base + k]!;
-          if ((v & p1) === 0) coefs[base + k] = v >= 0 ? v + p1 : v + m1;
+      // Every coefficient still non-zero in the band gets a correction bit: visit just those.
+      for (let w = k >> 5; w <= se >> 5; w++) {
+        const from = Math.max(k - w * 32, 0);
+        const to = Math.min(se - w * 32, 31);
+        let bits = nonzero[mbase + w]! & (-1 << from) & (-1 >>> (31 - to));
+        while (bits !== 0) {
+          const lowest = bits & -bits;
+          bits ^= lowest;
+          const kk = w * 32 + 31 - Math.clz32(lowest);
+          if (reader.bit() && kk < keep) {
+            const v = coefs[base + kk]!;
+            if ((v & p1) === 0) coefs[base + kk] = v >= 0 ? v + p1 : v + m1;
+          }
         }
       }
       this.eobrun--;
@@ -668,7 +708,10 @@ class ScaledDecoder {
         for (let by = 0; by < c.v; by++) {
           const row = my * c.v + by;
           for (let bx = 0; bx < c.blocksW; bx++) {
-            this.idctBlock(c, c.coefs!, (row * c.blocksW + bx) * c.keep, by * sc * stride + bx * sc, stride);
+            const b = row * c.blocksW + bx;
+            const offset = by * sc * stride + bx * sc;
+            if (c.nonzero) this.idctSparseBlock(c, b, offset, stride);
+            else this.idctBlock(c, c.coefs!, b * c.keep, offset, stride);
           }
         }
       }
@@ -778,6 +821,13 @@ class ScaledDecoder {
     const ids = this.comps.map((c) => c.id);
     return ids[0] === 0x52 && ids[1] === 0x47 && ids[2] === 0x42 ? "rgb" : "ycc";
   }
+}
+
+/** Zig-zag positions as bits of two words (bit k of 64). */
+function zigzagBits(positions: Iterable<number>): Uint32Array {
+  const bits = new Uint32Array(2);
+  for (const k of positions) bits[k >> 5]! |= 1 << (k & 31);
+  return bits;
 }
 
 /** The IDCT size of a component subsampled by (fx, fy) when luma uses `s`: s·f when that is a whole power of two up to 8. */
