@@ -2,9 +2,10 @@
 // then first response), warm latency over 50 requests of a 474×490 JPEG (median, p95) with the
 // decode / preprocess / inference split, requests/s with 4 concurrent clients, and the same
 // model's predict time in plain Node on tfjs' wasm backend for comparison. Face models (pipeline
-// "face") get a 474×490 portrait instead (one face, as in a celebrity photo) and a second row for a
-// 12 MP group photo of 10 faces (faces of face-api's sample photos pasted at 150–400 px on 4000×3000;
-// shrunk to the worker's face megapixel cap first when /health says it is lower, as the page does),
+// "face") get a 474×490 portrait instead (one face, as in a celebrity photo) and rows for a 12 MP
+// group photo of 10 faces (faces of face-api's sample photos pasted at 150–400 px on 4000×3000) and
+// the same with phone-like noise at JPEG q92 (shrunk to the worker's face megapixel cap first when
+// /health says it is lower, as the page does),
 // and their Node figure runs the same shared face pipeline with the worker's options.
 //
 //   pnpm bench edge [--model <exported model dir> ...]
@@ -26,7 +27,7 @@ import { ensureWorkerBuild } from "../helpers/build-worker.ts";
 import { samplePhotoPath } from "../helpers/images.ts";
 import { REPO_DIR } from "../helpers/paths.ts";
 import { startWorker } from "../helpers/start-worker.ts";
-import { type BenchPhoto, groupPhoto } from "./group-photo.ts";
+import { type BenchPhoto, groupPhoto, noisyGroupPhoto } from "./group-photo.ts";
 import { median, ms, percentile } from "./stats.ts";
 
 const WARM_REQUESTS = 50;
@@ -68,7 +69,7 @@ const FACE_FIXTURE = "<face fixture>";
 
 async function benchModel(
   modelDir: string | undefined,
-  photos: { image: BenchPhoto; face: BenchPhoto; group: BenchPhoto },
+  photos: { image: BenchPhoto; face: BenchPhoto; groups: BenchPhoto[] },
 ): Promise<Row[]> {
   const build = await ensureWorkerBuild(modelDir ? { modelDir } : {});
   const metadata = parseModelMetadataText(await readFile(join(build.modelDir, "metadata.json"), "utf8"));
@@ -101,13 +102,15 @@ async function benchModel(
     return { latencies, splits, faces };
   };
   const { latencies, splits, faces } = await warm(photo.bytes, WARM_REQUESTS);
-  // Face models: the group photo, sent as the page would send it (shrunk to the face cap).
-  let group: (Awaited<ReturnType<typeof warm>> & { name: string }) | null = null;
+  // Face models: the group photos, sent as the page would send them (shrunk to the face cap).
+  const groups: (Awaited<ReturnType<typeof warm>> & { name: string })[] = [];
   if (metadata.pipeline === "face") {
     const health = (await (await worker.fetch("/health")).json()) as HealthResponse;
-    const sent = await fitToLimit(photos.group.bytes, health.limits.maxMegapixels);
-    await warm(sent.bytes, 2);
-    group = { ...(await warm(sent.bytes, GROUP_REQUESTS)), name: `${photos.group.name}${sent.note}` };
+    for (const groupPhoto of photos.groups) {
+      const sent = await fitToLimit(groupPhoto.bytes, health.limits.maxMegapixels);
+      await warm(sent.bytes, 2);
+      groups.push({ ...(await warm(sent.bytes, GROUP_REQUESTS)), name: `${groupPhoto.name}${sent.note}` });
+    }
   }
 
   let done = 0;
@@ -145,7 +148,7 @@ async function benchModel(
     rps: done / THROUGHPUT_SECONDS,
     ...node,
   });
-  if (group)
+  for (const group of groups)
     rows.push({
       model,
       photo: `${group.name}: ${group.faces} face(s)`,
@@ -267,7 +270,7 @@ const photos = {
         .toBuffer(),
     ),
   },
-  group: await groupPhoto(),
+  groups: [await groupPhoto(), await noisyGroupPhoto()],
 };
 const rows: Row[] = [];
 for (const entry of modelDirsFromArgs()) {
