@@ -67,7 +67,8 @@ export const SCALED_PASS_MAX_FACE = 112;
  * (128×128×24). Memory, not speed, sets it (256 or 320 px first tiles ran equally fast): in the
  * worker a 256×256 input through BlazeFace kept the tfjs wasm heap at 69.2 MiB after a 2 MP photo,
  * where 384×256 grew it by the allocator's 20 % step to 83.1 MiB, and so did the whole /8 map
- * (108×68×48) of a 2 MP photo.
+ * (108×68×48) of a 2 MP photo and a budget of 160×160×24 (face-memory test, after a 0.25 MP AVIF;
+ * it would have saved ~5 % of the pass).
  */
 const TILE_ACTIVATION_BUDGET = 128 * 128 * 24;
 
