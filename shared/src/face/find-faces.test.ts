@@ -230,7 +230,7 @@ describe("findFaces (BlazeFace + scaled pass, the served and trained rule)", () 
     expect(none.faces).toEqual([]);
   }, 60_000);
 
-  it("invents no face in flat, noisy, blurred-noise, striped or 1×1 pictures", async () => {
+  it("invents no face in flat, noisy, blurred-noise, striped, panorama or 1×1 pictures", async () => {
     const W = 640;
     const H = 480;
     const stripes = new Uint8Array(W * H * 3).map((_, i) => (Math.floor(i / 3 / 24) % 2 ? 220 : 30));
@@ -245,6 +245,9 @@ describe("findFaces (BlazeFace + scaled pass, the served and trained rule)", () 
       ["stripes", { width: W, height: H, data: stripes }],
       ["1×1", { width: 1, height: 1, data: new Uint8Array([200, 180, 150]) }],
       ["112×112 flat", { width: 112, height: 112, data: new Uint8Array(112 * 112 * 3).fill(90) }],
+      // Panoramas: the scaled pass runs on a 864×48 (or 48×864) input.
+      ["3000×160 noise", { width: 3000, height: 160, data: noiseBytes(3000 * 160 * 3, 3) }],
+      ["160×3000 noise", { width: 160, height: 3000, data: noiseBytes(160 * 3000 * 3, 5) }],
     ];
     for (const [name, image] of pictures) {
       const found = await findFaces(models, image, policy());

@@ -114,6 +114,21 @@ describe("BlazeFace back (ported)", () => {
     expect(maxDiff(tiled, expected)).toBeLessThan(1e-3);
   });
 
+  it("tiles panorama-shaped inputs (864×32, 48×704) exactly too", () => {
+    for (const [w, h] of [
+      [864, 32],
+      [48, 704],
+    ] as const) {
+      const map = texture(w, h);
+      const x = tf.tensor4d(map.data, [1, h, w, 3]);
+      const whole = blazeFaceForward(x, net.params);
+      const expected = whole.dataSync() as Float32Array;
+      x.dispose();
+      whole.dispose();
+      expect(maxDiff(blazeFaceTiled(net.params, map), expected)).toBeLessThan(1e-3);
+    }
+  });
+
   it("a tile halo smaller than the segment's reach changes the result (the check above can fail)", () => {
     const map = texture(320, 256);
     const segment = BLAZEFACE_SEGMENTS[0]!;
