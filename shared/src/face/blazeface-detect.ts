@@ -107,10 +107,7 @@ export function planTiles(
     const x = tileSpans(width, balanced(width, nx), hb, ha);
     const tileW = Math.max(...x.map((s) => s.t1 - s.t0));
     const coreH = Math.floor((Math.floor(maxPixels / tileW) - hb - ha) / stride) * stride;
-    if (coreH < stride) {
-      if (best) break; // narrower tiles only add halos from here on
-      continue;
-    }
+    if (coreH < stride) continue; // too wide for the budget: narrower tiles leave room for a core
     const y = tileSpans(height, balanced(height, Math.ceil(height / coreH)), hb, ha);
     const sum = (spans: ReturnType<typeof tileSpans>) => spans.reduce((a, s) => a + s.t1 - s.t0, 0);
     const cost = sum(x) * sum(y);
