@@ -24,10 +24,10 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import sharp from "sharp";
 import { ensureWorkerBuild } from "../helpers/build-worker.ts";
+import { type BenchPhoto, groupPhoto, noisyGroupPhoto } from "../helpers/group-photo.ts";
 import { samplePhotoPath } from "../helpers/images.ts";
 import { REPO_DIR } from "../helpers/paths.ts";
 import { startWorker } from "../helpers/start-worker.ts";
-import { type BenchPhoto, groupPhoto, noisyGroupPhoto } from "./group-photo.ts";
 import { median, ms, percentile } from "./stats.ts";
 
 const WARM_REQUESTS = 50;

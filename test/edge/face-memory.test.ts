@@ -10,6 +10,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { ensureWorkerBuild } from "../helpers/build-worker.ts";
 import { ensureFaceWorkerBuild } from "../helpers/face-worker.ts";
 import { freePort } from "../helpers/free-port.ts";
+import { noisyGroupPhoto } from "../helpers/group-photo.ts";
 import { jpegOfMegapixels, samplePhotoPath } from "../helpers/images.ts";
 import { REPO_DIR } from "../helpers/paths.ts";
 import { formatMiB, measurePredictMemory } from "../helpers/predict-memory.ts";
@@ -71,7 +72,7 @@ async function measure(name: string, bytes: Uint8Array): Promise<PredictResponse
   return answer;
 }
 
-it("keeps a face model's isolate well under 128 MB: portrait, largest allowed photo, no-face photo", async () => {
+it("keeps a face model's isolate well under 128 MB: portrait, largest allowed photo, AVIF, phone-sized group photo, no-face photo", async () => {
   const loaded = await health();
   expect(loaded.limits.maxMegapixels).toBe(maxMegapixels);
   console.log(
@@ -96,6 +97,9 @@ it("keeps a face model's isolate well under 128 MB: portrait, largest allowed ph
     .avif({ quality: 60, effort: 2 })
     .toBuffer();
   await measure(`${AVIF_MAX_MEGAPIXELS} MP AVIF`, new Uint8Array(avif));
+  // A phone-sized group photo: 10 faces (scaled pass, 10 descriptors) in a 3.5 MB noisy JPEG.
+  const group = await noisyGroupPhoto();
+  expect((await measure("12 MP group photo, 3.5 MB", group.bytes)).faces?.length).toBe(10);
   const side = Math.floor(Math.sqrt(maxMegapixels * 1e6 * 0.6));
   const empty = await sharp({
     create: {

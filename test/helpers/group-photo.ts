@@ -1,5 +1,6 @@
-// The edge bench's 12 MP group photo, in its own module so probes can time the same picture:
-//   pnpm tsx test/bench/group-photo.ts OUT.jpg
+// The 12 MP group photos of the edge bench (`pnpm bench edge`) and the face-memory test, in their
+// own module so probes can time the same picture:
+//   pnpm tsx test/helpers/group-photo.ts OUT.jpg
 import { readFile, writeFile } from "node:fs/promises";
 import { decodeImage } from "@marquee/shared";
 import { findFaces, loadFaceModels, servingFacePolicy } from "@marquee/shared/face";
@@ -7,7 +8,7 @@ import { nodeFaceWeightSource } from "@marquee/shared/node";
 import "@tensorflow/tfjs-backend-wasm";
 import * as tf from "@tensorflow/tfjs-core";
 import sharp from "sharp";
-import { samplePhotoPath } from "../helpers/images.ts";
+import { samplePhotoPath } from "./images.ts";
 
 /** A named photo the bench sends. */
 export interface BenchPhoto {
@@ -97,7 +98,7 @@ export async function noisyGroupPhoto(): Promise<BenchPhoto> {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const out = process.argv[2];
-  if (!out) throw new Error("usage: pnpm tsx test/bench/group-photo.ts OUT.jpg");
+  if (!out) throw new Error("usage: pnpm tsx test/helpers/group-photo.ts OUT.jpg");
   const photo = await groupPhoto();
   await writeFile(out, photo.bytes);
   console.log(`${photo.name} → ${out}`);
