@@ -141,7 +141,12 @@ export function runSegmentTiled(
     throw new Error(`runSegmentTiled: ${width}×${height} is not a multiple of the stride ${stride}.`);
   }
   const plan = planTiles(width, height, segment, maxTilePixels);
-  const out: FeatureMap = { data: new Float32Array(0), height: height / stride, width: width / stride, channels: 0 };
+  const out: FeatureMap = {
+    data: new Float32Array(0),
+    height: height / stride,
+    width: width / stride,
+    channels: 0,
+  };
   // One input buffer for every tile, and outputs read in place from the wasm heap: a 12 MP group
   // photo's pass runs ~30 tiles, and fresh arrays per tile left tens of MB of garbage (peak RSS).
   const tileW = Math.max(...plan.x.map((s) => s.t1 - s.t0));
