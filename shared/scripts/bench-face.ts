@@ -26,6 +26,7 @@ import {
   findLandmarks,
   loadFaceModels,
   scaledPassInputSize,
+  scaledPassScale,
   servingFacePolicy,
 } from "../src/face/index.ts";
 import { sampleRect } from "../src/face/sample.ts";
@@ -111,22 +112,22 @@ console.log(
     `backend ${tf.getBackend()}, SIMD ${tf.env().getBool("WASM_HAS_SIMD_SUPPORT")}, ${runs} rounds, median ms`,
 );
 
-// The scaled pass' input as findFaces makes it: a 40/1920 face → 18 input px.
-const scale = 18 / Math.max(20, (40 / 1920) * Math.max(group.width, group.height));
+// The scaled pass' input as findFaces makes it.
+const scale = scaledPassScale(Math.max(group.width, group.height), policy.minFaceFraction);
 const { width: sw, height: sh } = scaledPassInputSize(group.width, group.height, scale);
 const scaled = sampleRect(group, { left: 0, top: 0, width: sw / scale, height: sh / scale }, sw, sh);
 const groupLandmarks = groupFaces.map((f) => f.landmarks ?? []);
 const plain = { crop: DEFAULT_DESCRIPTOR_RECIPE.crop, mirrored: false };
 
+/** What serving a photo costs before the head: decode, find the faces, describe them. */
+async function endToEnd(bytes: Uint8Array) {
+  const { image } = await decodeImage(bytes, { maxPixels: WORKING_PIXELS });
+  return embedFaces(models, image, (await findFaces(models, image, policy)).faces);
+}
+
 cases.push({ name: "photo: decode", fn: () => decodeImage(photoBytes, { maxPixels: WORKING_PIXELS }) });
 cases.push({ name: "photo: findFaces", fn: () => findFaces(models, photo, policy) });
-cases.push({
-  name: "photo: end to end (decode, findFaces, chip + mirror)",
-  fn: async () => {
-    const { image } = await decodeImage(photoBytes, { maxPixels: WORKING_PIXELS });
-    return embedFaces(models, image, (await findFaces(models, image, policy)).faces);
-  },
-});
+cases.push({ name: "photo: end to end (decode, findFaces, chip + mirror)", fn: () => endToEnd(photoBytes) });
 cases.push({
   name: "12 MP group: decode to 2 MP",
   fn: () => decodeImage(groupBytes, { maxPixels: WORKING_PIXELS }),
@@ -171,10 +172,7 @@ cases.push({
 cases.push({ name: "12 MP group: findFaces", fn: () => findFaces(models, group, policy) });
 cases.push({
   name: "12 MP group: end to end (decode, findFaces, chip + mirror)",
-  fn: async () => {
-    const { image } = await decodeImage(groupBytes, { maxPixels: WORKING_PIXELS });
-    return embedFaces(models, image, (await findFaces(models, image, policy)).faces);
-  },
+  fn: () => endToEnd(groupBytes),
 });
 const rows = await runCases();
 for (const [name, ms] of rows) console.log(`${name.padEnd(60)} ${ms.toFixed(1).padStart(7)}`);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RgbImage } from "../image/types.ts";
 import { nodeFaceWeightSource } from "../node/face-weights.ts";
-import { type FoundFace, findFaces, mergeCandidates, tileRegions } from "./find-faces.ts";
+import { type FoundFace, findFaces, mergeCandidates, scaledPassScale, tileRegions } from "./find-faces.ts";
 import { type FaceModels, loadFaceModels } from "./models.ts";
 import { servingFacePolicy } from "./policy.ts";
 import { sampleSquare } from "./sample.ts";
@@ -64,6 +64,16 @@ describe("tileRegions", () => {
 
   it("needs no tiles when the whole image already shows a min face large enough", () => {
     expect(tileRegions(300, 200, 256, 0.1, 24)).toHaveLength(1);
+  });
+});
+
+describe("scaledPassScale", () => {
+  it("maps a 40/1920 face to 18 px (any photo's longer side to 864), never enlarges, stops at 20 px faces", () => {
+    expect(scaledPassScale(1334, 40 / 1920) * 1334).toBeCloseTo(864, 6);
+    expect(scaledPassScale(4000, 40 / 1920) * 4000).toBeCloseTo(864, 6);
+    expect(scaledPassScale(600, 40 / 1920)).toBe(0.9); // the face would be 12.5 px: 20 px is the floor
+    expect(scaledPassScale(300, 40 / 1920)).toBe(0.9);
+    expect(scaledPassScale(100, 40 / 1920, 24)).toBe(1);
   });
 });
 

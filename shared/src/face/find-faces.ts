@@ -74,6 +74,17 @@ const TILE_OVERLAP = 0.25;
 /** Faces at least this share of the longer side are close-ups: the scaled pass is skipped (portraits). */
 const CLOSE_UP_FRACTION = 0.12;
 
+/**
+ * How much the scaled pass shrinks a picture whose longer side is `side`: so that a
+ * `minFaceFraction` face (at least 20 px) covers `minFaceInput` detector pixels; never enlarges.
+ *
+ * @example
+ * scaledPassScale(1334, 40 / 1920, 18); // 0.6477: the scaled picture's longer side is 864
+ */
+export function scaledPassScale(side: number, minFaceFraction: number, minFaceInput = 18): number {
+  return Math.min(1, minFaceInput / Math.max(MIN_FACE_PIXELS, minFaceFraction * side));
+}
+
 interface Candidate {
   box: FaceBox;
   score: number;
@@ -299,7 +310,7 @@ export async function findFaces(
     );
     passes++;
     // Never upsample (faces under ~20 px cannot be named anyway): small pictures get no scaled pass.
-    const scale = Math.min(1, minFaceInput / Math.max(MIN_FACE_PIXELS, minFaceFraction * workSide));
+    const scale = scaledPassScale(workSide, minFaceFraction, minFaceInput);
     if (scale * workSide > inputSize * 1.2 && !skipTiles()) {
       const small = await blazeFaceScaled(blazeface, work, scale, tileMinScore);
       // Faces above 112 input px are level 0's (there they are ≥ 12 px of 256), and the scaled

@@ -54,6 +54,7 @@ export {
   findFaces,
   mergeCandidates,
   type SubjectFace,
+  scaledPassScale,
   tileRegions,
 } from "./find-faces.ts";
 export type { FaceBox, Point } from "./geometry.ts";

@@ -128,6 +128,13 @@ function headOps(x: tf.Tensor4D, h: HeadParams, anchors: number): tf.Tensor3D {
   return tf.concat([tf.reshape(cls, [n, count, 1]), tf.reshape(reg, [n, count, 16])], 2) as tf.Tensor3D;
 }
 
+// Residual blocks [from, to) on x, which stays with the caller; intermediates are freed as they go.
+function residualBlocks(x: tf.Tensor4D, p: BlazeFaceParams, from: number, to: number): tf.Tensor4D {
+  let out = x;
+  for (const b of p.blocks.slice(from, to)) out = step(out, (t) => residualBlock(t, b), out === x);
+  return out;
+}
+
 /**
  * A cut of BlazeFace back that a tiled pass can run tile by tile and still get exactly the whole
  * input's result: `run` maps an input map to an output map `stride` times smaller, and an output
@@ -180,11 +187,7 @@ export const BLAZEFACE_SEGMENTS: readonly BlazeFaceSegment[] = [
     haloBefore: 8,
     haloAfter: 8,
     activationsPerPixel: 24,
-    run: (x, p) => {
-      let out = x;
-      for (const b of p.blocks.slice(8, 16)) out = step(out, (t) => residualBlock(t, b), out === x);
-      return out;
-    },
+    run: (x, p) => residualBlocks(x, p, 8, 16),
   },
   {
     // /16 row reads /8 rows likewise.
@@ -192,11 +195,7 @@ export const BLAZEFACE_SEGMENTS: readonly BlazeFaceSegment[] = [
     haloBefore: 8,
     haloAfter: 8,
     activationsPerPixel: 48,
-    run: (x, p) => {
-      let out = x;
-      for (const b of p.blocks.slice(16, 24)) out = step(out, (t) => residualBlock(t, b), out === x);
-      return out;
-    },
+    run: (x, p) => residualBlocks(x, p, 16, 24),
   },
 ];
 
@@ -205,8 +204,7 @@ export const BLAZEFACE_SEGMENTS: readonly BlazeFaceSegment[] = [
  * (as {@link blazeFaceForward}). Disposes nothing it was given.
  */
 export function blazeFaceTail(x: tf.Tensor4D, p: BlazeFaceParams): tf.Tensor3D {
-  let out = x;
-  for (const b of p.blocks.slice(24)) out = step(out, (t) => residualBlock(t, b), out === x);
+  let out = residualBlocks(x, p, 24, p.blocks.length);
   const first = head(out, p.heads[0], GRIDS[0].anchors);
   out = step(
     out,
